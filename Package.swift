@@ -1,0 +1,101 @@
+// swift-tools-version: 6.1
+//
+// ConsistencyTD — consistency models as value functions learned by temporal-difference learning.
+//
+// Compiler flags. Element-wise kernels are written as plain loops that the compiler vectorises; for
+// baseline x86-64 they run 10–40× slower than with the machine's own vector units, and `squareRoot()`
+// stays a library call unless math errno is off. When this package is the root package (you cloned it
+// and run `swift build` here) its targets get `-target-cpu native -Xcc -fno-math-errno`. SwiftPM
+// refuses unsafe flags in dependencies, so when the package is checked out as a dependency the flags
+// are left out. The environment variable CONSISTENCY_TD_NATIVE overrides the choice: `1` forces the
+// flags on, `0` forces them off (for a binary that must run on another CPU).
+import Foundation
+import PackageDescription
+
+let packageDirectory = Context.packageDirectory
+let isCheckedOutAsDependency = packageDirectory.contains("/checkouts/")
+    || packageDirectory.contains("/SourcePackages/")
+let nativeFlagsWanted: Bool = {
+    switch Context.environment["CONSISTENCY_TD_NATIVE"] {
+    case "1", "true", "yes": return true
+    case "0", "false", "no": return false
+    default: return !isCheckedOutAsDependency
+    }
+}()
+
+let optimisationSettings: [SwiftSetting] = nativeFlagsWanted
+    ? [.unsafeFlags(["-target-cpu", "native", "-Xcc", "-fno-math-errno"])]
+    : []
+let cOptimisationSettings: [CSetting] = nativeFlagsWanted
+    ? [.unsafeFlags(["-march=native", "-fno-math-errno"])]
+    : []
+
+let package = Package(
+    name: "ConsistencyTD",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
+        .executable(name: "consistency-td-bench", targets: ["Benchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+    ],
+    targets: [
+        // System libraries (Debian: libopenblas-dev, libhdf5-dev; found through pkg-config).
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]
+        ),
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
+        ),
+
+        // Numerics.
+        .target(
+            name: "Tensors",
+            dependencies: ["COpenBLAS"],
+            swiftSettings: optimisationSettings
+        ),
+        .target(
+            name: "NeuralNetworks",
+            dependencies: ["Tensors"],
+            swiftSettings: optimisationSettings
+        ),
+
+        // Benchmarks (Experiments/Benchmarks): `swift run -c release consistency-td-bench --help`.
+        .target(
+            name: "AllocationCounter",
+            path: "Experiments/Benchmarks/AllocationCounter",
+            cSettings: cOptimisationSettings
+        ),
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: [
+                "Tensors", "NeuralNetworks", "AllocationCounter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Experiments/Benchmarks/ReferenceStep",
+            swiftSettings: optimisationSettings
+        ),
+
+        // Tests.
+        .testTarget(
+            name: "TensorsTests",
+            dependencies: ["Tensors", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: optimisationSettings
+        ),
+        .testTarget(
+            name: "NeuralNetworksTests",
+            dependencies: [
+                "NeuralNetworks", "Tensors", "AllocationCounter",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: optimisationSettings
+        ),
+    ]
+)

@@ -1,0 +1,51 @@
+// libhdf5 (Debian libhdf5-dev, 1.10 serial) for Swift.
+//
+// HDF5's type, property-list and flag constants are macros that call H5open() and read a global;
+// Swift cannot import such macros, so each one is re-exported here as a static inline getter.
+// H5P_DEFAULT is a plain 0 in 1.10 and imports as Int32: callers pass hid_t(H5P_DEFAULT).
+#ifndef CONSISTENCY_TD_CHDF5_SHIM_H
+#define CONSISTENCY_TD_CHDF5_SHIM_H
+#include <hdf5.h>
+
+// Native memory types (always matched to the Swift element type by the wrapper).
+static inline hid_t chdf5_native_float(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t chdf5_native_double(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t chdf5_native_int8(void) { return H5T_NATIVE_INT8; }
+static inline hid_t chdf5_native_uint8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t chdf5_native_int32(void) { return H5T_NATIVE_INT32; }
+static inline hid_t chdf5_native_int64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t chdf5_native_uint64(void) { return H5T_NATIVE_UINT64; }
+static inline hid_t chdf5_c_s1(void) { return H5T_C_S1; }
+
+// Standard (file) types.
+static inline hid_t chdf5_ieee_f32le(void) { return H5T_IEEE_F32LE; }
+static inline hid_t chdf5_ieee_f64le(void) { return H5T_IEEE_F64LE; }
+static inline hid_t chdf5_std_i8le(void) { return H5T_STD_I8LE; }
+static inline hid_t chdf5_std_u8le(void) { return H5T_STD_U8LE; }
+static inline hid_t chdf5_std_i32le(void) { return H5T_STD_I32LE; }
+static inline hid_t chdf5_std_i64le(void) { return H5T_STD_I64LE; }
+static inline hid_t chdf5_std_u64le(void) { return H5T_STD_U64LE; }
+
+// Property-list classes.
+static inline hid_t chdf5_p_file_create(void) { return H5P_FILE_CREATE; }
+static inline hid_t chdf5_p_file_access(void) { return H5P_FILE_ACCESS; }
+static inline hid_t chdf5_p_dataset_create(void) { return H5P_DATASET_CREATE; }
+static inline hid_t chdf5_p_dataset_access(void) { return H5P_DATASET_ACCESS; }
+static inline hid_t chdf5_p_dataset_xfer(void) { return H5P_DATASET_XFER; }
+static inline hid_t chdf5_p_link_create(void) { return H5P_LINK_CREATE; }
+static inline hid_t chdf5_p_group_create(void) { return H5P_GROUP_CREATE; }
+
+// File access flags.
+static inline unsigned chdf5_f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned chdf5_f_acc_rdwr(void) { return H5F_ACC_RDWR; }
+static inline unsigned chdf5_f_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline unsigned chdf5_f_acc_excl(void) { return H5F_ACC_EXCL; }
+
+// Dataspace constants.
+static inline hsize_t chdf5_s_unlimited(void) { return H5S_UNLIMITED; }
+static inline hid_t chdf5_s_all(void) { return H5S_ALL; }
+
+// Error stack.
+static inline hid_t chdf5_e_default(void) { return H5E_DEFAULT; }
+
+#endif

@@ -1,0 +1,174 @@
+/// Element-wise and reduction kernels over raw `Float` buffers.
+///
+/// Each is a plain loop (or a 16-lane loop where a transcendental is involved) that the compiler
+/// vectorises with `-target-cpu native`. Layers call these on their own buffers; the `Tensor`-level
+/// operations in `TensorOperations.swift` check shapes and then call them.
+public enum Kernels {
+    /// `output[i] = a[i] + b[i]`.
+    @inlinable
+    public static func add(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { output[i] = a[i] + b[i] }
+    }
+
+    /// `y[i] += α · x[i]` (BLAS axpy).
+    @inlinable
+    public static func addScaled(_ x: UnsafePointer<Float>, scale alpha: Float, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] += alpha * x[i] }
+    }
+
+    /// `x[i] *= α`.
+    @inlinable
+    public static func scale(_ x: UnsafeMutablePointer<Float>, by alpha: Float, count: Int) {
+        for i in 0..<count { x[i] *= alpha }
+    }
+
+    /// `output[i] = a[i] · b[i]`.
+    @inlinable
+    public static func multiply(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { output[i] = a[i] * b[i] }
+    }
+
+    /// `matrix[r, c] += bias[c]` for every row of a `rows × columns` matrix.
+    @inlinable
+    public static func addRowVector(_ bias: UnsafePointer<Float>, to matrix: UnsafeMutablePointer<Float>, rows: Int, columns: Int) {
+        for row in 0..<rows {
+            let line = matrix + row * columns
+            for column in 0..<columns { line[column] += bias[column] }
+        }
+    }
+
+    /// `sums[c] += Σ_r matrix[r, c]` over the first `rows` rows (the gradient of a broadcast bias).
+    @inlinable
+    public static func accumulateColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
+        for row in 0..<rows {
+            let line = matrix + row * columns
+            for column in 0..<columns { sums[column] += line[column] }
+        }
+    }
+
+    /// Fused bias + SiLU: with `z = matrix[r, c] + bias[c]`, writes `gate = σ(z)` and `output = z·σ(z)`.
+    /// `output` may alias `matrix`. The gate is what ``siluBackward`` needs.
+    ///
+    ///     SiLU(z) = z · σ(z),   σ(z) = 1 / (1 + e^(−z))
+    @inlinable
+    public static func biasSiLU(
+        _ matrix: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, columns: Int,
+        output: UnsafeMutablePointer<Float>, gate: UnsafeMutablePointer<Float>
+    ) {
+        for row in 0..<rows {
+            let offset = row * columns
+            var column = 0
+            while column < columns {
+                let lanes = min(16, columns - column)
+                var z = lanes == 16 ? loadVector(matrix, offset + column) : loadPartialVector(matrix, offset + column, count: lanes)
+                if let bias {
+                    z += lanes == 16 ? loadVector(bias, column) : loadPartialVector(bias, column, count: lanes)
+                }
+                let s = fastSigmoid(z)
+                if lanes == 16 {
+                    storeVector(s, gate, offset + column)
+                    storeVector(z * s, output, offset + column)
+                } else {
+                    storePartialVector(s, gate, offset + column, count: lanes)
+                    storePartialVector(z * s, output, offset + column, count: lanes)
+                }
+                column += 16
+            }
+        }
+    }
+
+    /// SiLU backward from the forward's gate σ(z) and output y = z·σ(z):
+    ///
+    ///     dSiLU/dz = σ(z) · (1 + z·(1 − σ(z))) = σ + y·(1 − σ)
+    ///
+    /// `inputGradient[i] = outputGradient[i] · (σ + y − y·σ)`; `inputGradient` may alias `outputGradient`.
+    @inlinable
+    public static func siluBackward(
+        outputGradient: UnsafePointer<Float>, gate: UnsafePointer<Float>, output: UnsafePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        for i in 0..<count {
+            let s = gate[i], y = output[i]
+            inputGradient[i] = outputGradient[i] * (s + y - y * s)
+        }
+    }
+
+    /// GELU, tanh approximation (Hendrycks & Gimpel 2016), with `u = √(2/π)(z + 0.044715 z³)`:
+    ///
+    ///     GELU(z) = ½ z (1 + tanh u)
+    ///
+    /// Writes `output` and keeps `tanh u` in `tanhCache` for the backward pass.
+    @inlinable
+    public static func gelu(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, tanhCache: UnsafeMutablePointer<Float>, count: Int) {
+        let k: Float = 0.797_884_56  // √(2/π)
+        mapVectors(input, tanhCache, count: count) { z in fastTanh(k * (z + 0.044_715 * z * z * z)) }
+        for i in 0..<count { output[i] = 0.5 * input[i] * (1 + tanhCache[i]) }
+    }
+
+    /// GELU backward (tanh approximation):
+    ///
+    ///     dGELU/dz = ½(1 + tanh u) + ½ z (1 − tanh² u) · √(2/π)(1 + 3·0.044715 z²)
+    @inlinable
+    public static func geluBackward(
+        outputGradient: UnsafePointer<Float>, input: UnsafePointer<Float>, tanhCache: UnsafePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        let k: Float = 0.797_884_56
+        for i in 0..<count {
+            let z = input[i], th = tanhCache[i]
+            let derivative = 0.5 * (1 + th) + 0.5 * z * (1 - th * th) * k * (1 + 0.134_145 * z * z)
+            inputGradient[i] = outputGradient[i] * derivative
+        }
+    }
+
+    /// `Σ x[i]`, accumulated in `Double`.
+    @inlinable
+    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        var total = 0.0
+        for i in 0..<count { total += Double(x[i]) }
+        return total
+    }
+
+    /// `Σ x[i]²`, accumulated in `Double`.
+    @inlinable
+    public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
+        // Eight partial sums in Float over short runs keep the loop vectorised; each run is folded into Double.
+        var total = 0.0
+        var start = 0
+        while start < count {
+            let end = min(start + 4096, count)
+            var partial: Float = 0
+            for i in start..<end { partial += x[i] * x[i] }
+            total += Double(partial)
+            start = end
+        }
+        return total
+    }
+
+    /// `Σ a[i]·b[i]`, accumulated in `Double`.
+    @inlinable
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
+        var total = 0.0
+        for i in 0..<count { total += Double(a[i]) * Double(b[i]) }
+        return total
+    }
+
+    /// `max |x[i]|` (0 for an empty buffer; NaN propagates).
+    @inlinable
+    public static func maximumMagnitude(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var result: Float = 0
+        for i in 0..<count {
+            let magnitude = abs(x[i])
+            if !(magnitude <= result) { result = magnitude }
+        }
+        return result
+    }
+
+    /// True when no element is NaN or ±∞. (`x − x` is 0 for finite x and NaN otherwise.)
+    @inlinable
+    public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        var accumulator: Float = 0
+        for i in 0..<count { accumulator += x[i] - x[i] }
+        return accumulator == 0
+    }
+}
