@@ -121,7 +121,7 @@ public final class Tensor {
     public var rows: Int { shape.first ?? 1 }
 
     /// Elements per row: the product of every axis after the first.
-    public var elementsPerRow: Int { shape.isEmpty ? 1 : count / max(shape[0], 1) }
+    public var elementsPerRow: Int { shape.isEmpty ? 1 : shape.dropFirst().reduce(1, *) }
 
     /// Sets every element to `value`.
     public func fill(_ value: Float) { data.update(repeating: value, count: count) }

@@ -12,6 +12,14 @@
 uint64_t allocation_counter_thread_count(void);
 /// Allocations made by every thread since the process started.
 uint64_t allocation_counter_process_count(void);
+/// Allocations made by the calling thread from inside libopenblas (its threaded level-3 driver
+/// mallocs a job array per call when built with a large MAX_THREADS, as Debian's is). Counted only
+/// after allocation_counter_locate_blas().
+uint64_t allocation_counter_thread_blas_count(void);
+/// Finds libopenblas's code in memory so allocations it makes can be told apart. Call once, early.
+void allocation_counter_locate_blas(void);
+/// The code address that made the calling thread's last allocation outside libopenblas (diagnostics).
+void *allocation_counter_thread_last_caller(void);
 /// 1 when this process's malloc really is the counting one (the interposition took effect).
 int allocation_counter_is_active(void);
 

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+import Tensors
+
+@Suite("Philox-4x32-10 and named random streams")
+struct RandomStreamTests {
+    @Test("Philox-4x32-10 reproduces Random123's known-answer vectors")
+    func philoxKnownAnswers() {
+        #expect(Philox4x32.block(counter: SIMD4(0, 0, 0, 0), key: SIMD2(0, 0))
+            == SIMD4(0x6627_E8D5, 0xE169_C58D, 0xBC57_AC4C, 0x9B00_DBD8))
+        #expect(Philox4x32.block(counter: SIMD4(repeating: 0xFFFF_FFFF), key: SIMD2(repeating: 0xFFFF_FFFF))
+            == SIMD4(0x408F_276D, 0x41C8_3B0E, 0xA20B_C7C6, 0x6D54_51FD))
+        #expect(Philox4x32.block(counter: SIMD4(0x243F_6A88, 0x85A3_08D3, 0x1319_8A2E, 0x0370_7344),
+                                 key: SIMD2(0xA409_3822, 0x299F_31D0))
+            == SIMD4(0xD16C_FE09, 0x94FD_CCEB, 0x5001_E420, 0x2412_6EA1))
+    }
+
+    @Test("the same (seed, purpose, index) gives the same words; any change gives different ones")
+    func streamsAreKeyedBySeedPurposeAndIndex() {
+        func firstWords(_ stream: RandomStream) -> [UInt32] {
+            var copy = stream
+            return (0..<8).map { _ in copy.nextWord() }
+        }
+        let base = RandomStream(seed: 7, purpose: "noise", index: 3)
+        #expect(firstWords(base) == firstWords(RandomStream(seed: 7, purpose: "noise", index: 3)))
+        #expect(firstWords(base) != firstWords(RandomStream(seed: 8, purpose: "noise", index: 3)))
+        #expect(firstWords(base) != firstWords(RandomStream(seed: 7, purpose: "time", index: 3)))
+        #expect(firstWords(base) != firstWords(RandomStream(seed: 7, purpose: "noise", index: 4)))
+        #expect(firstWords(base.derived(purpose: "a")) != firstWords(base.derived(purpose: "b")))
+    }
+
+    @Test("bulk word fills equal word-by-word draws and the counter-based word(at:)")
+    func bulkFillMatchesSingleDraws() {
+        var single = RandomStream(seed: 11, purpose: "fill")
+        single.skip(words: 3)  // start mid-block
+        var bulk = single
+        let count = 37
+        let buffer = UnsafeMutablePointer<UInt32>.allocate(capacity: count)
+        defer { buffer.deallocate() }
+        bulk.fillWords(buffer, count: count)
+        for i in 0..<count {
+            #expect(buffer[i] == single.word(at: 3 + UInt64(i)))
+            #expect(buffer[i] == single.nextWord())
+        }
+        #expect(bulk.position == single.position)
+    }
+
+    @Test("a stream saved and restored continues with the same numbers")
+    func stateRoundTrip() {
+        var stream = RandomStream(seed: 5, purpose: "checkpoint")
+        _ = (0..<13).map { _ in stream.nextUniform() }
+        let restored = RandomStream(state: stream.state)
+        #expect(restored == stream)
+        var a = stream, b = restored!
+        #expect((0..<10).map { _ in a.nextNormal() } == (0..<10).map { _ in b.nextNormal() })
+        #expect(RandomStream(state: [1, 2]) == nil)
+        #expect(RandomStream(state: [1 << 40, 2, 3]) == nil)
+    }
+
+    @Test("uniforms lie in [0, 1) with mean ½ and variance 1/12")
+    func uniformMoments() {
+        var stream = RandomStream(seed: 1, purpose: "uniform")
+        let values = (0..<200_000).map { _ in stream.nextUniform() }
+        #expect(values.allSatisfy { $0 >= 0 && $0 < 1 })
+        let (mean, variance, _) = DoubleMath.meanAndVariance(values)
+        #expect(abs(mean - 0.5) < 4 * (1.0 / 12 / 200_000).squareRoot())
+        #expect(abs(variance - 1.0 / 12) < 0.002)
+        var floats = RandomStream(seed: 1, purpose: "uniform-float")
+        #expect((0..<10_000).allSatisfy { _ in let u = floats.nextUniformFloat(); return u >= 0 && u < 1 })
+    }
+
+    @Test("normals have mean 0, variance 1 and the Gaussian fourth moment 3")
+    func normalMoments() {
+        var stream = RandomStream(seed: 2, purpose: "normal")
+        let count = 200_000
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { buffer.deallocate() }
+        stream.fillNormal(buffer, count: count)
+        let values = (0..<count).map { Double(buffer[$0]) }
+        let (mean, variance, _) = DoubleMath.meanAndVariance(values)
+        let fourth = values.reduce(0) { $0 + $1 * $1 * $1 * $1 } / Double(count)
+        #expect(abs(mean) < 4 / Double(count).squareRoot())
+        #expect(abs(variance - 1) < 0.015)
+        #expect(abs(fourth - 3) < 0.1)
+        #expect(values.allSatisfy { $0.isFinite })
+        // The fraction beyond 2σ is 4.55%.
+        let tail = Double(values.filter { abs($0) > 2 }.count) / Double(count)
+        #expect(abs(tail - 0.0455) < 0.003)
+    }
+
+    @Test("log-normal draws are exp of normal draws from the same words")
+    func logNormalIsExpOfNormal() {
+        var a = RandomStream(seed: 3, purpose: "lognormal"), b = a
+        for _ in 0..<100 {
+            let logNormal = a.nextLogNormal(mean: -1.1, standardDeviation: 2.0)
+            let normal = b.nextNormal()
+            #expect(abs(logNormal - Foundation.exp(-1.1 + 2.0 * normal)) <= 1e-12 * logNormal)
+        }
+    }
+
+    @Test("categorical draws follow the weights and reject invalid weights")
+    func categoricalFrequencies() throws {
+        var stream = RandomStream(seed: 4, purpose: "categorical")
+        let weights = [1.0, 0, 3, 6]
+        var counts = [0, 0, 0, 0]
+        let draws = 100_000
+        for _ in 0..<draws { counts[try stream.nextCategory(weights: weights)] += 1 }
+        #expect(counts[1] == 0)
+        for (index, weight) in weights.enumerated() where weight > 0 {
+            let p = weight / 10
+            let standardError = (p * (1 - p) / Double(draws)).squareRoot()
+            #expect(abs(Double(counts[index]) / Double(draws) - p) < 5 * standardError)
+        }
+        #expect(throws: TensorError.self) { try stream.nextCategory(weights: [0, 0]) }
+        #expect(throws: TensorError.self) { try stream.nextCategory(weights: [1, -1]) }
+        #expect(throws: TensorError.self) { try stream.nextCategory(weights: [1, .nan]) }
+    }
+}

@@ -1,0 +1,98 @@
+import Testing
+import Tensors
+
+@Suite("Tensor storage")
+struct TensorTests {
+    @Test("row-major layout, matrix subscripts and copies")
+    func layout() throws {
+        let t = try Tensor(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])
+        #expect(t[1, 0] == 4 && t[0, 2] == 3)
+        #expect(t.rows == 2 && t.elementsPerRow == 3 && t.rank == 2)
+        let copy = t.copy()
+        t[0] = 100
+        #expect(copy[0] == 1)
+        try copy.assign(t)
+        #expect(copy[0] == 100)
+        #expect(throws: TensorError.self) { try copy.assign(try Tensor(zeros: [3, 2])) }
+        let scalar = try Tensor(shape: [], values: [7])
+        #expect(scalar.count == 1 && scalar.rows == 1)
+    }
+
+    @Test("resizing within capacity reuses the storage; growing reallocates")
+    func resizeReusesStorage() throws {
+        let t = try Tensor(zeros: [4, 8])
+        let original = t.data
+        try t.resize(to: [2, 8])
+        #expect(t.data == original && t.count == 16)
+        try t.resize(rows: 4, columns: 8)
+        #expect(t.data == original && t.shape == [4, 8])
+        try t.resize(like: [9, 2, 2], rows: 8)
+        #expect(t.data == original && t.shape == [8, 2, 2])
+        try t.resize(to: [64, 2])
+        #expect(t.count == 128 && t.capacity >= 128)
+    }
+
+    @Test("invalid shapes and value counts are rejected with clear messages")
+    func invalidInput() {
+        #expect(throws: TensorError.self) { try Tensor(zeros: [2, -1]) }
+        do {
+            _ = try Tensor(shape: [2, 2], values: [1, 2, 3])
+            Issue.record("a 3-value [2, 2] tensor must be rejected")
+        } catch {
+            #expect(error.description.contains("4 elements") && error.description.contains("3 values"))
+        }
+        #expect(throws: TensorError.self) { try Tensor(zeros: [Int.max, 4]) }
+    }
+}
+
+@Suite("im2col and col2im")
+struct Im2ColTests {
+    @Test("im2col matches the definition, with padding and stride 2")
+    func im2colDefinition() throws {
+        let g = try ConvolutionGeometry(channels: 2, height: 5, width: 4, kernelSize: 3, stride: 2, padding: 1)
+        #expect(g.outputHeight == 3 && g.outputWidth == 2)
+        let image = (0..<g.imageSize).map { Float($0) + 1 }
+        var columns = [Float](repeating: -1, count: g.patchSize * g.outputPositions)
+        im2col(image, geometry: g, columns: &columns)
+        for c in 0..<2 { for i in 0..<3 { for j in 0..<3 { for y in 0..<3 { for x in 0..<2 {
+            let sourceY = y * 2 - 1 + i, sourceX = x * 2 - 1 + j
+            let expected: Float = (0..<5).contains(sourceY) && (0..<4).contains(sourceX) ? image[(c * 5 + sourceY) * 4 + sourceX] : 0
+            #expect(columns[((c * 3 + i) * 3 + j) * 6 + y * 2 + x] == expected)
+        } } } } }
+    }
+
+    @Test("col2im is the adjoint of im2col: ⟨im2col(x), y⟩ = ⟨x, col2im(y)⟩")
+    func adjoint() throws {
+        for (stride, padding) in [(1, 0), (1, 1), (2, 1), (2, 0)] {
+            let g = try ConvolutionGeometry(channels: 3, height: 6, width: 7, kernelSize: 3, stride: stride, padding: padding)
+            let x = try randomTensor([g.imageSize], seed: 1), y = try randomTensor([g.patchSize * g.outputPositions], seed: 2)
+            let columns = try Tensor(zeros: [g.patchSize * g.outputPositions]), folded = try Tensor(zeros: [g.imageSize])
+            im2col(x.data, geometry: g, columns: columns.data)
+            col2im(y.data, geometry: g, image: folded.data)
+            let left = Kernels.dot(columns.data, y.data, count: columns.count)
+            let right = Kernels.dot(x.data, folded.data, count: x.count)
+            #expect(abs(left - right) < 1e-4 * (1 + abs(left)))
+        }
+    }
+
+    @Test("impossible geometries are rejected at construction")
+    func invalidGeometry() {
+        #expect(throws: TensorError.self) { try ConvolutionGeometry(channels: 1, height: 4, width: 4, kernelSize: 3, stride: 0, padding: 0) }
+        #expect(throws: TensorError.self) { try ConvolutionGeometry(channels: 0, height: 4, width: 4, kernelSize: 3, stride: 1, padding: 0) }
+        #expect(throws: TensorError.self) { try ConvolutionGeometry(channels: 1, height: 2, width: 2, kernelSize: 5, stride: 1, padding: 0) }
+        #expect(throws: TensorError.self) { try ConvolutionGeometry(channels: 1, height: 4, width: 4, kernelSize: 3, stride: 1, padding: -1) }
+    }
+}
+
+@Suite("OpenBLAS runtime")
+struct BLASRuntimeTests {
+    @Test("the thread count can be set and read back, and the core name is known")
+    func threadsAndCore() {
+        let before = BLASRuntime.threadCount
+        BLASRuntime.threadCount = 1
+        #expect(BLASRuntime.threadCount == 1)
+        BLASRuntime.threadCount = before
+        #expect(!BLASRuntime.coreName.isEmpty && BLASRuntime.coreName != "unknown")
+        #expect(BLASRuntime.configuration.contains("OpenBLAS"))
+    }
+}
