@@ -17,10 +17,8 @@ import Tensors
 ///     dW += Σ_b dY_b · X_col,bᵀ,   dbias += Σ_b dY_b 1,   dx_b = col2im(Wᵀ · dY_b)
 ///
 /// The column buffer holds one image and is rebuilt in the backward pass (unfolding costs one write per
-/// column entry against 2·O flops of the product per entry); unfolding and folding use
-/// ``Kernels/unfoldPatches(_:geometry:columns:)`` and ``Kernels/foldPatches(_:geometry:image:)``,
-/// which give im2col/col2im's results with contiguous row copies. A 1×1 kernel with stride 1 and no
-/// padding skips both: its column matrix is the image itself.
+/// column entry against 2·O flops of the product per entry). A 1×1 kernel with stride 1 and no
+/// padding skips unfolding and folding: its column matrix is the image itself.
 ///
 /// Parameters: `<scope>.weight` `[O, C·k²]` (PyTorch's `U(−1/√(C·k²), 1/√(C·k²))` by default,
 /// decayed) and `<scope>.bias` `[O]` (zeros, not decayed). Set ``computesInputGradient`` to false on
@@ -104,7 +102,7 @@ public final class Conv2D: Layer {
             if isPointwise {
                 unfolded = source
             } else {
-                Kernels.unfoldPatches(source, geometry: g, columns: columns.data)
+                im2col(source, geometry: g, columns: columns.data)
                 unfolded = columns.data
             }
             let target = output.data + image * outputChannels * positions
@@ -136,7 +134,7 @@ public final class Conv2D: Layer {
             if isPointwise {
                 unfolded = source
             } else {
-                Kernels.unfoldPatches(source, geometry: g, columns: columns.data)
+                im2col(source, geometry: g, columns: columns.data)
                 unfolded = columns.data
             }
             let imageGradient = MatrixView(base: outputGradient.data + image * outputChannels * positions,
@@ -156,7 +154,7 @@ public final class Conv2D: Layer {
             } else {
                 try gemm(weights, transposeA: true, imageGradient, into: MatrixView(columnGradient))
                 target.update(repeating: 0, count: g.imageSize)
-                Kernels.foldPatches(columnGradient.data, geometry: g, image: target)
+                col2im(columnGradient.data, geometry: g, image: target)
             }
         }
         return computesInputGradient ? inputGradient : emptyGradient

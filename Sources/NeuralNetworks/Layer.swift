@@ -53,8 +53,9 @@ extension Layer {
 /// Checks that a backward's output gradient matches the leading rows of the last forward's output.
 @inlinable
 func validateOutputGradient(_ gradient: Tensor, forwardOutputShape: [Int], layer: String) throws(TensorError) -> Int {
-    guard !forwardOutputShape.isEmpty else {
-        throw .invalidArgument(operation: "\(layer).backward", message: "backward was called before forward")
+    guard !forwardOutputShape.isEmpty, forwardOutputShape[0] > 0 || gradient.rows == 0 else {
+        throw .invalidArgument(operation: "\(layer).backward",
+                               message: "backward was called before forward (or after a forward over an empty batch)")
     }
     guard gradient.rank == forwardOutputShape.count,
           gradient.shape.dropFirst() == forwardOutputShape.dropFirst(),

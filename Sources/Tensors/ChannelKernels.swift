@@ -5,32 +5,7 @@
 /// without reassociation flags) and fold them into a `Double` every 1024 elements, which keeps the
 /// rounding error of a long sum at the level of a 64-element Float sum.
 extension Kernels {
-    /// Elements per run before the 16-lane partial sums are folded into the `Double` total.
-    @usableFromInline static let reductionRun = 1024
-
-    /// `Σ x[i]`, with 16-lane `Float` partials folded into `Double` every 1024 elements.
-    @inlinable
-    public static func accurateSum(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        var total = 0.0
-        var index = 0
-        while index < count {
-            let end = min(index + reductionRun, count)
-            var lanes = FloatVector()
-            while index + 16 <= end {
-                lanes += loadVector(x, index)
-                index += 16
-            }
-            var tail: Float = 0
-            while index < end {
-                tail += x[index]
-                index += 1
-            }
-            total += Double(lanes.sum()) + Double(tail)
-        }
-        return total
-    }
-
-    /// `(Σ a[i], Σ a[i]·b[i])` in one pass, accumulated like ``accurateSum(_:count:)``. The two sums a
+    /// `(Σ a[i], Σ a[i]·b[i])` in one pass, accumulated like ``Kernels/sum(_:count:)``. The two sums a
     /// normalisation backward needs per channel (Σ dy and Σ dy·x̂).
     @inlinable
     public static func sumAndDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> (sum: Double, dot: Double) {
@@ -66,7 +41,7 @@ extension Kernels {
     @inlinable
     public static func meanAndVariance(_ x: UnsafePointer<Float>, count: Int) -> (mean: Double, variance: Double) {
         guard count > 0 else { return (0, 0) }
-        let mean = accurateSum(x, count: count) / Double(count)
+        let mean = sum(x, count: count) / Double(count)
         let center = Float(mean)
         let centerLanes = FloatVector(repeating: center)
         var deviations = 0.0, squares = 0.0
@@ -118,7 +93,7 @@ extension Kernels {
     public static func accumulateChannelSums(_ image: UnsafePointer<Float>, channels: Int, positions: Int,
                                              into sums: UnsafeMutablePointer<Float>) {
         for channel in 0..<channels {
-            sums[channel] += Float(accurateSum(image + channel * positions, count: positions))
+            sums[channel] += Float(sum(image + channel * positions, count: positions))
         }
     }
 
@@ -150,85 +125,5 @@ extension Kernels {
         for i in 0..<count {
             inputGradient[i] = scaledGain * outputGradient[i] - scaledA - normalized[i] * scaledB
         }
-    }
-}
-
-// MARK: Patch unfolding for convolutions
-
-extension Kernels {
-    /// The same column matrix as ``im2col(_:geometry:columns:)`` (bitwise identical), built faster:
-    ///
-    ///     columns[(c·k + i)·k + j, y·outW + x] = image[c, y·s − p + i, x·s − p + j]   (0 outside the image)
-    ///
-    /// For each kernel offset (i, j) the output columns x whose source `x·s − p + j` lies inside the
-    /// image form one interval, computed once; the interval is copied without per-element bounds
-    /// checks (a `memcpy` at stride 1) and only its two ends are zero-filled.
-    @inlinable
-    public static func unfoldPatches(_ image: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
-                                     columns: UnsafeMutablePointer<Float>) {
-        let positions = g.outputPositions, k = g.kernelSize, s = g.stride, outputWidth = g.outputWidth
-        for c in 0..<g.channels {
-            for i in 0..<k {
-                for j in 0..<k {
-                    let row = columns + ((c * k + i) * k + j) * positions
-                    let (start, end) = validOutputColumns(g, kernelColumn: j)
-                    for y in 0..<g.outputHeight {
-                        let sourceY = y * s - g.padding + i
-                        let line = row + y * outputWidth
-                        guard sourceY >= 0, sourceY < g.height else {
-                            line.update(repeating: 0, count: outputWidth)
-                            continue
-                        }
-                        // source[x·s] is image[c, sourceY, x·s − p + j].
-                        let source = image + (c * g.height + sourceY) * g.width + (j - g.padding)
-                        if start > 0 { line.update(repeating: 0, count: start) }
-                        if s == 1 {
-                            (line + start).update(from: source + start, count: end - start)
-                        } else {
-                            for x in start..<end { line[x] = source[x * s] }
-                        }
-                        if end < outputWidth { (line + end).update(repeating: 0, count: outputWidth - end) }
-                    }
-                }
-            }
-        }
-    }
-
-    /// The adjoint of ``unfoldPatches(_:geometry:columns:)`` with the result of
-    /// ``col2im(_:geometry:image:)`` (bitwise identical): adds each column entry back to the pixel it
-    /// came from. `image` is accumulated into — clear it first for a plain fold.
-    @inlinable
-    public static func foldPatches(_ columns: UnsafePointer<Float>, geometry g: ConvolutionGeometry,
-                                   image: UnsafeMutablePointer<Float>) {
-        let positions = g.outputPositions, k = g.kernelSize, s = g.stride, outputWidth = g.outputWidth
-        for c in 0..<g.channels {
-            for i in 0..<k {
-                for j in 0..<k {
-                    let row = columns + ((c * k + i) * k + j) * positions
-                    let (start, end) = validOutputColumns(g, kernelColumn: j)
-                    for y in 0..<g.outputHeight {
-                        let targetY = y * s - g.padding + i
-                        guard targetY >= 0, targetY < g.height else { continue }
-                        let line = row + y * outputWidth
-                        let target = image + (c * g.height + targetY) * g.width + (j - g.padding)
-                        if s == 1 {
-                            for x in start..<end { target[x] += line[x] }
-                        } else {
-                            for x in start..<end { target[x * s] += line[x] }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// The output columns x with `0 ≤ x·s − p + j < W`, as a half-open interval (empty when none).
-    @inlinable
-    static func validOutputColumns(_ g: ConvolutionGeometry, kernelColumn j: Int) -> (start: Int, end: Int) {
-        let lowNumerator = g.padding - j
-        let start = lowNumerator <= 0 ? 0 : (lowNumerator + g.stride - 1) / g.stride
-        let highNumerator = g.width - 1 + g.padding - j
-        let end = highNumerator < 0 ? 0 : min(g.outputWidth, highNumerator / g.stride + 1)
-        return (min(start, end), end)
     }
 }

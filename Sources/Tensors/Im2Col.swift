@@ -39,25 +39,34 @@ public struct ConvolutionGeometry: Equatable, Sendable {
 ///
 ///     columns[(c·k + i)·k + j, y·outW + x] = image[c, y·s − p + i, x·s − p + j]   (0 outside the image)
 ///
-/// so the convolution becomes `weights (outChannels × patchSize) · columns`.
+/// so the convolution becomes `weights (outChannels × patchSize) · columns`. For each kernel offset
+/// (i, j) the output columns x whose source `x·s − p + j` lies inside the image form one interval,
+/// computed once; it is copied without per-element bounds checks (a `memcpy` at stride 1) and only
+/// its two ends are zero-filled.
+@inlinable
 public func im2col(_ image: UnsafePointer<Float>, geometry g: ConvolutionGeometry, columns: UnsafeMutablePointer<Float>) {
-    let positions = g.outputPositions
+    let positions = g.outputPositions, k = g.kernelSize, s = g.stride, outputWidth = g.outputWidth
     for c in 0..<g.channels {
-        for i in 0..<g.kernelSize {
-            for j in 0..<g.kernelSize {
-                let row = columns + ((c * g.kernelSize + i) * g.kernelSize + j) * positions
+        for i in 0..<k {
+            for j in 0..<k {
+                let row = columns + ((c * k + i) * k + j) * positions
+                let (start, end) = validOutputColumns(g, kernelColumn: j)
                 for y in 0..<g.outputHeight {
-                    let sourceY = y * g.stride - g.padding + i
-                    let line = row + y * g.outputWidth
-                    if sourceY < 0 || sourceY >= g.height {
-                        line.update(repeating: 0, count: g.outputWidth)
+                    let sourceY = y * s - g.padding + i
+                    let line = row + y * outputWidth
+                    guard sourceY >= 0, sourceY < g.height else {
+                        line.update(repeating: 0, count: outputWidth)
                         continue
                     }
-                    let source = image + (c * g.height + sourceY) * g.width
-                    for x in 0..<g.outputWidth {
-                        let sourceX = x * g.stride - g.padding + j
-                        line[x] = (sourceX >= 0 && sourceX < g.width) ? source[sourceX] : 0
+                    // source[x·s] is image[c, sourceY, x·s − p + j].
+                    let source = image + (c * g.height + sourceY) * g.width + (j - g.padding)
+                    if start > 0 { line.update(repeating: 0, count: start) }
+                    if s == 1 {
+                        (line + start).update(from: source + start, count: end - start)
+                    } else {
+                        for x in start..<end { line[x] = source[x * s] }
                     }
+                    if end < outputWidth { (line + end).update(repeating: 0, count: outputWidth - end) }
                 }
             }
         }
@@ -66,23 +75,36 @@ public func im2col(_ image: UnsafePointer<Float>, geometry g: ConvolutionGeometr
 
 /// The adjoint of ``im2col(_:geometry:columns:)``: adds each column entry back to the image pixel it
 /// came from (`image` is accumulated into, not overwritten — clear it first for a plain fold).
+@inlinable
 public func col2im(_ columns: UnsafePointer<Float>, geometry g: ConvolutionGeometry, image: UnsafeMutablePointer<Float>) {
-    let positions = g.outputPositions
+    let positions = g.outputPositions, k = g.kernelSize, s = g.stride, outputWidth = g.outputWidth
     for c in 0..<g.channels {
-        for i in 0..<g.kernelSize {
-            for j in 0..<g.kernelSize {
-                let row = columns + ((c * g.kernelSize + i) * g.kernelSize + j) * positions
+        for i in 0..<k {
+            for j in 0..<k {
+                let row = columns + ((c * k + i) * k + j) * positions
+                let (start, end) = validOutputColumns(g, kernelColumn: j)
                 for y in 0..<g.outputHeight {
-                    let targetY = y * g.stride - g.padding + i
-                    if targetY < 0 || targetY >= g.height { continue }
-                    let line = row + y * g.outputWidth
-                    let target = image + (c * g.height + targetY) * g.width
-                    for x in 0..<g.outputWidth {
-                        let targetX = x * g.stride - g.padding + j
-                        if targetX >= 0 && targetX < g.width { target[targetX] += line[x] }
+                    let targetY = y * s - g.padding + i
+                    guard targetY >= 0, targetY < g.height else { continue }
+                    let line = row + y * outputWidth
+                    let target = image + (c * g.height + targetY) * g.width + (j - g.padding)
+                    if s == 1 {
+                        for x in start..<end { target[x] += line[x] }
+                    } else {
+                        for x in start..<end { target[x * s] += line[x] }
                     }
                 }
             }
         }
     }
+}
+
+/// The output columns x with `0 ≤ x·s − p + j < W`, as a half-open interval (empty when none).
+@usableFromInline
+func validOutputColumns(_ g: ConvolutionGeometry, kernelColumn j: Int) -> (start: Int, end: Int) {
+    let lowNumerator = g.padding - j
+    let start = lowNumerator <= 0 ? 0 : (lowNumerator + g.stride - 1) / g.stride
+    let highNumerator = g.width - 1 + g.padding - j
+    let end = highNumerator < 0 ? 0 : min(g.outputWidth, highNumerator / g.stride + 1)
+    return (min(start, end), end)
 }

@@ -121,35 +121,49 @@ public enum Kernels {
         }
     }
 
-    /// `Σ x[i]`, accumulated in `Double`.
+    /// `Σ x[i]`: sixteen `Float` partial sums in one vector register (so the loop vectorises without
+    /// reassociation flags), folded into a `Double` every ``reductionRun`` elements — the rounding error
+    /// of a long sum stays at the level of a 64-element `Float` sum.
     @inlinable
     public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        var total = 0.0
-        for i in 0..<count { total += Double(x[i]) }
-        return total
+        reduce(count: count) { loadVector(x, $0) } tail: { x[$0] }
     }
 
-    /// `Σ x[i]²`, accumulated in `Double`.
+    /// `Σ x[i]²`, accumulated like ``sum(_:count:)``.
     @inlinable
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        // Eight partial sums in Float over short runs keep the loop vectorised; each run is folded into Double.
-        var total = 0.0
-        var start = 0
-        while start < count {
-            let end = min(start + 4096, count)
-            var partial: Float = 0
-            for i in start..<end { partial += x[i] * x[i] }
-            total += Double(partial)
-            start = end
-        }
-        return total
+        reduce(count: count) { let v = loadVector(x, $0); return v * v } tail: { x[$0] * x[$0] }
     }
 
-    /// `Σ a[i]·b[i]`, accumulated in `Double`.
+    /// `Σ a[i]·b[i]`, accumulated like ``sum(_:count:)``.
     @inlinable
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
+        reduce(count: count) { loadVector(a, $0) * loadVector(b, $0) } tail: { a[$0] * b[$0] }
+    }
+
+    /// Elements per run before the 16-lane partial sums are folded into the `Double` total.
+    public static let reductionRun = 1024
+
+    /// Σ over `count` elements of `term`, 16 lanes at a time (`vector(i)` covers elements i…i+15,
+    /// `tail(i)` one element past the last full vector), folded into Double every ``reductionRun``.
+    @inlinable @inline(__always)
+    static func reduce(count: Int, vector: (Int) -> FloatVector, tail: (Int) -> Float) -> Double {
         var total = 0.0
-        for i in 0..<count { total += Double(a[i]) * Double(b[i]) }
+        var index = 0
+        while index < count {
+            let end = min(index + reductionRun, count)
+            var lanes = FloatVector()
+            while index + 16 <= end {
+                lanes += vector(index)
+                index += 16
+            }
+            var rest: Float = 0
+            while index < end {
+                rest += tail(index)
+                index += 1
+            }
+            total += Double(lanes.sum()) + Double(rest)
+        }
         return total
     }
 

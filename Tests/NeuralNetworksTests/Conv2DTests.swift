@@ -52,27 +52,32 @@ struct Conv2DTests {
         #expect(LayerTestSupport.maximumRelativeDifference(output.scalars, expected.values) < 1e-5)
     }
 
-    @Test("the fast patch unfolding equals im2col and its fold equals col2im, bit for bit",
+    @Test("im2col and col2im equal their element-by-element definitions, bit for bit",
           arguments: [(3, 1, 1, 8, 8), (3, 2, 1, 8, 7), (3, 1, 0, 7, 6), (2, 2, 1, 7, 6), (3, 3, 2, 7, 6),
                       (1, 2, 0, 5, 5), (5, 1, 4, 3, 3), (4, 3, 0, 9, 4), (1, 1, 0, 3, 4)])
-    func unfoldingMatchesIm2col(kernelSize: Int, stride: Int, padding: Int, height: Int, width: Int) throws {
+    func unfoldingMatchesDefinition(kernelSize: Int, stride: Int, padding: Int, height: Int, width: Int) throws {
         let g = try ConvolutionGeometry(channels: 3, height: height, width: width, kernelSize: kernelSize,
                                         stride: stride, padding: padding)
         let image = try LayerTestSupport.randomTensor([g.imageSize], seed: 30)
-        let reference = try Tensor(zeros: [g.patchSize * g.outputPositions])
-        let fast = try Tensor(zeros: [g.patchSize * g.outputPositions])
-        reference.fill(7)
-        fast.fill(-3)  // every entry must be written
-        im2col(image.data, geometry: g, columns: reference.data)
-        Kernels.unfoldPatches(image.data, geometry: g, columns: fast.data)
-        #expect(fast.scalars == reference.scalars)
-
-        let columns = try LayerTestSupport.randomTensor([g.patchSize * g.outputPositions], seed: 31)
+        let columns = try Tensor(zeros: [g.patchSize * g.outputPositions])
+        columns.fill(-3)  // every entry must be written
+        im2col(image.data, geometry: g, columns: columns.data)
+        let upstream = try LayerTestSupport.randomTensor([g.patchSize * g.outputPositions], seed: 31)
         let folded = try LayerTestSupport.randomTensor([g.imageSize], seed: 32)  // accumulated into
-        let referenceFolded = folded.copy()
-        col2im(columns.data, geometry: g, image: referenceFolded.data)
-        Kernels.foldPatches(columns.data, geometry: g, image: folded.data)
-        #expect(folded.scalars == referenceFolded.scalars)
+        var expectedFolded = folded.scalars
+        col2im(upstream.data, geometry: g, image: folded.data)
+        // The definition: column ((c·k + i)·k + j, y·W′ + x) holds pixel (c, y·s − p + i, x·s − p + j) or 0,
+        // and the fold adds each column entry back to that pixel.
+        let k = kernelSize
+        for c in 0..<3 { for i in 0..<k { for j in 0..<k { for y in 0..<g.outputHeight { for x in 0..<g.outputWidth {
+            let row = (c * k + i) * k + j, column = y * g.outputWidth + x
+            let sourceY = y * stride - padding + i, sourceX = x * stride - padding + j
+            let inside = (0..<height).contains(sourceY) && (0..<width).contains(sourceX)
+            let pixel = (c * height + sourceY) * width + sourceX
+            #expect(columns[row * g.outputPositions + column] == (inside ? image[pixel] : 0))
+            if inside { expectedFolded[pixel] += upstream[row * g.outputPositions + column] }
+        } } } } }
+        #expect(LayerTestSupport.maximumRelativeDifference(folded.scalars, expectedFolded) < 1e-6)
     }
 
     @Test("parameter and input gradients match finite differences",
