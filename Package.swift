@@ -36,6 +36,7 @@ let package = Package(
     products: [
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
+        .library(name: "HDF5", targets: ["HDF5"]),
         .executable(name: "consistency-td-bench", targets: ["Benchmarks"]),
     ],
     dependencies: [
@@ -67,6 +68,13 @@ let package = Package(
             swiftSettings: optimisationSettings
         ),
 
+        // Storage: a thin, safe wrapper over libhdf5 that knows nothing about machine learning.
+        .target(
+            name: "HDF5",
+            dependencies: ["CHDF5"],
+            swiftSettings: optimisationSettings
+        ),
+
         // Benchmarks (Experiments/Benchmarks): `swift run -c release consistency-td-bench --help`.
         .target(
             name: "AllocationCounter",
@@ -87,6 +95,11 @@ let package = Package(
         .testTarget(
             name: "TensorsTests",
             dependencies: ["Tensors", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: optimisationSettings
+        ),
+        .testTarget(
+            name: "HDF5Tests",
+            dependencies: ["HDF5", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: optimisationSettings
         ),
         .testTarget(

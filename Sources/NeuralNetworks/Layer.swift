@@ -11,11 +11,16 @@ public struct ForwardContext: Sendable {
     /// When set, row r of a batch uses the mask of row `r mod maskPeriod`. A forward over 2B rows that
     /// stacks the online batch on the target batch sets this to B so both halves share masks.
     public var maskPeriod: Int?
+    /// When set, only the leading `gradientRows` rows of this forward will be differentiated (the
+    /// online half of a stacked online + target batch); layers may skip keeping what backward needs
+    /// for the other rows, and a backward over more rows is an error.
+    public var gradientRows: Int?
 
-    public init(isTraining: Bool = false, dropoutStream: RandomStream? = nil, maskPeriod: Int? = nil) {
+    public init(isTraining: Bool = false, dropoutStream: RandomStream? = nil, maskPeriod: Int? = nil, gradientRows: Int? = nil) {
         self.isTraining = isTraining
         self.dropoutStream = dropoutStream
         self.maskPeriod = maskPeriod
+        self.gradientRows = gradientRows
     }
 
     /// Evaluation mode: no dropout.

@@ -23,6 +23,8 @@ public final class Linear: Layer {
     let store: ParameterStore
 
     private var input: Tensor?
+    /// Rows of the last forward that may be differentiated (its `gradientRows`, or all).
+    private var differentiableRows = 0
     private let output = try! Tensor(zeros: [0, 0])
     /// σ(z) for SiLU, tanh u for GELU, z for identity-free activations that need it.
     private let activationCache = try! Tensor(zeros: [0, 0])
@@ -58,6 +60,7 @@ public final class Linear: Layer {
         }
         self.input = input
         let rows = input.rows
+        differentiableRows = min(context.gradientRows ?? rows, rows)
         try output.resize(rows: rows, columns: outputCount)
         try gemm(MatrixView(input), MatrixView(base: store.values + weight.offset, rows: inputCount, columns: outputCount),
                  into: MatrixView(output))
@@ -69,7 +72,7 @@ public final class Linear: Layer {
         case .silu:
             try activationCache.resize(rows: rows, columns: outputCount)
             Kernels.biasSiLU(output.data, bias: biasPointer, rows: rows, columns: outputCount,
-                             output: output.data, gate: activationCache.data)
+                             output: output.data, gate: activationCache.data, gateRows: differentiableRows)
         case .gelu:
             try activationCache.resize(rows: rows, columns: outputCount)
             try preActivation.resize(rows: rows, columns: outputCount)
@@ -84,21 +87,24 @@ public final class Linear: Layer {
         guard let input else {
             throw .invalidArgument(operation: "Linear.backward", message: "backward was called before forward")
         }
-        guard outputGradient.rank == 2, outputGradient.shape[1] == outputCount, outputGradient.rows <= output.rows else {
+        guard outputGradient.rank == 2, outputGradient.shape[1] == outputCount, outputGradient.rows <= differentiableRows else {
             throw .shapeMismatch(operation: "Linear.backward", lhs: outputGradient.shape, rhs: output.shape,
-                                 expectation: "the output gradient must be [b, \(outputCount)] with b ≤ the forward batch \(output.rows)")
+                                 expectation: "the output gradient must be [b, \(outputCount)] with b ≤ the \(differentiableRows) differentiable rows of the forward batch")
         }
         let rows = outputGradient.rows
         let count = rows * outputCount
-        // dz = dy ⊙ act′(z)
+        // dz = dy ⊙ act′(z), and db += Σ_rows dz (fused into the SiLU pass).
         let preActivationGradient: Tensor
+        var biasGradientDone = false
         switch activation {
         case .identity:
             preActivationGradient = outputGradient
         case .silu:
             try outputGradientScratch.resize(rows: rows, columns: outputCount)
             Kernels.siluBackward(outputGradient: outputGradient.data, gate: activationCache.data, output: output.data,
-                                 inputGradient: outputGradientScratch.data, count: count)
+                                 inputGradient: outputGradientScratch.data, rows: rows, columns: outputCount,
+                                 biasGradient: bias.map { store.gradients + $0.offset })
+            biasGradientDone = true
             preActivationGradient = outputGradientScratch
         case .gelu:
             try outputGradientScratch.resize(rows: rows, columns: outputCount)
@@ -109,7 +115,7 @@ public final class Linear: Layer {
         // dW += xᵀ · dz over the leading rows.
         try gemm(MatrixView(input, leadingRows: rows), transposeA: true, MatrixView(preActivationGradient),
                  into: MatrixView(base: store.gradients + weight.offset, rows: inputCount, columns: outputCount), beta: 1)
-        if let bias {
+        if let bias, !biasGradientDone {
             Kernels.accumulateColumnSums(preActivationGradient.data, rows: rows, columns: outputCount,
                                          into: store.gradients + bias.offset)
         }

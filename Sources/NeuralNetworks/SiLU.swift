@@ -22,7 +22,7 @@ public final class SiLU: Layer {
         let rows = try validateOutputGradient(outputGradient, forwardOutputShape: output.shape, layer: "SiLU")
         try inputGradient.resize(like: output.shape, rows: rows)
         Kernels.siluBackward(outputGradient: outputGradient.data, gate: gate.data, output: output.data,
-                             inputGradient: inputGradient.data, count: outputGradient.count)
+                             inputGradient: inputGradient.data, rows: 1, columns: outputGradient.count, biasGradient: nil)
         return inputGradient
     }
 }

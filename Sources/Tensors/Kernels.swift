@@ -46,17 +46,20 @@ public enum Kernels {
         }
     }
 
-    /// Fused bias + SiLU: with `z = matrix[r, c] + bias[c]`, writes `gate = σ(z)` and `output = z·σ(z)`.
-    /// `output` may alias `matrix`. The gate is what ``siluBackward`` needs.
+    /// Fused bias + SiLU: with `z = matrix[r, c] + bias[c]`, writes `output = z·σ(z)` and, for the first
+    /// `gateRows` rows, `gate = σ(z)` (what ``siluBackward`` needs; rows that will never be
+    /// differentiated skip that store). `output` may alias `matrix`.
     ///
     ///     SiLU(z) = z · σ(z),   σ(z) = 1 / (1 + e^(−z))
     @inlinable
     public static func biasSiLU(
         _ matrix: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int, columns: Int,
-        output: UnsafeMutablePointer<Float>, gate: UnsafeMutablePointer<Float>
+        output: UnsafeMutablePointer<Float>, gate: UnsafeMutablePointer<Float>, gateRows: Int? = nil
     ) {
+        let rowsWithGate = min(gateRows ?? rows, rows)
         for row in 0..<rows {
             let offset = row * columns
+            let storesGate = row < rowsWithGate
             var column = 0
             while column < columns {
                 let lanes = min(16, columns - column)
@@ -66,13 +69,41 @@ public enum Kernels {
                 }
                 let s = fastSigmoid(z)
                 if lanes == 16 {
-                    storeVector(s, gate, offset + column)
+                    if storesGate { storeVector(s, gate, offset + column) }
                     storeVector(z * s, output, offset + column)
                 } else {
-                    storePartialVector(s, gate, offset + column, count: lanes)
+                    if storesGate { storePartialVector(s, gate, offset + column, count: lanes) }
                     storePartialVector(z * s, output, offset + column, count: lanes)
                 }
                 column += 16
+            }
+        }
+    }
+
+    /// SiLU backward for a `rows × columns` block, fused with the bias gradient:
+    ///
+    ///     dz = dy ⊙ σ(z)(1 + z(1 − σ(z))) = dy ⊙ (σ + y(1 − σ)),   biasGradient[c] += Σ_r dz[r, c]
+    ///
+    /// from the forward's gate σ(z) and output y = z·σ(z). `inputGradient` may alias `outputGradient`.
+    @inlinable
+    public static func siluBackward(
+        outputGradient: UnsafePointer<Float>, gate: UnsafePointer<Float>, output: UnsafePointer<Float>,
+        inputGradient: UnsafeMutablePointer<Float>, rows: Int, columns: Int, biasGradient: UnsafeMutablePointer<Float>?
+    ) {
+        for row in 0..<rows {
+            let offset = row * columns
+            if let biasGradient {
+                for c in 0..<columns {
+                    let s = gate[offset + c], y = output[offset + c]
+                    let dz = outputGradient[offset + c] * (s + y - y * s)
+                    inputGradient[offset + c] = dz
+                    biasGradient[c] += dz
+                }
+            } else {
+                for c in 0..<columns {
+                    let s = gate[offset + c], y = output[offset + c]
+                    inputGradient[offset + c] = outputGradient[offset + c] * (s + y - y * s)
+                }
             }
         }
     }

@@ -49,3 +49,41 @@ func stableHash(_ text: String) -> UInt64 {
     }
     return hash
 }
+
+extension Philox4x32 {
+    /// Sixteen blocks at once, one per lane: counters `(low[i], high[i], 0, 0)` under one key. Returns
+    /// the four output words of every block (word j of block i is `words.j[i]`), bit-identical to
+    /// ``block(counter:key:)``. The 32 × 32 → 64-bit products are split into 16-bit halves so the
+    /// whole computation stays in 32-bit vector lanes.
+    @inlinable
+    public static func blocks(
+        low: SIMD16<UInt32>, high: SIMD16<UInt32>, key: SIMD2<UInt32>
+    ) -> (SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>, SIMD16<UInt32>) {
+        var c0 = low, c1 = high, c2 = SIMD16<UInt32>(repeating: 0), c3 = SIMD16<UInt32>(repeating: 0)
+        var k0 = key[0], k1 = key[1]
+        for round in 0..<10 {
+            if round > 0 {
+                k0 &+= 0x9E37_79B9
+                k1 &+= 0xBB67_AE85
+            }
+            let (hi0, lo0) = multiplyHighLow(c0, 0xD251_1F53)
+            let (hi1, lo1) = multiplyHighLow(c2, 0xCD9E_8D57)
+            let next0 = hi1 ^ c1 ^ SIMD16(repeating: k0)
+            let next2 = hi0 ^ c3 ^ SIMD16(repeating: k1)
+            c0 = next0; c1 = lo1; c2 = next2; c3 = lo0
+        }
+        return (c0, c1, c2, c3)
+    }
+
+    /// `(⌊a·m / 2³²⌋, a·m mod 2³²)` per lane, with 16-bit partial products (no 64-bit lanes needed).
+    @inlinable @inline(__always)
+    static func multiplyHighLow(_ a: SIMD16<UInt32>, _ m: UInt32) -> (SIMD16<UInt32>, SIMD16<UInt32>) {
+        let aLow = a & 0xFFFF, aHigh = a &>> 16
+        let mLow = SIMD16<UInt32>(repeating: m & 0xFFFF), mHigh = SIMD16<UInt32>(repeating: m >> 16)
+        let lowLow = aLow &* mLow
+        let middle = aHigh &* mLow &+ (lowLow &>> 16)          // < 2³²
+        let cross = aLow &* mHigh &+ (middle & 0xFFFF)         // < 2³²
+        let high = aHigh &* mHigh &+ (middle &>> 16) &+ (cross &>> 16)
+        return (high, a &* SIMD16(repeating: m))
+    }
+}

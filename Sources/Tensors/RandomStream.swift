@@ -153,16 +153,67 @@ public struct RandomStream: Equatable, Sendable {
         for i in 0..<count { buffer[i] = nextUniformFloat() }
     }
 
-    /// Fills `count` floats with standard normals, two per pair of words (an odd count discards the
-    /// last normal of its pair, so it consumes `2·⌈count/2⌉` words).
+    /// Fills `count` floats with standard normals, two per pair of words (w₂ᵢ, w₂ᵢ₊₁) by Box–Muller:
+    ///
+    ///     u₁ = 1 − ⌊w₂ᵢ / 2⁹⌋·2⁻²³ ∈ (0, 1],  u₂ = ⌊w₂ᵢ₊₁ / 2⁹⌋·2⁻²³ ∈ [0, 1)
+    ///     z₂ᵢ = √(−2 ln u₁) cos 2πu₂,        z₂ᵢ₊₁ = √(−2 ln u₁) sin 2πu₂
+    ///
+    /// computed sixteen Philox blocks (64 normals) at a time in vector lanes. An odd count discards the
+    /// last normal of its pair, so a fill consumes `2·⌈count/2⌉` words; the values depend only on the
+    /// words, not on how a fill is split into calls.
     public mutating func fillNormal(_ buffer: UnsafeMutablePointer<Float>, count: Int, mean: Float = 0, standardDeviation: Float = 1) {
         var i = 0
-        while i < count {
-            let (first, second) = RandomStream.boxMullerFloat(nextWord(), nextWord())
-            buffer[i] = mean + standardDeviation * first
-            if i + 1 < count { buffer[i + 1] = mean + standardDeviation * second }
+        // One pair at a time until the position sits on a block boundary, then 16 blocks at a time.
+        while i < count && (position & 3 != 0 || count - i < 64) {
+            var first = SIMD16<UInt32>(repeating: 0), second = SIMD16<UInt32>(repeating: 0)
+            first[0] = nextWord()
+            second[0] = nextWord()
+            let (cosine, sine) = RandomStream.boxMuller(first, second)
+            buffer[i] = mean + standardDeviation * cosine[0]
+            if i + 1 < count { buffer[i + 1] = mean + standardDeviation * sine[0] }
             i += 2
         }
+        while count - i >= 64 {
+            let block = position >> 2
+            var low = SIMD16<UInt32>(), high = SIMD16<UInt32>()
+            for lane in 0..<16 {
+                let index = block &+ UInt64(lane)
+                low[lane] = UInt32(truncatingIfNeeded: index)
+                high[lane] = UInt32(truncatingIfNeeded: index >> 32)
+            }
+            let (w0, w1, w2, w3) = Philox4x32.blocks(low: low, high: high, key: key)
+            let (cosineA, sineA) = RandomStream.boxMuller(w0, w1)
+            let (cosineB, sineB) = RandomStream.boxMuller(w2, w3)
+            let target = buffer + i
+            for lane in 0..<16 {
+                target[4 * lane] = mean + standardDeviation * cosineA[lane]
+                target[4 * lane + 1] = mean + standardDeviation * sineA[lane]
+                target[4 * lane + 2] = mean + standardDeviation * cosineB[lane]
+                target[4 * lane + 3] = mean + standardDeviation * sineB[lane]
+            }
+            position &+= 64
+            i += 64
+        }
+        while i < count {
+            var first = SIMD16<UInt32>(repeating: 0), second = SIMD16<UInt32>(repeating: 0)
+            first[0] = nextWord()
+            second[0] = nextWord()
+            let (cosine, sine) = RandomStream.boxMuller(first, second)
+            buffer[i] = mean + standardDeviation * cosine[0]
+            if i + 1 < count { buffer[i + 1] = mean + standardDeviation * sine[0] }
+            i += 2
+        }
+    }
+
+    /// Box–Muller on 16 lanes of word pairs: `(r cos θ, r sin θ)`, r = √(−2 ln u₁), θ = 2πu₂.
+    @inlinable
+    static func boxMuller(_ first: SIMD16<UInt32>, _ second: SIMD16<UInt32>) -> (FloatVector, FloatVector) {
+        let one = FloatVector(repeating: 1).bitPattern
+        let u1 = 2 - FloatVector(bitPattern: (first &>> 9) | one)       // 1 − [0, 1) = (0, 1]
+        let u2 = FloatVector(bitPattern: (second &>> 9) | one) - 1      // [0, 1)
+        let radius = (-2 * fastLog(u1)).squareRoot()
+        let (sine, cosine) = fastSinCos(2 * Float.pi * u2)
+        return (radius * cosine, radius * sine)
     }
 
     /// Fills `count` doubles with standard normals (same word layout as the `Float` fill).
@@ -194,16 +245,6 @@ public struct RandomStream: Equatable, Sendable {
         let u2 = Double(second) * 0x1p-32
         let radius = (-2 * Foundation.log(u1)).squareRoot()
         let angle = 2 * Double.pi * u2
-        return (radius * Foundation.cos(angle), radius * Foundation.sin(angle))
-    }
-
-    /// Box–Muller in Float (the bulk path for network inputs and noise).
-    @inlinable
-    static func boxMullerFloat(_ first: UInt32, _ second: UInt32) -> (Float, Float) {
-        let u1 = (Float(first >> 8) + 1) * 0x1p-24
-        let u2 = Float(second >> 8) * 0x1p-24
-        let radius = (-2 * Foundation.log(u1)).squareRoot()
-        let angle = 2 * Float.pi * u2
         return (radius * Foundation.cos(angle), radius * Foundation.sin(angle))
     }
 }

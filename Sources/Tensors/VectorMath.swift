@@ -124,3 +124,32 @@ public func fastSinCos(_ x: FloatVector) -> (sin: FloatVector, cos: FloatVector)
     let cosSign = ((quadrant &+ 1) & 2) &<< 30
     return (FloatVector(bitPattern: sinBits ^ sinSign), FloatVector(bitPattern: cosBits ^ cosSign))
 }
+
+/// Natural logarithm of positive, normal inputs, lane by lane (Cephes `logf`): with x = m·2ᵉ,
+/// m ∈ [√½, √2), `ln x = e·ln 2 + ln m` and ln m from a degree-9 polynomial in m − 1. Relative error
+/// below 2e−7 (zero and negative inputs are not handled: callers pass values in (0, ∞)).
+@inlinable @inline(__always)
+public func fastLog(_ input: FloatVector) -> FloatVector {
+    let bits = input.bitPattern
+    var exponent = FloatVector(bitPattern: ((bits &>> 23) & 0xFF) | 0x4B00_0000) - (8_388_608 + 126)
+    var mantissa = FloatVector(bitPattern: (bits & 0x807F_FFFF) | 0x3F00_0000)  // in [0.5, 1)
+    // Below √½, use 2m and one less in the exponent, so the polynomial's argument stays in [√½ − 1, √2 − 1).
+    let isSmall = unsafeBitCast(mantissa .< 0.707_106_77, to: SIMD16<UInt32>.self)  // all ones where true
+    exponent = exponent - FloatVector(bitPattern: isSmall & FloatVector(repeating: 1).bitPattern)
+    mantissa = mantissa + FloatVector(bitPattern: isSmall & mantissa.bitPattern)
+    let x = mantissa - 1
+    let z = x * x
+    var p = FloatVector(repeating: 7.037_683_629_2e-2)
+    p = p * x - 1.151_461_031_0e-1
+    p = p * x + 1.167_699_874_0e-1
+    p = p * x - 1.242_014_084_6e-1
+    p = p * x + 1.424_932_278_7e-1
+    p = p * x - 1.666_805_766_5e-1
+    p = p * x + 2.000_071_476_5e-1
+    p = p * x - 2.499_999_399_3e-1
+    p = p * x + 3.333_333_117_4e-1
+    var y = x * z * p
+    y = y - 2.121_944_4e-4 * exponent
+    y = y - 0.5 * z
+    return x + y + 0.693_359_375 * exponent
+}

@@ -42,6 +42,20 @@ struct LinearAndActivationTests {
         #expect(LayerTestSupport.maximumRelativeDifference(full.snapshotGradients(), alone.snapshotGradients()) < 1e-6)
     }
 
+    @Test("with gradientRows set, the leading rows differentiate as before and further rows are refused")
+    func gradientRowsHint() throws {
+        let hinted = ParameterStore(seed: 8), plain = ParameterStore(seed: 8)
+        let a = try Linear(4, 6, activation: .silu, scope: hinted.root), b = try Linear(4, 6, activation: .silu, scope: plain.root)
+        let input = try LayerTestSupport.randomTensor([10, 4], seed: 9)
+        let gradient = try LayerTestSupport.randomTensor([5, 6], seed: 10)
+        let outputA = try a.forward(input, context: ForwardContext(gradientRows: 5)).scalars
+        let outputB = try b.forward(input, context: .evaluation).scalars
+        #expect(outputA == outputB)
+        #expect(try a.backward(gradient).scalars == b.backward(gradient).scalars)
+        #expect(hinted.snapshotGradients() == plain.snapshotGradients())
+        #expect(throws: TensorError.self) { try a.backward(try LayerTestSupport.randomTensor([6, 6], seed: 11)) }
+    }
+
     @Test("bad settings and shapes are rejected with messages naming the shapes")
     func badInput() throws {
         let store = ParameterStore(seed: 0)

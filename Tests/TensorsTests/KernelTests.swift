@@ -32,6 +32,18 @@ struct KernelTests {
         #expect(mapped([-1000, 1000], fastExp).allSatisfy { $0.isFinite && $0 >= 0 })
     }
 
+    @Test("fastLog has relative error below 3e-7 from the smallest normal to the largest float")
+    func logarithmAccuracy() {
+        var inputs = grid(1e-7, 1, count: 50_001) + grid(1, 1e6, count: 50_001)
+        inputs += [Float.leastNormalMagnitude, 0x1p-24, 0.707_106_7, 0.707_106_8, 1, Float.greatestFiniteMagnitude]
+        var worst = 0.0
+        for (x, y) in zip(inputs, mapped(inputs, fastLog)) {
+            let exact = Foundation.log(Double(x))
+            worst = max(worst, abs(Double(y) - exact) / max(abs(exact), 1e-3))
+        }
+        #expect(worst < 3e-7, "worst relative error \(worst)")
+    }
+
     @Test("fastSigmoid and fastTanh agree with their definitions")
     func sigmoidAndTanh() {
         let inputs = grid(-30, 30, count: 10_001)
@@ -64,7 +76,13 @@ struct KernelTests {
         var output = [Float](repeating: 0, count: rows * columns), gate = output, gradient = output
         let upstream = grid(0.5, 2, count: rows * columns)
         Kernels.biasSiLU(matrix, bias: bias, rows: rows, columns: columns, output: &output, gate: &gate)
-        Kernels.siluBackward(outputGradient: upstream, gate: gate, output: output, inputGradient: &gradient, count: rows * columns)
+        var biasGradient = [Float](repeating: 1, count: columns)
+        Kernels.siluBackward(outputGradient: upstream, gate: gate, output: output, inputGradient: &gradient,
+                             rows: rows, columns: columns, biasGradient: &biasGradient)
+        for c in 0..<columns {
+            let columnSum = (0..<rows).reduce(Float(1)) { $0 + gradient[$1 * columns + c] }
+            #expect(abs(biasGradient[c] - columnSum) < 1e-5)
+        }
         func silu(_ z: Double) -> Double { z / (1 + Foundation.exp(-z)) }
         for r in 0..<rows {
             for c in 0..<columns {

@@ -45,6 +45,38 @@ struct RandomStreamTests {
         #expect(bulk.position == single.position)
     }
 
+    @Test("sixteen-lane Philox blocks equal the scalar blocks")
+    func vectorBlocksMatchScalar() {
+        let key = SIMD2<UInt32>(0xA409_3822, 0x299F_31D0)
+        var low = SIMD16<UInt32>(), high = SIMD16<UInt32>()
+        for lane in 0..<16 {
+            low[lane] = 0xFFFF_FFF8 &+ UInt32(lane)  // crosses a 32-bit carry in the counter
+            high[lane] = lane >= 8 ? 1 : 0
+        }
+        let (w0, w1, w2, w3) = Philox4x32.blocks(low: low, high: high, key: key)
+        for lane in 0..<16 {
+            let scalar = Philox4x32.block(counter: SIMD4(low[lane], high[lane], 0, 0), key: key)
+            #expect(SIMD4(w0[lane], w1[lane], w2[lane], w3[lane]) == scalar)
+        }
+    }
+
+    @Test("normal fills do not depend on how they are split into calls")
+    func normalFillsAreSplitInvariant() {
+        let count = 301
+        let whole = UnsafeMutablePointer<Float>.allocate(capacity: count), pieces = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { whole.deallocate(); pieces.deallocate() }
+        var a = RandomStream(seed: 3, purpose: "split"), b = a
+        a.fillNormal(whole, count: count)
+        var offset = 0
+        for size in [6, 64, 2, 130, 98, 1] {  // even sizes keep the pairs aligned; the last is odd
+            b.fillNormal(pieces + offset, count: size)
+            offset += size
+        }
+        #expect(offset == count)
+        #expect((0..<count).allSatisfy { whole[$0] == pieces[$0] })
+        #expect(a.position == b.position && a.position == 302)
+    }
+
     @Test("a stream saved and restored continues with the same numbers")
     func stateRoundTrip() {
         var stream = RandomStream(seed: 5, purpose: "checkpoint")

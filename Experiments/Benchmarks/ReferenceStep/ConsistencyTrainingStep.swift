@@ -78,7 +78,7 @@ final class ConsistencyTrainingStep {
                 }
             }
         }
-        let context = ForwardContext(isTraining: true, dropoutStream: nil, maskPeriod: b)
+        let context = ForwardContext(isTraining: true, dropoutStream: nil, maskPeriod: b, gradientRows: b)
         let output = try network.forward(stackedInput, noiseConditioning: conditioning, context: context)
         // f = c_skip·x_s + c_out·F for both halves; Δ = f_online − f_target; dL/dF = dL/df · c_out(t).
         let c2 = huberConstant * huberConstant

@@ -371,7 +371,7 @@ def builders(frameworks: list[str], threads: int):
                 import torch  # noqa: F401
                 available.append(("torch", lambda configuration: TorchStep(configuration, threads)))
             except ImportError:
-                print("torch is not importable: skipped (optional; pip install torch --index-url https://download.pytorch.org/whl/cpu)",
+                print("torch is not importable: skipped (optional; pip install torch)",
                       file=sys.stderr)
         else:
             sys.exit(f"unknown framework '{framework}'; use jax and/or torch")
