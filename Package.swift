@@ -32,7 +32,7 @@ let cOptimisationSettings: [CSetting] = nativeFlagsWanted
 
 let package = Package(
     name: "ConsistencyTD",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),

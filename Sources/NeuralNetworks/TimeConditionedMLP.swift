@@ -1,3 +1,4 @@
+import Synchronization
 import Tensors
 
 /// The settings of a ``TimeConditionedMLP``.
@@ -44,6 +45,12 @@ public final class TimeConditionedMLP {
     let dropouts: [Dropout]
     private let concatenated = try! Tensor(zeros: [0, 0])
     private let inputGradient = try! Tensor(zeros: [0, 0])
+
+    /// When set (with more than one lane), forward and backward split their rows and columns across
+    /// the lanes (see ``ParallelLanes``); run OpenBLAS single-threaded meanwhile. Networks with dropout
+    /// run on one lane.
+    public var lanes: ParallelLanes?
+    private lazy var laneJob = MLPLaneJob(network: self)
 
     /// Whether ``backward(_:)`` returns dF/dx_in (otherwise it returns an empty tensor).
     public var computesInputGradient: Bool {
@@ -98,10 +105,18 @@ public final class TimeConditionedMLP {
         }
         let rows = input.rows, columns = d + embedding.featureCount
         try concatenated.resize(rows: rows, columns: columns)
-        for row in 0..<rows {
-            (concatenated.data + row * columns).update(from: input.data + row * d, count: d)
+        if let lanes, lanes.laneCount > 1, dropouts.isEmpty {
+            var layerInput = concatenated
+            for layer in layers {
+                try layer.prepareForward(layerInput, context: context)
+                layerInput = layer.output
+            }
+            laneJob.start(.forward(input: input, conditioning: noiseConditioning))
+            lanes.run(laneJob)
+            try laneJob.finish()
+            return layers[configuration.depth].output
         }
-        embedding.embed(noiseConditioning.data, rows: rows, into: concatenated.data, rowStride: columns, columnOffset: d)
+        concatenate(input, noiseConditioning, rows: 0..<rows)
         var hidden = concatenated
         for index in 0..<configuration.depth {
             hidden = try layers[index].forward(hidden, context: context)
@@ -113,11 +128,39 @@ public final class TimeConditionedMLP {
     /// Accumulates dL/dθ for the leading b rows of the last forward, given dL/dF ([b, D]); returns
     /// dL/dx_in ([b, D]) when ``computesInputGradient`` is on.
     public func backward(_ outputGradient: Tensor) throws(TensorError) -> Tensor {
-        var gradient = try layers[configuration.depth].backward(outputGradient)
+        var gradient: Tensor
+        if let lanes, lanes.laneCount > 1, dropouts.isEmpty {
+            var layerGradient = outputGradient
+            for layer in layers.reversed() {
+                _ = try layer.prepareBackward(layerGradient)
+                layerGradient = layer.lastInputGradient
+            }
+            laneJob.start(.backward(rows: outputGradient.rows))
+            lanes.run(laneJob)
+            try laneJob.finish()
+            gradient = layers[0].lastInputGradient
+            return try copyInputGradient(gradient)
+        }
+        gradient = try layers[configuration.depth].backward(outputGradient)
         for index in stride(from: configuration.depth - 1, through: 0, by: -1) {
             if !dropouts.isEmpty { gradient = try dropouts[index].backward(gradient) }
             gradient = try layers[index].backward(gradient)
         }
+        return try copyInputGradient(gradient)
+    }
+
+    /// Writes rows `rows` of concat(x_in, emb(c)).
+    func concatenate(_ input: Tensor, _ noiseConditioning: Tensor, rows: Range<Int>) {
+        let d = configuration.dataDimension, columns = d + embedding.featureCount
+        for row in rows {
+            (concatenated.data + row * columns).update(from: input.data + row * d, count: d)
+        }
+        embedding.embed(noiseConditioning.data + rows.lowerBound, rows: rows.count,
+                        into: concatenated.data + rows.lowerBound * columns, rowStride: columns, columnOffset: d)
+    }
+
+    /// dL/dx_in: the first D columns of the first layer's input gradient (or the empty tensor).
+    private func copyInputGradient(_ gradient: Tensor) throws(TensorError) -> Tensor {
         guard computesInputGradient else { return gradient }
         let rows = gradient.rows, d = configuration.dataDimension, columns = d + embedding.featureCount
         try inputGradient.resize(rows: rows, columns: d)
@@ -129,4 +172,66 @@ public final class TimeConditionedMLP {
 
     /// Number of scalar parameters.
     public var parameterCount: Int { store.count }
+}
+
+/// The lanes' share of a forward or backward of a ``TimeConditionedMLP``:
+/// - forward: each lane embeds its rows and runs them through every layer (rows are independent, so
+///   no barrier is needed);
+/// - backward, per layer from the last: each lane computes dz for its rows, all lanes meet at a
+///   barrier, then each accumulates dW and db for its columns and dx for its rows (the next layer's
+///   dz for those rows needs only that lane's dx, so no second barrier).
+final class MLPLaneJob: LaneWork {
+    enum Phase {
+        case idle
+        case forward(input: Tensor, conditioning: Tensor)
+        case backward(rows: Int)
+    }
+
+    unowned let network: TimeConditionedMLP
+    private var phase = Phase.idle
+    private let firstError = Mutex<TensorError?>(nil)
+
+    init(network: TimeConditionedMLP) { self.network = network }
+
+    func start(_ phase: Phase) { self.phase = phase }
+
+    /// Ends the dispatch: rethrows the first error any lane met.
+    func finish() throws(TensorError) {
+        phase = .idle
+        let error = firstError.withLock { error in
+            defer { error = nil }
+            return error
+        }
+        if let error { throw error }
+    }
+
+    func run(lane: Int, of laneCount: Int) {
+        switch phase {
+        case .idle:
+            return
+        case let .forward(input, conditioning):
+            let rows = ParallelLanes.share(of: input.rows, lane: lane, of: laneCount)
+            network.concatenate(input, conditioning, rows: rows)
+            for layer in network.layers { record { () throws(TensorError) in try layer.forwardRows(rows) } }
+        case let .backward(gradientRows):
+            let rows = ParallelLanes.share(of: gradientRows, lane: lane, of: laneCount)
+            for layer in network.layers.reversed() {
+                layer.backwardActivation(rows: rows, accumulateBias: false)
+                network.lanes?.barrier()
+                let columns = ParallelLanes.share(of: layer.outputCount, lane: lane, of: laneCount)
+                record { () throws(TensorError) in try layer.backwardParameters(columns: columns, includeBias: true) }
+                if layer.computesInputGradient {
+                    record { () throws(TensorError) in try layer.backwardInput(rows: rows) }
+                }
+            }
+        }
+    }
+
+    /// Runs `body`, keeping the first error instead of leaving the lane early (which would leave the
+    /// other lanes waiting at a barrier forever).
+    private func record(_ body: () throws(TensorError) -> Void) {
+        do { try body() } catch {
+            firstError.withLock { stored in if stored == nil { stored = error } }
+        }
+    }
 }

@@ -30,7 +30,6 @@ public final class TimeEmbedding {
     /// Angular frequencies ω_k: `sin(ω_k·c)`, `cos(ω_k·c)` (2π f_k for Fourier features).
     private let frequencies: UnsafeMutablePointer<Float>
     private let frequencyCount: Int
-    private let angles: UnsafeMutablePointer<Float>
 
     /// Throws for an odd or non-positive feature count, a max frequency ≤ 0 or a scale ≤ 0.
     public init(_ kind: TimeEmbeddingKind, scope: ParameterScope) throws(TensorError) {
@@ -41,7 +40,6 @@ public final class TimeEmbedding {
         self.kind = kind
         self.frequencyCount = features / 2
         self.frequencies = .allocate(capacity: frequencyCount)
-        self.angles = .allocate(capacity: frequencyCount)
         switch kind {
         case .positional(_, let maxFrequency):
             guard maxFrequency > 0, maxFrequency.isFinite else {
@@ -65,25 +63,24 @@ public final class TimeEmbedding {
 
     deinit {
         frequencies.deallocate()
-        angles.deallocate()
     }
 
     public var featureCount: Int { 2 * frequencyCount }
 
     /// Writes the features of `conditioning[r]` into row r of `destination` (rows `rowStride` apart,
-    /// starting `columnOffset` into each row): sines first, then cosines.
+    /// starting `columnOffset` into each row): sines first, then cosines. Safe to call from several
+    /// threads on disjoint rows (it keeps no scratch state).
     public func embed(
         _ conditioning: UnsafePointer<Float>, rows: Int,
         into destination: UnsafeMutablePointer<Float>, rowStride: Int, columnOffset: Int
     ) {
         for row in 0..<rows {
-            let c = conditioning[row]
-            for k in 0..<frequencyCount { angles[k] = c * frequencies[k] }
+            let c = FloatVector(repeating: conditioning[row])
             let target = destination + row * rowStride + columnOffset
             var k = 0
             while k < frequencyCount {
                 let lanes = min(16, frequencyCount - k)
-                let a = lanes == 16 ? loadVector(angles, k) : loadPartialVector(angles, k, count: lanes)
+                let a = c * (lanes == 16 ? loadVector(frequencies, k) : loadPartialVector(frequencies, k, count: lanes))
                 let (s, c) = fastSinCos(a)
                 if lanes == 16 {
                     storeVector(s, target, k)

@@ -19,6 +19,8 @@ final class ConsistencyTrainingStep {
 
     let network: TimeConditionedMLP
     let optimizer: Adam
+    /// With more than one thread the step runs on ``ParallelLanes`` (OpenBLAS single-threaded).
+    let parallelStep: ParallelOptimizerStep?
     let data: Tensor
     let batchSize: Int
     let dimension: Int
@@ -36,7 +38,7 @@ final class ConsistencyTrainingStep {
     private let noisePurpose = RandomStream.purposeHash("noise")
     private let timePurpose = RandomStream.purposeHash("time")
 
-    init(data: Tensor, width: Int, seed: UInt64) throws {
+    init(data: Tensor, width: Int, seed: UInt64, threads: Int) throws {
         self.data = data
         self.batchSize = data.rows
         self.dimension = data.elementsPerRow
@@ -45,6 +47,13 @@ final class ConsistencyTrainingStep {
         network = try TimeConditionedMLP(
             TimeConditionedMLPConfiguration(dataDimension: dimension, width: width, depth: 4), seed: seed)
         optimizer = try Adam()
+        if threads > 1 {
+            let lanes = ParallelLanes(laneCount: threads)
+            network.lanes = lanes
+            parallelStep = ParallelOptimizerStep(optimizer: optimizer, store: network.store, lanes: lanes)
+        } else {
+            parallelStep = nil
+        }
         noise = try Tensor(zeros: [batchSize, dimension])
         times = try Tensor(zeros: [batchSize])
         stackedInput = try Tensor(zeros: [2 * batchSize, dimension])
@@ -102,9 +111,13 @@ final class ConsistencyTrainingStep {
             let scale = weight / root / Float(b) * outT
             for j in 0..<d { gradient[j] *= scale }
         }
-        network.store.zeroGradients()
+        if let parallelStep { parallelStep.zeroGradients() } else { network.store.zeroGradients() }
         _ = try network.backward(outputGradient)
-        try optimizer.step(network.store, learningRate: 1e-4)
+        if let parallelStep {
+            try parallelStep.step(learningRate: 1e-4)
+        } else {
+            try optimizer.step(network.store, learningRate: 1e-4)
+        }
         step += 1
         lastLoss = loss / Double(b)
         return lastLoss

@@ -90,7 +90,10 @@ struct ReferenceStepBenchmark: ParsableCommand {
 
     static func measure(dimension: Int, width: Int, batchSize: Int, threads: Int, steps: Int, warmup: Int, seed: UInt64) throws -> Measurement {
         let data = try ringData(batchSize: batchSize, dimension: dimension, seed: seed)
-        let trainer = try ConsistencyTrainingStep(data: data, width: width, seed: seed)
+        // The step runs on `threads` lanes with OpenBLAS single-threaded; the sgemm floor below uses
+        // OpenBLAS's own `threads` threads, as any engine on stock OpenBLAS would.
+        BLASRuntime.threadCount = 1
+        let trainer = try ConsistencyTrainingStep(data: data, width: width, seed: seed, threads: threads)
         let firstLoss = try trainer.run()
         for _ in 0..<warmup { try trainer.run() }
         var times: [Double] = []
@@ -104,6 +107,7 @@ struct ReferenceStepBenchmark: ParsableCommand {
         }
         let blasAllocations = Double(allocation_counter_thread_blas_count() - blasAllocationsBefore) / Double(steps)
         let allocations = Double(allocation_counter_thread_count() - allocationsBefore) / Double(steps) - blasAllocations
+        BLASRuntime.threadCount = threads
         let sgemmTimes = try timeMatrixProducts(trainer.matrixProducts(), repetitions: steps)
         let flops = trainer.matrixProducts().reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
         return Measurement(dimension: dimension, width: width, batchSize: batchSize, threads: threads, times: times,
