@@ -163,7 +163,7 @@ extension HDF5AttributeOwner {
     public func attributeNames() throws -> [String] {
         var names: [String] = []
         let identifier = try handle.identifier(for: "H5Aiterate2")
-        try withUnsafeMutablePointer(to: &names) { pointer in
+        _ = try withUnsafeMutablePointer(to: &names) { pointer in
             try checkStatus(H5Aiterate2(identifier, H5_INDEX_NAME, H5_ITER_INC, nil, { _, name, _, data in
                 guard let name, let data else { return -1 }
                 data.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name))
@@ -193,9 +193,9 @@ extension HDF5AttributeOwner {
     }
 
     private func requireCount(_ count: Int, fits shape: [Int], attribute name: String) throws {
-        guard count == elementCount(of: shape) else {
+        guard count == extentProduct(shape) else {
             throw HDF5Error.check(.shapeMismatch, call: "H5Awrite", attributeContext(name),
-                                  "\(count) values given for shape \(shape) (\(elementCount(of: shape)) elements)")
+                                  "\(count) values given for shape \(shape) (\(extentProduct(shape)) elements)")
         }
     }
 

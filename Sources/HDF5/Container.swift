@@ -116,7 +116,7 @@ extension HDF5Container {
     public func contains(_ path: String) throws -> Bool {
         let context = childContext(path)
         let location = try handle.identifier(for: "H5Lexists")
-        let components = path.split(separator: "/", omittingEmptySubsequences: true)
+        let components = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
         var prefix = path.hasPrefix("/") ? "" : "."
         for (index, component) in components.enumerated() {
             prefix += "/" + component
@@ -150,9 +150,9 @@ extension HDF5Container {
             throw HDF5Error.check(.invalidArgument, call: "H5Dcreate2", childContext(path),
                                   "extent \(negative) in shape \(shape) is negative")
         }
-        guard count == elementCount(of: shape) else {
+        guard count == extentProduct(shape) else {
             throw HDF5Error.check(.shapeMismatch, call: "H5Dwrite", childContext(path),
-                                  "\(count) values given for shape \(shape) (\(elementCount(of: shape)) elements)")
+                                  "\(count) values given for shape \(shape) (\(extentProduct(shape)) elements)")
         }
     }
 

@@ -134,7 +134,8 @@ public final class HDF5Dataset: HDF5AttributeOwner {
 
     /// The elements of the block `start ..< start + count`, in row-major order.
     public func read<T: HDF5Scalar>(as type: T.Type = T.self, start: [Int], count: [Int]) throws -> [T] {
-        let total = elementCount(of: count)
+        try validate(start: start, count: count, within: try shape(), call: "H5Dread")
+        let total = extentProduct(count)
         return try [T](unsafeUninitializedCapacity: total) { buffer, initialised in
             try read(into: buffer, start: start, count: count)
             initialised = total
@@ -211,7 +212,7 @@ public final class HDF5Dataset: HDF5AttributeOwner {
         let fileSpace = try dataspace()
         let shape = try fileSpace.shape()
         try validate(start: selection.start, count: selection.count, within: shape, call: call)
-        let expected = elementCount(of: selection.count)
+        let expected = extentProduct(selection.count)
         guard bufferCount == expected else {
             throw HDF5Error.check(.shapeMismatch, call: call, context,
                                   "\(bufferCount) values given for a block of shape \(selection.count) (\(expected) elements)")
@@ -247,12 +248,12 @@ public final class HDF5Dataset: HDF5AttributeOwner {
     /// fill value (zero).
     public func resize(to shape: [Int]) throws {
         let current = try self.shape()
-        guard shape.count == current.count else {
+        guard shape.count == current.count, shape.allSatisfy({ $0 >= 0 }) else {
             throw HDF5Error.check(.invalidArgument, call: "H5Dset_extent", context,
-                                  "new shape \(shape) must have the dataset's rank \(current.count)")
+                                  "new shape \(shape) must have the dataset's rank \(current.count) and no negative extent")
         }
         let identifier = try handle.identifier(for: "H5Dset_extent")
-        try checkStatus(H5Dset_extent(identifier, shape.map { hsize_t(max($0, 0)) }), call: "H5Dset_extent", context)
+        try checkStatus(H5Dset_extent(identifier, shape.map { hsize_t($0) }), call: "H5Dset_extent", context)
     }
 
     /// Appends whole rows along the first axis: with shape [n, d₁, …], `values.count` must be a
@@ -272,7 +273,7 @@ public final class HDF5Dataset: HDF5AttributeOwner {
                                   "a scalar (rank-0) dataset cannot be appended to")
         }
         let rowShape = Array(shape.dropFirst())
-        let rowSize = elementCount(of: rowShape)
+        let rowSize = extentProduct(rowShape)
         guard rowSize > 0 ? buffer.count % rowSize == 0 : buffer.isEmpty else {
             throw HDF5Error.check(.shapeMismatch, call: "H5Dset_extent", context,
                                   "\(buffer.count) values are not whole rows of shape \(rowShape) (\(rowSize) elements each)")
@@ -306,13 +307,13 @@ public final class HDF5Dataset: HDF5AttributeOwner {
         }
     }
 
-    /// Writes every element of a variable-length string dataset; `strings.count` must equal the
-    /// element count.
+    /// Writes every element of a variable-length string dataset (as UTF-8); `strings.count` must
+    /// equal the element count.
     public func writeStrings(_ strings: [String]) throws {
         let stored = try elementType()
-        guard stored.isString else {
+        guard case .string(length: nil, _) = stored else {
             throw HDF5Error.check(.typeMismatch, call: "H5Dwrite", context,
-                                  "the dataset stores \(stored), not strings")
+                                  "the dataset stores \(stored), not variable-length strings")
         }
         let expected = try elementCount()
         guard strings.count == expected else {

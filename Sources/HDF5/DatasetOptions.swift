@@ -62,7 +62,7 @@ public struct HDF5DatasetOptions: Sendable, Equatable {
     public static func automaticChunkShape(shape: [Int], elementSize: Int) -> [Int] {
         guard let first = shape.first else { return [] }
         let rowShape = shape.dropFirst().map { max($0, 1) }
-        let rowBytes = max(1, elementCount(of: Array(rowShape)) * elementSize)
+        let rowBytes = max(1, extentProduct(Array(rowShape)) * elementSize)
         var rows = max(1, 65_536 / rowBytes)
         if first > 0 { rows = min(rows, first) }
         return [rows] + rowShape

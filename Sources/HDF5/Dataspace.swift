@@ -107,6 +107,6 @@ func describeExtent(_ extent: Int?) -> String {
 }
 
 /// Number of elements of a shape: ∏ shape (1 for rank 0).
-func elementCount(of shape: [Int]) -> Int {
+func extentProduct(_ shape: [Int]) -> Int {
     shape.reduce(1, *)
 }

@@ -34,6 +34,12 @@ public struct HDF5Member: Sendable, Equatable, CustomStringConvertible {
     public let kind: Kind
     public let link: Link
 
+    public init(name: String, kind: Kind, link: Link) {
+        self.name = name
+        self.kind = kind
+        self.link = link
+    }
+
     public var description: String {
         "\(name) (\(kind.rawValue)\(link == .hard ? "" : ", \(link.rawValue) link"))"
     }

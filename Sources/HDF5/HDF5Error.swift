@@ -32,7 +32,7 @@ public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
     public struct Frame: Sendable, Equatable, CustomStringConvertible {
         /// The libhdf5 function that pushed the frame, e.g. "H5Dopen2" or "H5G__loc_find_cb".
         public let function: String
-        /// libhdf5's source file and line, e.g. "H5D.c" and 294.
+        /// libhdf5's source file (without its folder) and line, e.g. "H5D.c" and 284.
         public let sourceFile: String
         public let line: Int
         /// The frame's own text, e.g. "object 'missing' doesn't exist".
@@ -51,7 +51,8 @@ public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
     public let call: String
     /// The file on disk ("" when the failure concerns no file, e.g. creating a dataspace).
     public let filePath: String
-    /// The object inside the file, e.g. "/parameters/w" ("" when none).
+    /// The object inside the file, e.g. "/parameters/w"; an attribute is "<object>@<name>", e.g.
+    /// "/optimizer/adam@step" ("" when none).
     public let objectPath: String
     /// A one-line summary.
     public let message: String
@@ -165,7 +166,8 @@ private func takeErrorStack() -> [HDF5Error.Frame] {
             let text = { (c: UnsafePointer<CChar>?) in c.map { String(cString: $0) } ?? "" }
             frames.pointee.append(RawFrame(
                 major: frame.pointee.maj_num, minor: frame.pointee.min_num,
-                function: text(frame.pointee.func_name), sourceFile: text(frame.pointee.file_name),
+                function: text(frame.pointee.func_name),
+                sourceFile: String(text(frame.pointee.file_name).split(separator: "/").last ?? ""),
                 line: Int(frame.pointee.line), detail: text(frame.pointee.desc)))
             return 0
         }, pointer)

@@ -131,7 +131,7 @@ public enum HDF5Inspector {
         case .string: values = try attribute.readStrings().map(quoted)
         case let .other(words): return "<\(words), not shown>"
         }
-        if try attribute.dataspace().extent() == .scalar, values.count == 1 { return values[0] }
+        if try closing(attribute.dataspace(), { try $0.extent() }) == .scalar, values.count == 1 { return values[0] }
         if values.count <= maximumValues { return "[" + values.joined(separator: ", ") + "]" }
         return "[" + values.prefix(maximumValues - 2).joined(separator: ", ") + ", …] (\(values.count) values)"
     }

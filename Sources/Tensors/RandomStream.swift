@@ -165,12 +165,7 @@ public struct RandomStream: Equatable, Sendable {
         var i = 0
         // One pair at a time until the position sits on a block boundary, then 16 blocks at a time.
         while i < count && (position & 3 != 0 || count - i < 64) {
-            var first = SIMD16<UInt32>(repeating: 0), second = SIMD16<UInt32>(repeating: 0)
-            first[0] = nextWord()
-            second[0] = nextWord()
-            let (cosine, sine) = RandomStream.boxMuller(first, second)
-            buffer[i] = mean + standardDeviation * cosine[0]
-            if i + 1 < count { buffer[i + 1] = mean + standardDeviation * sine[0] }
+            fillNormalPair(buffer, at: i, count: count, mean: mean, standardDeviation: standardDeviation)
             i += 2
         }
         while count - i >= 64 {
@@ -195,14 +190,22 @@ public struct RandomStream: Equatable, Sendable {
             i += 64
         }
         while i < count {
-            var first = SIMD16<UInt32>(repeating: 0), second = SIMD16<UInt32>(repeating: 0)
-            first[0] = nextWord()
-            second[0] = nextWord()
-            let (cosine, sine) = RandomStream.boxMuller(first, second)
-            buffer[i] = mean + standardDeviation * cosine[0]
-            if i + 1 < count { buffer[i + 1] = mean + standardDeviation * sine[0] }
+            fillNormalPair(buffer, at: i, count: count, mean: mean, standardDeviation: standardDeviation)
             i += 2
         }
+    }
+
+    /// Normals `i` and `i + 1` (the latter only when `i + 1 < count`) from the next two words, through
+    /// lane 0 of the vector Box–Muller so that they equal what the 16-block path gives for those words.
+    private mutating func fillNormalPair(
+        _ buffer: UnsafeMutablePointer<Float>, at i: Int, count: Int, mean: Float, standardDeviation: Float
+    ) {
+        var first = SIMD16<UInt32>(repeating: 0), second = SIMD16<UInt32>(repeating: 0)
+        first[0] = nextWord()
+        second[0] = nextWord()
+        let (cosine, sine) = RandomStream.boxMuller(first, second)
+        buffer[i] = mean + standardDeviation * cosine[0]
+        if i + 1 < count { buffer[i + 1] = mean + standardDeviation * sine[0] }
     }
 
     /// Box–Muller on 16 lanes of word pairs: `(r cos θ, r sin θ)`, r = √(−2 ln u₁), θ = 2πu₂.

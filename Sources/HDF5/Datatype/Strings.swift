@@ -50,11 +50,11 @@ enum StringTransfer {
         let memoryType = try HDF5Datatype.variableLengthString(utf8: isUTF8, context)
         let typeIdentifier = try memoryType.handle.identifier(for: call)
         var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-        try pointers.withUnsafeMutableBufferPointer { buffer in
+        _ = try pointers.withUnsafeMutableBufferPointer { buffer in
             try checkStatus(read(typeIdentifier, UnsafeMutableRawPointer(buffer.baseAddress!)), call: call, context)
         }
         let strings = pointers.map { pointer in pointer.map { String(cString: $0) } ?? "" }
-        try pointers.withUnsafeMutableBufferPointer { buffer in
+        _ = try pointers.withUnsafeMutableBufferPointer { buffer in
             try checkStatus(H5Dvlen_reclaim(typeIdentifier, space, hid_t(H5P_DEFAULT), buffer.baseAddress),
                             call: "H5Dvlen_reclaim", context)
         }
@@ -71,7 +71,7 @@ enum StringTransfer {
         let typeIdentifier = try memoryType.handle.identifier(for: call)
         let padding = H5Tget_strpad(typeIdentifier)
         var bytes = [UInt8](repeating: 0, count: count * length)
-        try bytes.withUnsafeMutableBytes { buffer in
+        _ = try bytes.withUnsafeMutableBytes { buffer in
             try checkStatus(read(typeIdentifier, buffer.baseAddress!), call: call, context)
         }
         try memoryType.close()
