@@ -37,7 +37,9 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         .library(name: "HDF5", targets: ["HDF5"]),
+        .library(name: "Agents", targets: ["Agents"]),
         .executable(name: "consistency-td-bench", targets: ["Benchmarks"]),
+        .executable(name: "consistency-td-checkpoint-bench", targets: ["CheckpointBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -74,6 +76,14 @@ let package = Package(
             dependencies: ["CHDF5"],
             swiftSettings: optimisationSettings
         ),
+        .target(name: "ExperimentKit", dependencies: ["HDF5"], swiftSettings: optimisationSettings),
+
+        // Consistency models as value functions, TD learning, checkpoints.
+        .target(
+            name: "Agents",
+            dependencies: ["Tensors", "NeuralNetworks", "HDF5"],
+            swiftSettings: optimisationSettings
+        ),
 
         // Benchmarks (Experiments/Benchmarks): `swift run -c release consistency-td-bench --help`.
         .target(
@@ -91,6 +101,13 @@ let package = Package(
             swiftSettings: optimisationSettings
         ),
 
+        .executableTarget(
+            name: "CheckpointBenchmark",
+            dependencies: ["Agents", "NeuralNetworks"],
+            path: "Experiments/Benchmarks/CheckpointIO",
+            swiftSettings: optimisationSettings
+        ),
+
         // Tests.
         .testTarget(
             name: "TensorsTests",
@@ -100,6 +117,19 @@ let package = Package(
         .testTarget(
             name: "HDF5Tests",
             dependencies: ["HDF5", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: optimisationSettings
+        ),
+        .testTarget(name: "ExperimentKitTests", dependencies: ["ExperimentKit", "HDF5"], swiftSettings: optimisationSettings),
+        .testTarget(
+            name: "AgentsTests",
+            dependencies: ["Agents", "NeuralNetworks", "Tensors", "HDF5", "CheckpointCrashWriter"],
+            swiftSettings: optimisationSettings
+        ),
+        // Saves checkpoints in a loop until killed: the crash-safety tests kill it mid-write.
+        .executableTarget(
+            name: "CheckpointCrashWriter",
+            dependencies: ["Agents", "NeuralNetworks"],
+            path: "Tests/Support/CheckpointCrashWriter",
             swiftSettings: optimisationSettings
         ),
         .testTarget(

@@ -1,0 +1,106 @@
+import ExperimentKit
+import Foundation
+import Testing
+
+/// A deterministic toy training loop's metrics: train/loss every step, eval/fid every 5 steps
+/// (recorded in a second call at the same step), and eval/nll from step 12 on.
+private func recordToyMetrics(_ store: MetricsStore, steps: ClosedRange<Int64>) throws {
+    for step in steps {
+        try store.record(step: step, ["train/loss": 1 / Double(step + 1), "train/lr": 1e-3])
+        if step % 5 == 0 { try store.record(step: step, ["eval/fid": Double(100 - step)]) }
+        if step >= 12 { try store.record(step: step, ["eval/nll": Double(step) / 7]) }
+    }
+}
+
+@Suite("Metrics store: continuing and resuming")
+struct MetricsResumeTests {
+    @Test("continuing keeps every row and appends after the last one, new series back-filled")
+    func continuingAppends() throws {
+        try withTemporaryDirectory { run in
+            let first = try MetricsStore(runFolder: run)
+            try first.record(step: 0, ["loss": 3])
+            try first.record(step: 1, ["loss": 2])
+            try first.close()
+
+            let second = try MetricsStore(runFolder: run, start: .continuing)
+            #expect(second.rowCount == 2 && second.lastStep == 1 && second.seriesNames == ["loss"])
+            expectMetricsError(containing: "step 0 comes after step 1") { try second.record(step: 0, ["loss": 9]) }
+            try second.record(step: 1, ["eval/fid": 50])     // joins the stored last row
+            try second.record(step: 2, ["loss": 1])
+            try second.close()
+            try expectStoredTable(in: run, steps: [0, 1, 2],
+                                  series: ["loss": [3, 2, 1], "eval/fid": [.nan, 50, .nan]], order: ["loss", "eval/fid"])
+        }
+    }
+
+    @Test("resuming from step s keeps rows with step ≤ s and removes the later ones from both files")
+    func resumingTruncates() throws {
+        try withTemporaryDirectory { run in
+            let first = try MetricsStore(runFolder: run)
+            for step in Int64(0)...9 { try first.record(step: step * 2, ["loss": Double(step)]) }   // steps 0, 2, …, 18
+            try first.close()
+
+            let resumed = try MetricsStore(runFolder: run, start: .resuming(fromStep: 7))
+            #expect(resumed.rowCount == 4 && resumed.lastStep == 6)
+            try expectStoredTable(in: run, steps: [0, 2, 4, 6], series: ["loss": [0, 1, 2, 3]])
+            try resumed.record(step: 7, ["loss": -1])
+            try resumed.close()
+            try expectStoredTable(in: run, steps: [0, 2, 4, 6, 7], series: ["loss": [0, 1, 2, 3, -1]])
+
+            try MetricsStore(runFolder: run, start: .resuming(fromStep: 100)).close()   // beyond the last row: keeps all
+            try expectStoredTable(in: run, steps: [0, 2, 4, 6, 7], series: ["loss": [0, 1, 2, 3, -1]])
+            try MetricsStore(runFolder: run, start: .resuming(fromStep: 0)).close()
+            try expectStoredTable(in: run, steps: [0], series: ["loss": [0]])
+        }
+    }
+
+    @Test("resumed run equals uninterrupted run bit for bit: metrics.h5 contents and metrics.csv text")
+    func resumedEqualsUninterrupted() throws {
+        try withTemporaryDirectory { root in
+            let uninterrupted = root + "/uninterrupted", interrupted = root + "/interrupted"
+            let whole = try MetricsStore(runFolder: uninterrupted, flushInterval: .zero)
+            try recordToyMetrics(whole, steps: 0...19)
+            try whole.close()
+
+            // The crashed run saved a checkpoint at step 10 and wrote metrics up to step 14
+            // (eval/nll, first seen at step 12, only in the rows the resume removes).
+            let crashed = try MetricsStore(runFolder: interrupted, flushInterval: .zero)
+            try recordToyMetrics(crashed, steps: 0...14)
+            try crashed.close()
+            let resumed = try MetricsStore(runFolder: interrupted, start: .resuming(fromStep: 10), flushInterval: .zero)
+            try recordToyMetrics(resumed, steps: 11...19)
+            try resumed.close()
+
+            let expected = try MetricsStore.read(uninterrupted + "/metrics.h5")
+            let got = try MetricsStore.read(interrupted + "/metrics.h5")
+            #expect(got.steps == expected.steps && got.steps == Array(0...19))
+            #expect(got.series.keys.sorted() == expected.series.keys.sorted())
+            for (name, values) in expected.series {
+                #expect(sameValues(got.series[name] ?? [], values), "\(name)")
+            }
+            let expectedCSV = try String(contentsOfFile: uninterrupted + "/metrics.csv", encoding: .utf8)
+            let gotCSV = try String(contentsOfFile: interrupted + "/metrics.csv", encoding: .utf8)
+            #expect(gotCSV == expectedCSV)
+            #expect(expectedCSV.hasPrefix("step,train/loss,train/lr,eval/fid,eval/nll\n0,1.0,0.001,100.0,nan\n"))
+        }
+    }
+
+    @Test("opening to continue rewrites metrics.csv from metrics.h5, the reference after a crash")
+    func continuingRepairsCSV() throws {
+        try withTemporaryDirectory { run in
+            let first = try MetricsStore(runFolder: run)
+            try first.record(step: 0, ["a": 1, "b": 2])
+            try first.record(step: 1, ["a": 3])
+            try first.close()
+            let intact = try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8)
+
+            try Data("step,a,b\n0,1.0,2.0\n1,3".utf8).write(to: URL(fileURLWithPath: run + "/metrics.csv"))  // torn line
+            try MetricsStore(runFolder: run, start: .continuing).close()
+            #expect(try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8) == intact)
+
+            try FileManager.default.removeItem(atPath: run + "/metrics.csv")
+            try MetricsStore(runFolder: run, start: .continuing).close()
+            #expect(try String(contentsOfFile: run + "/metrics.csv", encoding: .utf8) == intact)
+        }
+    }
+}
