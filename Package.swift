@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         .library(name: "HDF5", targets: ["HDF5"]),
         .library(name: "Agents", targets: ["Agents"]),
+        .library(name: "ExperimentKit", targets: ["ExperimentKit"]),
         .executable(name: "consistency-td-bench", targets: ["Benchmarks"]),
         .executable(name: "consistency-td-checkpoint-bench", targets: ["CheckpointBenchmark"]),
     ],
@@ -116,13 +117,15 @@ let package = Package(
         ),
         .testTarget(
             name: "HDF5Tests",
-            dependencies: ["HDF5", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["HDF5", "H5pyInterop", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: optimisationSettings
         ),
-        .testTarget(name: "ExperimentKitTests", dependencies: ["ExperimentKit", "HDF5"], swiftSettings: optimisationSettings),
+        .testTarget(name: "ExperimentKitTests", dependencies: ["ExperimentKit", "HDF5", "H5pyInterop"], swiftSettings: optimisationSettings),
+        // Finds a Python with h5py for the interoperability tests (used by test targets only).
+        .target(name: "H5pyInterop", path: "Tests/Support/H5pyInterop"),
         .testTarget(
             name: "AgentsTests",
-            dependencies: ["Agents", "NeuralNetworks", "Tensors", "HDF5", "CheckpointCrashWriter"],
+            dependencies: ["Agents", "NeuralNetworks", "Tensors", "HDF5", "H5pyInterop", "CheckpointCrashWriter"],
             swiftSettings: optimisationSettings
         ),
         // Saves checkpoints in a loop until killed: the crash-safety tests kill it mid-write.

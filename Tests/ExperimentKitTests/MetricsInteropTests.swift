@@ -1,5 +1,6 @@
 import ExperimentKit
 import Foundation
+import H5pyInterop
 import Testing
 
 @Suite("Metrics store: h5py reads metrics.h5", .enabled(if: H5pyPython.shouldRun, Comment(rawValue: H5pyPython.missingMessage)))

@@ -174,8 +174,9 @@ public final class MetricsStore {
 
     /// Records `values` (series name → value) at `step`: a new row when `step` is above the last
     /// row's step, or more series of the last row when equal (see the type's notes). Validates
-    /// everything before changing anything, so a throwing call records nothing. Flushes when
-    /// `flushInterval` has passed since the last flush.
+    /// everything before changing anything, so a rejected call (a ``MetricsError``) records
+    /// nothing. Then flushes if `flushInterval` has passed since the last flush; an error from
+    /// that flush comes after the row was recorded.
     public func record(step: some BinaryInteger, _ values: [String: Double]) throws {
         try requireOpen()
         guard let step = Int64(exactly: step) else { throw MetricsError.invalidStep("\(step) does not fit in Int64") }
@@ -219,7 +220,7 @@ public final class MetricsStore {
             for (name, value) in values { row.values[columnOfSeries[name]!] = value }
             pendingRows.append(row)
         }
-        _ = lastFlush
+        if lastFlush.duration(to: clock.now) >= flushInterval { try write() }
     }
 
     /// Writes every pending row to both files now (see the type's notes).
