@@ -37,6 +37,7 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         .library(name: "HDF5", targets: ["HDF5"]),
+        .library(name: "Environments", targets: ["Environments"]),
         .library(name: "Agents", targets: ["Agents"]),
         .library(name: "ExperimentKit", targets: ["ExperimentKit"]),
         .executable(name: "consistency-td-bench", targets: ["Benchmarks"]),
@@ -78,6 +79,13 @@ let package = Package(
             swiftSettings: optimisationSettings
         ),
         .target(name: "ExperimentKit", dependencies: ["HDF5"], swiftSettings: optimisationSettings),
+
+        // The denoising MDP: data distributions with exact denoisers, time grids, solvers, exact values.
+        .target(
+            name: "Environments",
+            dependencies: ["Tensors", "HDF5"],
+            swiftSettings: optimisationSettings
+        ),
 
         // Consistency models as value functions, TD learning, checkpoints.
         .target(
@@ -133,6 +141,11 @@ let package = Package(
             name: "CheckpointCrashWriter",
             dependencies: ["Agents", "NeuralNetworks"],
             path: "Tests/Support/CheckpointCrashWriter",
+            swiftSettings: optimisationSettings
+        ),
+        .testTarget(
+            name: "EnvironmentsTests",
+            dependencies: ["Environments", "Tensors", "HDF5", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: optimisationSettings
         ),
         .testTarget(
