@@ -1,0 +1,115 @@
+import Environments
+import Foundation
+import Tensors
+import Testing
+
+/// A policy for the tests: one Euler step of the PF-ODE with the exact denoiser of N(μ, s² I),
+/// D(x, t) = (t² μ + s² x)/(s² + t²).
+private struct GaussianEulerPolicy: TransitionPolicy {
+    let mean: Double
+    let variance: Double
+    func advance(_ points: UnsafePointer<Double>, count: Int, dimension: Int, from t: Double, to r: Double,
+                 into output: UnsafeMutablePointer<Double>) throws {
+        for i in 0..<(count * dimension) {
+            let denoised = (t * t * mean + variance * points[i]) / (variance + t * t)
+            output[i] = points[i] + (r - t) * (points[i] - denoised) / t
+        }
+    }
+}
+
+/// A policy that blows up (returns NaN) for the second episode.
+private struct ExplodingPolicy: TransitionPolicy {
+    func advance(_ points: UnsafePointer<Double>, count: Int, dimension: Int, from t: Double, to r: Double,
+                 into output: UnsafeMutablePointer<Double>) throws {
+        for i in 0..<(count * dimension) { output[i] = i / dimension == 1 ? .nan : points[i] * r / t }
+    }
+}
+
+@Suite("The denoising MDP")
+struct MDPTests {
+    let times = [80.0, 20, 5, 1, 0.2, 0.002]
+
+    @Test("rewards along an episode sum to x_{t_min} − x_{t_max}, and terminated is set exactly on the last step")
+    func rewardsTelescope() throws {
+        let mdp = try DenoisingMDP(dimension: 3, times: times)
+        var stream = RandomStream(seed: 1, purpose: "reset")
+        var state = mdp.reset(count: 4, stream: &stream)
+        let initial = state.points
+        var rewardSums = [Double](repeating: 0, count: initial.count)
+        for step in 0..<mdp.stepCount {
+            let result = try mdp.step(&state, policy: GaussianEulerPolicy(mean: 0.5, variance: 0.04))
+            for i in rewardSums.indices { rewardSums[i] += result.rewards[i] }
+            #expect(result.terminated == Array(repeating: step == mdp.stepCount - 1, count: 4))
+            #expect(result.truncated == Array(repeating: false, count: 4))
+        }
+        for i in rewardSums.indices { #expect(abs(rewardSums[i] - (state.points[i] - initial[i])) < 1e-9 * max(1, abs(initial[i]))) }
+        #expect(state.terminated.allSatisfy { $0 })
+        #expect(throws: EnvironmentError.self) { try mdp.step(&state, policy: GaussianEulerPolicy(mean: 0, variance: 1)) }
+    }
+
+    @Test("initial states are t_max · z with z standard normal")
+    func resetDistribution() throws {
+        let mdp = try DenoisingMDP(dimension: 2, times: times)
+        var stream = RandomStream(seed: 2, purpose: "reset")
+        let state = mdp.reset(count: 20_000, stream: &stream)
+        let (mean, variance, _) = DoubleMath.meanAndVariance(state.points)
+        #expect(abs(mean) < 4 * 80 / (40_000.0).squareRoot())
+        #expect(abs(variance / 6400 - 1) < 0.03)
+    }
+
+    @Test("a non-finite point truncates only its episode, keeps its last finite state, and gives zero reward")
+    func nonFiniteGuardTruncates() throws {
+        let mdp = try DenoisingMDP(dimension: 2, times: times)
+        var stream = RandomStream(seed: 3, purpose: "reset")
+        var state = mdp.reset(count: 3, stream: &stream)
+        let before = state.points
+        let result = try mdp.step(&state, policy: ExplodingPolicy())
+        #expect(result.truncated == [false, true, false])
+        #expect(result.terminated == [false, false, false])
+        #expect(Array(state.points[2..<4]) == Array(before[2..<4]) && result.rewards[2] == 0 && result.rewards[3] == 0)
+        #expect(state.points.allSatisfy { $0.isFinite })
+    }
+
+    @Test("a step budget truncates (not terminates) episodes that have not reached t_min")
+    func stepBudgetTruncates() throws {
+        let mdp = try DenoisingMDP(dimension: 1, times: times, stepBudget: 2)
+        var stream = RandomStream(seed: 4, purpose: "reset")
+        var state = mdp.reset(count: 2, stream: &stream)
+        _ = try mdp.step(&state, policy: GaussianEulerPolicy(mean: 0, variance: 1))
+        let second = try mdp.step(&state, policy: GaussianEulerPolicy(mean: 0, variance: 1))
+        #expect(second.truncated == [true, true] && second.terminated == [false, false])
+    }
+
+    @Test("bad grids and settings are rejected with messages that say what is wrong")
+    func invalidSettings() {
+        for (times, fragment) in [([80.0], "at least 2"), ([80, 80], "strictly decreasing"), ([0.002, 80], "strictly decreasing"),
+                                  ([80, 0], "> 0"), ([80, .nan], "finite")] {
+            #expect { try DenoisingMDP(dimension: 2, times: times) } throws: { "\($0)".contains(fragment) }
+        }
+        #expect(throws: EnvironmentError.self) { try DenoisingMDP(dimension: 0, times: [80, 1]) }
+        #expect(throws: EnvironmentError.self) { try DenoisingMDP(dimension: 2, times: [80, 1], stepBudget: 0) }
+    }
+
+    @Test("the conditional estimator's mean given x_t equals the exact Euler step with the true denoiser")
+    func conditionalEstimatorIsUnbiased() throws {
+        // Data N(μ, s²): given x_t the posterior of x₀ is N((t²μ + s²x)/(s² + t²), s²t²/(s² + t²)).
+        let mu = 0.7, s2 = 0.09, t = 1.5, r = 0.6, xt = 2.0
+        let posteriorMean = (t * t * mu + s2 * xt) / (s2 + t * t), posteriorVariance = s2 * t * t / (s2 + t * t)
+        let samples = 200_000
+        var stream = RandomStream(seed: 5, purpose: "posterior")
+        var data = [Double](repeating: 0, count: samples), noise = data, noisy = data, estimate = data
+        for i in 0..<samples {
+            data[i] = posteriorMean + posteriorVariance.squareRoot() * stream.nextNormal()
+            noise[i] = (xt - data[i]) / t
+        }
+        let times = [Double](repeating: t, count: samples), targets = [Double](repeating: r, count: samples)
+        ConditionalSampleEstimator.transition(data: data, noise: noise, count: samples, dimension: 1, times: times,
+                                              targetTimes: targets, noisy: &noisy, estimate: &estimate)
+        #expect(noisy.allSatisfy { abs($0 - xt) < 1e-12 })
+        let euler = xt + (r - t) * (xt - posteriorMean) / t
+        let (mean, variance, _) = DoubleMath.meanAndVariance(estimate)
+        #expect(abs(mean - euler) < 4 * (variance / Double(samples)).squareRoot())
+        // Its variance is (t − r)² Var[x₀ | x_t] / t².
+        #expect(abs(variance / ((t - r) * (t - r) * posteriorVariance / (t * t)) - 1) < 0.02)
+    }
+}
