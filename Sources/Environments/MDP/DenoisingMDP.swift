@@ -67,6 +67,11 @@ public struct DenoisingMDP: Sendable {
         self.stepBudget = stepBudget
     }
 
+    /// The MDP on a ``TimeGrid`` (walked from its maximum down to its minimum).
+    public init(dimension: Int, grid: TimeGrid, stepBudget: Int? = nil) throws {
+        try self.init(dimension: dimension, times: grid.descending, stepBudget: stepBudget)
+    }
+
     public var maximumTime: Double { times[0] }
     public var minimumTime: Double { times[times.count - 1] }
     /// K, the number of transitions of a full episode.

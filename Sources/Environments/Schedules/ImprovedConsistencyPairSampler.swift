@@ -1,0 +1,123 @@
+import Foundation
+import Tensors
+
+/// The pair schedule of Improved Consistency Training (iCT; Song & Dhariwal 2023, "Improved Techniques
+/// for Training Consistency Models", §3.4–3.5), METHODS.md §2.
+///
+/// Pairs are adjacent points (t, r) = (t_{i+1}, t_i) of the Karras grid with N(k) points, the interval
+/// i drawn from the discretised log-normal
+///
+///     p(i) ∝ erf((ln t_{i+1} − P_mean) / (√2 P_std)) − erf((ln t_i − P_mean) / (√2 P_std)),
+///
+/// P_mean = −1.1, P_std = 2.0. The grid size doubles at a fixed period (the "exponential curriculum"):
+///
+///     N(k) = min(s₀ · 2^⌊k/K′⌋, s₁) + 1,   K′ = ⌊K / (log₂⌊s₁/s₀⌋ + 1)⌋,
+///
+/// s₀ = 10, s₁ = 1280, K = `totalIterations`. The target network is stop-gradient θ (no EMA).
+public struct ImprovedConsistencyPairSampler: TimePairSampler, Equatable {
+    public let minimumTime: Double
+    public let maximumTime: Double
+    /// ρ of the Karras grid.
+    public let gridExponent: Double
+    /// s₀: N(0) = s₀ + 1.
+    public let initialScale: Int
+    /// s₁: N never exceeds s₁ + 1.
+    public let finalScale: Int
+    /// K, the length of training.
+    public let totalIterations: Int
+    /// P_mean of the log-normal over intervals.
+    public let logMean: Double
+    /// P_std of the log-normal over intervals.
+    public let logStandardDeviation: Double
+
+    public init(minimumTime: Double = 0.002, maximumTime: Double = 80, gridExponent: Double = 7,
+                initialScale: Int = 10, finalScale: Int = 1280, totalIterations: Int,
+                logMean: Double = -1.1, logStandardDeviation: Double = 2.0) throws {
+        let name = "iCT pair sampler"
+        try TimeGrid.validateRange(count: 2, minimum: minimumTime, maximum: maximumTime)
+        guard gridExponent.isFinite, gridExponent > 0 else {
+            throw PairSamplerConfigurationError(sampler: name, parameter: "ρ", value: "\(gridExponent)", expected: "a finite ρ > 0 (default 7)")
+        }
+        guard initialScale >= 1 else {
+            throw PairSamplerConfigurationError(sampler: name, parameter: "s0", value: "\(initialScale)", expected: "s0 ≥ 1 (default 10)")
+        }
+        guard finalScale >= initialScale else {
+            throw PairSamplerConfigurationError(sampler: name, parameter: "s1", value: "\(finalScale)", expected: "s1 ≥ s0 = \(initialScale)")
+        }
+        guard totalIterations >= 1 else {
+            throw PairSamplerConfigurationError(sampler: name, parameter: "K (total iterations)", value: "\(totalIterations)", expected: "K ≥ 1")
+        }
+        guard logMean.isFinite else {
+            throw PairSamplerConfigurationError(sampler: name, parameter: "P_mean", value: "\(logMean)", expected: "a finite number (default −1.1)")
+        }
+        guard logStandardDeviation.isFinite, logStandardDeviation > 0 else {
+            throw PairSamplerConfigurationError(sampler: name, parameter: "P_std", value: "\(logStandardDeviation)", expected: "a finite P_std > 0 (default 2.0)")
+        }
+        self.minimumTime = minimumTime
+        self.maximumTime = maximumTime
+        self.gridExponent = gridExponent
+        self.initialScale = initialScale
+        self.finalScale = finalScale
+        self.totalIterations = totalIterations
+        self.logMean = logMean
+        self.logStandardDeviation = logStandardDeviation
+    }
+
+    /// K′ = ⌊K / (log₂⌊s₁/s₀⌋ + 1)⌋ (at least 1), the number of iterations between doublings.
+    public var doublingPeriod: Int {
+        let doublings = Foundation.log2(Double(finalScale / initialScale))
+        return max(Int((Double(totalIterations) / (doublings + 1)).rounded(.down)), 1)
+    }
+
+    /// N(k) = min(s₀ · 2^⌊k/K′⌋, s₁) + 1.
+    public func gridPointCount(iteration: Int) -> Int {
+        let doublings = max(iteration, 0) / doublingPeriod
+        // s₀ · 2^d saturates at s₁ long before 2^d could overflow.
+        let scale = doublings >= 40 ? finalScale : min(initialScale << doublings, finalScale)
+        return scale + 1
+    }
+
+    /// The Karras grid with N(k) points.
+    public func grid(iteration: Int) -> TimeGrid {
+        do { return try TimeGrid.karras(count: gridPointCount(iteration: iteration), minimum: minimumTime,
+                                        maximum: maximumTime, exponent: gridExponent) }
+        catch { preconditionFailure("iCT pair sampler: \(error)") }
+    }
+
+    /// The interval probabilities p(i), i = 0…N − 2 (0-based: interval i is [t_{i+1}, t_{i+2}] in the
+    /// papers' indexing), normalised to sum 1. The erf difference is written with erfc when both
+    /// arguments are positive, so the upper tail keeps its relative precision.
+    public func intervalProbabilities(grid: TimeGrid) -> [Double] {
+        let scale = (2.0).squareRoot() * logStandardDeviation
+        let arguments = grid.ascending.map { (Foundation.log($0) - logMean) / scale }
+        var masses = [Double](repeating: 0, count: grid.intervalCount)
+        for index in 0..<grid.intervalCount {
+            let lower = arguments[index], upper = arguments[index + 1]
+            masses[index] = lower > 0 ? Foundation.erfc(lower) - Foundation.erfc(upper)
+                                      : Foundation.erf(upper) - Foundation.erf(lower)
+        }
+        let total = masses.reduce(0, +)
+        return masses.map { $0 / total }
+    }
+
+    /// i ~ p(i) by inverse CDF (one uniform Double each), (t, r) = (t_{i+1}, t_i).
+    public func samplePairs(count: Int, iteration: Int, stream: inout RandomStream) -> [TimePair] {
+        let grid = grid(iteration: iteration)
+        let probabilities = intervalProbabilities(grid: grid)
+        var pairs: [TimePair] = []
+        pairs.reserveCapacity(count)
+        for _ in 0..<count {
+            // The probabilities are finite, non-negative and sum to 1, so the draw cannot fail.
+            let interval = (try? stream.nextCategory(weights: probabilities)) ?? 0
+            pairs.append(TimePair(time: grid.ascending[interval + 1], targetTime: grid.ascending[interval]))
+        }
+        return pairs
+    }
+
+    /// `iteration`, `gridPointCount` (N(k)) and `doublingPeriod` (K′).
+    public func curriculumState(iteration: Int) -> [String: Double] {
+        ["iteration": Double(iteration),
+         "gridPointCount": Double(gridPointCount(iteration: iteration)),
+         "doublingPeriod": Double(doublingPeriod)]
+    }
+}

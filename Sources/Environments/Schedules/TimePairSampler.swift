@@ -1,0 +1,48 @@
+import Tensors
+
+/// A training pair of noise levels (t, r) with r < t: the model at t is trained towards a target
+/// built at the smaller time r (METHODS.md §2). r = 0 means the target is x₀ itself.
+public struct TimePair: Equatable, Sendable {
+    /// The larger time t, where the online network f_θ(x_t, t) is evaluated.
+    public var time: Double
+    /// The smaller time r < t, where the target x̂_r (and the bootstrap value) lives.
+    public var targetTime: Double
+
+    public init(time: Double, targetTime: Double) {
+        self.time = time
+        self.targetTime = targetTime
+    }
+}
+
+/// Why a pair sampler's settings were rejected: the parameter, its value and what is expected.
+public struct PairSamplerConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let sampler: String
+    public let parameter: String
+    public let value: String
+    public let expected: String
+
+    public init(sampler: String, parameter: String, value: String, expected: String) {
+        self.sampler = sampler
+        self.parameter = parameter
+        self.value = value
+        self.expected = expected
+    }
+
+    public var description: String {
+        "\(sampler): \(parameter) = \(value) is invalid; expected \(expected)"
+    }
+}
+
+/// Draws (t, r) pairs for a training iteration — the CM, iCT, ECT and SCT schedules (METHODS.md §2).
+///
+/// A sampler is a value: its settings plus the training iteration determine the curriculum
+/// (grid size N, EMA rate μ, stage …), and all randomness comes from the stream passed in, so a
+/// resumed run reproduces an uninterrupted one.
+public protocol TimePairSampler: Sendable {
+    /// Draws `count` pairs (t, r), r < t, for training iteration `iteration` (0-based).
+    func samplePairs(count: Int, iteration: Int, stream: inout RandomStream) -> [TimePair]
+
+    /// The curriculum at `iteration` as named numbers, for checkpoints and logs
+    /// (e.g. `["stepCount": 11, "emaRate": 0.9]`).
+    func curriculumState(iteration: Int) -> [String: Double]
+}

@@ -1,0 +1,174 @@
+import Foundation
+import HDF5
+import Testing
+import Tensors
+@testable import Environments
+
+/// The exact denoiser of a finite dataset, its HDF5 loading and its held-out split.
+@Suite("Empirical dataset")
+struct DistributionEmpiricalTests {
+    private static let pointsA: [Float] = [0, 0, 1, 0, 0, 1, 2, 2, -1, 0.5, 0.25, -1.5]   // 6 points in 2-D
+
+    private static func temporaryPath(_ name: String) -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consistency-td-distribution-tests-\(getpid())")
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory.appendingPathComponent(name).path
+    }
+
+    /// The textbook softmax, written independently: exp of −‖x − x_i‖²/2t² without any max shift.
+    private static func directDenoiser(points: [Float], dimension: Int, x: [Double], t: Double) -> [Double] {
+        let n = points.count / dimension
+        var weights = [Double](repeating: 0, count: n)
+        for i in 0 ..< n {
+            var squared = 0.0
+            for d in 0 ..< dimension { let e = x[d] - Double(points[i * dimension + d]); squared += e * e }
+            weights[i] = exp(-squared / (2 * t * t))
+        }
+        let total = weights.reduce(0, +)
+        return (0 ..< dimension).map { d in (0 ..< n).map { weights[$0] * Double(points[$0 * dimension + d]) }.reduce(0, +) / total }
+    }
+
+    private static func denoise(_ data: EmpiricalDataset, _ x: [Double], t: Double) -> [Double] {
+        var out = [Double](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { p in out.withUnsafeMutableBufferPointer { data.denoise(p.baseAddress!, count: 1, time: t, into: $0.baseAddress!) } }
+        return out
+    }
+
+    @Test("the denoiser equals a direct softmax computation", arguments: [0.3, 1.0, 5.0])
+    func denoiserEqualsDirectSoftmax(t: Double) throws {
+        let data = try EmpiricalDataset(points: Self.pointsA, dimension: 2)
+        for x in [[0.1, 0.2], [1.7, -0.4], [-3, 3]] {
+            let expected = Self.directDenoiser(points: Self.pointsA, dimension: 2, x: x, t: t)
+            let got = Self.denoise(data, x, t: t)
+            for d in 0 ..< 2 { #expect(abs(got[d] - expected[d]) < 1e-12, "x = \(x), t = \(t): \(got) vs \(expected)") }
+        }
+    }
+
+    @Test("the denoiser tends to the nearest data point as t → 0")
+    func denoiserTendsToNearestPoint() throws {
+        let data = try EmpiricalDataset(points: Self.pointsA, dimension: 2)
+        let x = [1.8, 1.6]   // nearest is (2, 2)
+        for t in [1e-2, 1e-3, 1e-6, 0] {
+            let got = Self.denoise(data, x, t: t)
+            #expect(abs(got[0] - 2) < 1e-9 && abs(got[1] - 2) < 1e-9, "t = \(t): \(got)")
+        }
+        // Far from the data, at a tiny t a naive softmax would be 0/0; the shifted one is not.
+        let far = Self.denoise(data, [100, 100], t: 1e-3)
+        #expect(far == [2, 2])
+    }
+
+    @Test("score is (D − x)/t² and log-density normalises in 1-D")
+    func scoreAndDensity() throws {
+        let data = try EmpiricalDataset(points: [-1, 0.5, 3], dimension: 1)
+        let t = 0.7
+        let steps = 40_000, lower = -15.0, upper = 15.0
+        let h = (upper - lower) / Double(steps)
+        let grid = (0 ... steps).map { lower + Double($0) * h }
+        var logs = [Double](repeating: 0, count: grid.count)
+        grid.withUnsafeBufferPointer { p in logs.withUnsafeMutableBufferPointer { data.logDensity(p.baseAddress!, count: grid.count, time: t, into: $0.baseAddress!) } }
+        let integral = h * (0 ... steps).map { ($0 == 0 || $0 == steps ? 0.5 : 1) * exp(logs[$0]) }.reduce(0, +)
+        #expect(abs(integral - 1) < 1e-6)
+        // Score against central differences of the log-density.
+        for x in [-0.3, 1.1, 4.0] {
+            var score = 0.0
+            [x].withUnsafeBufferPointer { data.score($0.baseAddress!, count: 1, time: t, into: &score) }
+            var plus = 0.0, minus = 0.0
+            [x + 1e-5].withUnsafeBufferPointer { data.logDensity($0.baseAddress!, count: 1, time: t, into: &plus) }
+            [x - 1e-5].withUnsafeBufferPointer { data.logDensity($0.baseAddress!, count: 1, time: t, into: &minus) }
+            #expect(abs((plus - minus) / 2e-5 - score) < 1e-6 * max(1, abs(score)))
+        }
+    }
+
+    @Test("posterior samples pick data points with the softmax probabilities")
+    func posteriorSamplingFrequencies() throws {
+        let data = try EmpiricalDataset(points: Self.pointsA, dimension: 2)
+        let x = [0.4, 0.3], t = 0.6
+        var weights = [Double](repeating: 0, count: 6)
+        x.withUnsafeBufferPointer { p in weights.withUnsafeMutableBufferPointer { data.posteriorWeights(p.baseAddress!, count: 1, time: t, into: $0.baseAddress!) } }
+        let n = 60_000
+        let queries = [Double]((0 ..< n).flatMap { _ in x })
+        var draws = [Double](repeating: 0, count: 2 * n)
+        var stream = RandomStream(seed: 1, purpose: "test.empirical.posterior")
+        queries.withUnsafeBufferPointer { q in
+            draws.withUnsafeMutableBufferPointer { data.samplePosterior(q.baseAddress!, count: n, time: t, into: $0.baseAddress!, stream: &stream) }
+        }
+        var counts = [Int](repeating: 0, count: 6)
+        for j in 0 ..< n {
+            let i = (0 ..< 6).first { Double(Self.pointsA[2 * $0]) == draws[2 * j] && Double(Self.pointsA[2 * $0 + 1]) == draws[2 * j + 1] }
+            #expect(i != nil)
+            if let i { counts[i] += 1 }
+        }
+        for i in 0 ..< 6 {
+            let p = weights[i], frequency = Double(counts[i]) / Double(n)
+            let standardError = (p * (1 - p) / Double(n)).squareRoot()
+            #expect(abs(frequency - p) < 5 * standardError + 1e-9, "point \(i): \(frequency) vs \(p)")
+        }
+    }
+
+    @Test("the held-out split is deterministic, disjoint and complete")
+    func splitIsDeterministic() throws {
+        let n = 50
+        let points = (0 ..< n).flatMap { [Float($0), Float(-$0)] }
+        let labels = (0 ..< n).map { Int32($0 % 3) }
+        let data = try EmpiricalDataset(points: points, dimension: 2, labels: labels)
+        let (train, test) = try data.split(testFraction: 0.2, seed: 4)
+        let (train2, test2) = try data.split(testFraction: 0.2, seed: 4)
+        let (_, test3) = try data.split(testFraction: 0.2, seed: 5)
+        #expect(test.count == 10 && train.count == 40)
+        #expect(train.points == train2.points && test.points == test2.points)
+        #expect(test.points != test3.points)
+        let trainIDs = Set(stride(from: 0, to: train.points.count, by: 2).map { Int(train.points[$0]) })
+        let testIDs = Set(stride(from: 0, to: test.points.count, by: 2).map { Int(test.points[$0]) })
+        #expect(trainIDs.isDisjoint(with: testIDs) && trainIDs.union(testIDs) == Set(0 ..< n))
+        for i in 0 ..< test.count { #expect(test.labels![i] == Int32(Int(test.points[2 * i]) % 3)) }
+        #expect(throws: EmpiricalDatasetError.self) { try data.split(testFraction: 1, seed: 0) }
+        #expect(throws: EmpiricalDatasetError.self) { try data.split(testFraction: 0.001, seed: 0) }
+    }
+
+    @Test("an N×C×H×W float32 file with labels loads flattened to D = C·H·W")
+    func loadsFromHDF5() throws {
+        let path = Self.temporaryPath("images.h5")
+        let n = 4, c = 2, h = 3, w = 3
+        let values = (0 ..< n * c * h * w).map { Float($0) / 10 }
+        do {
+            let file = try HDF5File(path, mode: .truncate)
+            try file.createDataset("data", values: values, shape: [n, c, h, w])
+            try file.createDataset("labels", values: [Int32](arrayLiteral: 0, 1, 1, 2))
+            try file.close()
+        }
+        let data = try EmpiricalDataset(contentsOf: path)
+        #expect(data.dimension == 18 && data.count == 4 && data.pointShape == [2, 3, 3])
+        #expect(data.points == values && data.labels == [0, 1, 1, 2] && data.classCount == 3)
+        let spec = try DistributionSpec.decode(json: Data(#"{"kind": "empirical", "path": "\#(path)"}"#.utf8))
+        let built = try spec.makeDistribution()
+        #expect(built.dimension == 18)
+        #expect(try spec.makeClosedFormDistribution() != nil)
+    }
+
+    @Test("loading fails clearly for a missing file, a missing /data, a wrong rank and mismatched labels")
+    func loadErrors() throws {
+        let missing = Self.temporaryPath("does-not-exist.h5")
+        #expect(throws: EmpiricalDatasetError.fileNotFound(path: missing)) { try EmpiricalDataset(contentsOf: missing) }
+
+        let noData = Self.temporaryPath("no-data.h5")
+        do { let f = try HDF5File(noData, mode: .truncate); try f.createDataset("other", values: [Float](arrayLiteral: 1, 2)); try f.close() }
+        #expect(throws: EmpiricalDatasetError.missingDataset(path: noData, dataset: "/data")) { try EmpiricalDataset(contentsOf: noData) }
+
+        let rankOne = Self.temporaryPath("rank-one.h5")
+        do { let f = try HDF5File(rankOne, mode: .truncate); try f.createDataset("data", values: [Float](arrayLiteral: 1, 2, 3)); try f.close() }
+        #expect(throws: EmpiricalDatasetError.wrongRank(path: rankOne, dataset: "/data", shape: [3])) { try EmpiricalDataset(contentsOf: rankOne) }
+
+        let badLabels = Self.temporaryPath("bad-labels.h5")
+        do {
+            let f = try HDF5File(badLabels, mode: .truncate)
+            try f.createDataset("data", values: [Float](repeating: 0, count: 6), shape: [3, 2])
+            try f.createDataset("labels", values: [Int32](arrayLiteral: 0, 1))
+            try f.close()
+        }
+        #expect(throws: EmpiricalDatasetError.labelsLengthMismatch(path: badLabels, labels: 2, points: 3)) { try EmpiricalDataset(contentsOf: badLabels) }
+        let spec = DistributionSpec.empirical(EmpiricalSpec(path: missing))
+        #expect(throws: EmpiricalDatasetError.fileNotFound(path: missing)) { try spec.makeDistribution() }
+        let message = EmpiricalDatasetError.labelsLengthMismatch(path: badLabels, labels: 2, points: 3).description
+        #expect(message.contains("2") && message.contains("3") && message.contains("/labels"))
+    }
+}

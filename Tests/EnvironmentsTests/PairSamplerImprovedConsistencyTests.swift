@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+import Environments
+import Tensors
+
+@Suite("iCT pair sampler (Song & Dhariwal 2023)")
+struct PairSamplerImprovedConsistencyTests {
+    @Test("Doubling curriculum: K′ = ⌊K/8⌋ and N(k) = min(10 · 2^⌊k/K′⌋, 1280) + 1")
+    func doublingSchedule() throws {
+        let sampler = try ImprovedConsistencyPairSampler(totalIterations: 8000)
+        // log2⌊1280/10⌋ = 7, K′ = ⌊8000 / 8⌋ = 1000.
+        #expect(sampler.doublingPeriod == 1000)
+        #expect(sampler.gridPointCount(iteration: 0) == 11)
+        #expect(sampler.gridPointCount(iteration: 999) == 11)
+        #expect(sampler.gridPointCount(iteration: 1000) == 21)
+        #expect(sampler.gridPointCount(iteration: 2500) == 41)
+        #expect(sampler.gridPointCount(iteration: 6999) == 641)
+        #expect(sampler.gridPointCount(iteration: 7000) == 1281)
+        #expect(sampler.gridPointCount(iteration: 8000) == 1281)   // ⌊8000/1000⌋ = 8 → min(2560, 1280)
+        #expect(sampler.gridPointCount(iteration: 1_000_000) == 1281)
+        // A ratio that is not a power of two: log2⌊100/10⌋ = log2 10 ≈ 3.32, K′ = ⌊1000 / 4.32⌋ = 231.
+        let uneven = try ImprovedConsistencyPairSampler(finalScale: 100, totalIterations: 1000)
+        #expect(uneven.doublingPeriod == 231)
+        #expect(uneven.gridPointCount(iteration: 231 * 3) == 81)
+        #expect(uneven.gridPointCount(iteration: 231 * 4) == 101)
+    }
+
+    @Test("Interval probabilities are the normalised erf differences")
+    func probabilitiesMatchErf() throws {
+        let sampler = try ImprovedConsistencyPairSampler(totalIterations: 8000)
+        let grid = sampler.grid(iteration: 0)
+        let probabilities = sampler.intervalProbabilities(grid: grid)
+        let cdf = { (t: Double) in erf((log(t) + 1.1) / (2.0.squareRoot() * 2.0)) }
+        var raw: [Double] = []
+        for i in 0..<grid.intervalCount { raw.append(cdf(grid.ascending[i + 1]) - cdf(grid.ascending[i])) }
+        let total = raw.reduce(0, +)
+        #expect(probabilities.count == 10)
+        for (p, q) in zip(probabilities, raw) { #expect(abs(p - q / total) < 1e-12) }
+    }
+
+    @Test("Empirical interval frequencies pass a chi-square test against the erf probabilities")
+    func empiricalFrequencies() throws {
+        let sampler = try ImprovedConsistencyPairSampler(totalIterations: 8000)
+        let grid = sampler.grid(iteration: 1000)   // N = 21, 20 intervals
+        let probabilities = sampler.intervalProbabilities(grid: grid)
+        var stream = RandomStream(seed: 11, purpose: "ict-pairs")
+        let drawCount = 100_000
+        let pairs = sampler.samplePairs(count: drawCount, iteration: 1000, stream: &stream)
+        var counts = [Int](repeating: 0, count: grid.intervalCount)
+        for pair in pairs {
+            let upper = try #require(grid.ascending.firstIndex(of: pair.time))
+            #expect(grid.ascending[upper - 1] == pair.targetTime)
+            counts[upper - 1] += 1
+        }
+        var chiSquare = 0.0
+        for (count, p) in zip(counts, probabilities) {
+            let expected = p * Double(drawCount)
+            #expect(expected > 5)
+            chiSquare += (Double(count) - expected) * (Double(count) - expected) / expected
+        }
+        // 19 degrees of freedom: the 0.999 quantile is 43.8.
+        #expect(chiSquare < 43.8, "χ² = \(chiSquare)")
+        // The draws must actually follow the weights, not be uniform over intervals.
+        let uniformChiSquare = counts.reduce(0.0) { sum, count in
+            let expected = Double(drawCount) / Double(counts.count)
+            return sum + (Double(count) - expected) * (Double(count) - expected) / expected
+        }
+        #expect(uniformChiSquare > 1000)
+    }
+
+    @Test("Curriculum state names N and K′")
+    func curriculumState() throws {
+        let sampler = try ImprovedConsistencyPairSampler(totalIterations: 8000)
+        let state = sampler.curriculumState(iteration: 3000)
+        #expect(state["gridPointCount"] == 81)
+        #expect(state["doublingPeriod"] == 1000)
+        #expect(state["iteration"] == 3000)
+    }
+}
