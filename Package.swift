@@ -42,6 +42,7 @@ let package = Package(
         .library(name: "ExperimentKit", targets: ["ExperimentKit"]),
         .executable(name: "consistency-td-bench", targets: ["Benchmarks"]),
         .executable(name: "consistency-td-checkpoint-bench", targets: ["CheckpointBenchmark"]),
+        .executable(name: "consistency-td-exact-value-bench", targets: ["ExactValueBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -114,6 +115,13 @@ let package = Package(
             name: "CheckpointBenchmark",
             dependencies: ["Agents", "NeuralNetworks"],
             path: "Experiments/Benchmarks/CheckpointIO",
+            swiftSettings: optimisationSettings
+        ),
+
+        .executableTarget(
+            name: "ExactValueBenchmark",
+            dependencies: ["Environments", "Tensors"],
+            path: "Experiments/Benchmarks/ExactValue",
             swiftSettings: optimisationSettings
         ),
 

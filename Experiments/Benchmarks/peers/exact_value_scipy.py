@@ -42,6 +42,9 @@ parser.add_argument("--t-start", type=float, default=80.0)
 parser.add_argument("--t-min", type=float, default=0.002)
 parser.add_argument("--save", help="write points, results and the settings to this .npz file")
 parser.add_argument("--json", action="store_true", help="print one JSON line instead of text")
+parser.add_argument("--write-raw", metavar="PREFIX",
+                    help="write PREFIX.points.f64 and PREFIX.results.f64 (raw little-endian float64, count × 2) "
+                         "for consistency-td-exact-value-bench --points/--reference")
 args = parser.parse_args()
 
 # The ring of 8 Gaussians (radius 2, std 0.1, equal weights) — shared with the Swift benchmark.
@@ -110,6 +113,9 @@ record = {
     "median_s": median, "per_point_us": 1e6 * median / args.count, "rhs_evaluations": int(evaluations),
     "scipy": scipy.__version__, "numpy": np.__version__,
 }
+if args.write_raw:
+    points.astype("<f8").tofile(args.write_raw + ".points.f64")
+    results.astype("<f8").tofile(args.write_raw + ".results.f64")
 if args.save:
     np.savez(args.save, points=points, results=results, x0=x0, means=means, stds=stds,
              t_start=args.t_start, t_min=args.t_min, tolerance=args.tolerance)

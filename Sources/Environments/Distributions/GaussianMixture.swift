@@ -98,49 +98,76 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
 
     // MARK: Closed forms
 
-    /// Writes log(w_k N(x; μ_k, (s_k² + t²) I)) for every k into `logits` and returns their
-    /// log-sum-exp, log p_t(x).
+    /// The per-time constants of every component, computed once per call (not per point):
+    /// `1/(s_k² + t²)` and `log w_k − (D/2)(log 2π + log(s_k² + t²))`, so a point's logit is
+    /// `constant_k − ½‖x − μ_k‖² · inverseVariance_k`.
     @inline(__always)
-    private func componentLogits(_ x: UnsafePointer<Double>, t: Double, into logits: UnsafeMutablePointer<Double>) -> Double {
+    private func withComponentConstants<Result>(
+        t: Double, _ body: (UnsafePointer<Double>, UnsafePointer<Double>, UnsafeMutablePointer<Double>) -> Result
+    ) -> Result {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 3 * componentCount) { buffer in
+            let inverseVariance = buffer.baseAddress!, constant = inverseVariance + componentCount
+            let scratch = constant + componentCount
+            let halfD = 0.5 * Double(dimension)
+            for k in 0 ..< componentCount {
+                let variance = standardDeviations[k] * standardDeviations[k] + t * t
+                inverseVariance[k] = 1 / variance
+                constant[k] = logWeights[k] - halfD * (StableMath.logTwoPi + Foundation.log(variance))
+            }
+            return body(inverseVariance, constant, scratch)
+        }
+    }
+
+    /// Writes exp(logit_k − max) for every k into `weights` and returns (max, Σ_k exp(logit_k − max)),
+    /// so r_k = weights[k] / sum and log p_t(x) = max + log sum.
+    @inline(__always)
+    private func componentWeights(
+        _ x: UnsafePointer<Double>, inverseVariance: UnsafePointer<Double>, constant: UnsafePointer<Double>,
+        into weights: UnsafeMutablePointer<Double>
+    ) -> (maximum: Double, sum: Double) {
         var maximum = -Double.infinity
-        let halfD = 0.5 * Double(dimension)
         for k in 0 ..< componentCount {
-            let variance = standardDeviations[k] * standardDeviations[k] + t * t
             var squared = 0.0
             let mean = k * dimension
             for d in 0 ..< dimension {
                 let difference = x[d] - means[mean + d]
                 squared += difference * difference
             }
-            let logit = logWeights[k] - 0.5 * squared / variance - halfD * (StableMath.logTwoPi + Foundation.log(variance))
-            logits[k] = logit
+            let logit = constant[k] - 0.5 * squared * inverseVariance[k]
+            weights[k] = logit
             maximum = Swift.max(maximum, logit)
         }
-        guard maximum.isFinite else { return maximum }
+        guard maximum.isFinite else { return (maximum, 0) }
         var total = 0.0
-        for k in 0 ..< componentCount { total += Foundation.exp(logits[k] - maximum) }
-        return maximum + Foundation.log(total)
+        for k in 0 ..< componentCount {
+            let weight = Foundation.exp(weights[k] - maximum)
+            weights[k] = weight
+            total += weight
+        }
+        return (maximum, total)
     }
 
-    /// Runs `body(point, logits→responsibilities, log p_t)` for each point, with r_k(x) in the buffer.
+    /// Runs `body(point, responsibilities r_k(x), log p_t(x))` for each point.
     private func withResponsibilities(_ points: UnsafePointer<Double>, count: Int, t: Double,
                                       _ body: (Int, UnsafePointer<Double>, UnsafeMutablePointer<Double>, Double) -> Void) {
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: componentCount) { buffer in
-            let r = buffer.baseAddress!
+        withComponentConstants(t: t) { inverseVariance, constant, r in
             for i in 0 ..< count {
                 let x = points + i * dimension
-                let logDensity = componentLogits(x, t: t, into: r)
-                for k in 0 ..< componentCount { r[k] = Foundation.exp(r[k] - logDensity) }
-                body(i, x, r, logDensity)
+                let (maximum, total) = componentWeights(x, inverseVariance: inverseVariance, constant: constant, into: r)
+                let inverseTotal = 1 / total
+                for k in 0 ..< componentCount { r[k] *= inverseTotal }
+                body(i, x, r, maximum + Foundation.log(total))
             }
         }
     }
 
     /// log p_t(x) = log Σ_k w_k N(x; μ_k, (s_k² + t²) I) (log-sum-exp).
     public func logDensity(_ points: UnsafePointer<Double>, count: Int, time t: Double, into output: UnsafeMutablePointer<Double>) {
-        withUnsafeTemporaryAllocation(of: Double.self, capacity: componentCount) { buffer in
+        withComponentConstants(t: t) { inverseVariance, constant, scratch in
             for i in 0 ..< count {
-                output[i] = componentLogits(points + i * dimension, t: t, into: buffer.baseAddress!)
+                let (maximum, total) = componentWeights(points + i * dimension, inverseVariance: inverseVariance,
+                                                        constant: constant, into: scratch)
+                output[i] = maximum + Foundation.log(total)
             }
         }
     }
@@ -160,15 +187,45 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
             output.update(from: points, count: count * dimension)
             return
         }
-        let t2 = t * t
-        withResponsibilities(points, count: count, t: t) { i, x, r, _ in
-            let out = output + i * dimension
-            for d in 0 ..< dimension { out[d] = 0 }
-            for k in 0 ..< componentCount {
-                let s2 = standardDeviations[k] * standardDeviations[k]
-                let scale = r[k] / (s2 + t2)
-                guard scale > 0 else { continue }
-                for d in 0 ..< dimension { out[d] += scale * (t2 * means[k * dimension + d] + s2 * x[d]) }
+        // The hot path of every exact solve: constants per call, then per point one exp per
+        // component and no logarithm, over raw pointers.
+        let t2 = t * t, components = componentCount, dimension = self.dimension
+        withComponentConstants(t: t) { inverseVariance, constant, weights in
+            means.withUnsafeBufferPointer { meanBuffer in
+                standardDeviations.withUnsafeBufferPointer { deviationBuffer in
+                    let means = meanBuffer.baseAddress!, deviations = deviationBuffer.baseAddress!
+                    for i in 0 ..< count {
+                        let x = points + i * dimension, out = output + i * dimension
+                        var maximum = -Double.infinity
+                        for k in 0 ..< components {
+                            var squared = 0.0
+                            for d in 0 ..< dimension {
+                                let difference = x[d] - means[k * dimension + d]
+                                squared += difference * difference
+                            }
+                            let logit = constant[k] - 0.5 * squared * inverseVariance[k]
+                            weights[k] = logit
+                            maximum = Swift.max(maximum, logit)
+                        }
+                        var total = 0.0
+                        for k in 0 ..< components {
+                            let weight = Foundation.exp(weights[k] - maximum)
+                            weights[k] = weight
+                            total += weight
+                        }
+                        // D = Σ_k r_k (t² μ_k + s_k² x)/(s_k² + t²) = Σ_k (r_k t²/v_k) μ_k + (Σ_k r_k s_k²/v_k) x
+                        let inverseTotal = 1 / total
+                        for d in 0 ..< dimension { out[d] = 0 }
+                        var shrink = 0.0
+                        for k in 0 ..< components {
+                            let r = weights[k] * inverseTotal * inverseVariance[k]
+                            shrink += r * deviations[k] * deviations[k]
+                            let meanWeight = r * t2
+                            for d in 0 ..< dimension { out[d] += meanWeight * means[k * dimension + d] }
+                        }
+                        for d in 0 ..< dimension { out[d] += shrink * x[d] }
+                    }
+                }
             }
         }
     }
