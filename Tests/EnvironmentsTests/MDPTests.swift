@@ -113,3 +113,59 @@ struct MDPTests {
         #expect(abs(variance / ((t - r) * (t - r) * posteriorVariance / (t * t)) - 1) < 0.02)
     }
 }
+
+@Suite("Solver policies in the MDP")
+struct SolverPolicyTests {
+    @Test("with the exact policy on a Gaussian mixture, an episode ends at f*(x_{t_max}, t_max)")
+    func exactPolicyEndsAtExactValue() throws {
+        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
+        let mdp = try DenoisingMDP(dimension: 2, grid: try TimeGrid.karras(count: 6))
+        var stream = RandomStream(seed: 7, purpose: "reset")
+        var state = mdp.reset(count: 5, stream: &stream)
+        let start = state.points
+        let policy = SolverPolicy(solver: try DormandPrinceSolver(), denoiser: ring)
+        while state.stepIndex < mdp.stepCount { _ = try mdp.step(&state, policy: policy) }
+        let exact = try ExactValue(distribution: ring, minimumTime: mdp.minimumTime).consistency(start, time: mdp.maximumTime)
+        for i in exact.indices { #expect(abs(state.points[i] - exact[i]) < 1e-6) }
+        #expect(state.terminated.allSatisfy { $0 })
+    }
+
+    @Test("a Heun teacher policy over a fine grid approaches the exact end point")
+    func heunTeacherConverges() throws {
+        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
+        var errors: [Double] = []
+        for count in [18, 72] {
+            let mdp = try DenoisingMDP(dimension: 2, grid: try TimeGrid.karras(count: count))
+            var stream = RandomStream(seed: 8, purpose: "reset")
+            var state = mdp.reset(count: 16, stream: &stream)
+            let start = state.points
+            let policy = SolverPolicy(solver: HeunSolver(), denoiser: ring)
+            while state.stepIndex < mdp.stepCount { _ = try mdp.step(&state, policy: policy) }
+            let exact = try ExactValue(distribution: ring, minimumTime: mdp.minimumTime).consistency(start, time: mdp.maximumTime)
+            errors.append(zip(state.points, exact).map { abs($0 - $1) }.max()!)
+        }
+        #expect(errors[1] < errors[0] / 4, "Heun errors at 18 and 72 grid points: \(errors)")
+    }
+}
+
+@Suite("Conditional training batches")
+struct ConditionalTrainingBatchTests {
+    @Test("x_t = x₀ + t z and x̂_r = x₀ + r z with r < t, and a batch depends only on (seed, iteration)")
+    func batchesAreConsistentAndReproducible() throws {
+        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
+        let sampler = try ConsistencyTuningPairSampler.easyConsistencyTuning(totalIterations: 800)
+        let batch = try ConditionalTrainingBatch(count: 64, from: ring, pairs: sampler, iteration: 10, seed: 3)
+        for row in 0..<64 {
+            #expect(batch.targetTimes[row] < batch.times[row] && batch.targetTimes[row] >= 0)
+            for j in 0..<2 {
+                let i = row * 2 + j
+                #expect(batch.noisy[i] == batch.data[i] + batch.times[row] * batch.noise[i])
+                #expect(batch.estimate[i] == batch.data[i] + batch.targetTimes[row] * batch.noise[i])
+            }
+        }
+        #expect(batch.labels?.count == 64)
+        #expect(try ConditionalTrainingBatch(count: 64, from: ring, pairs: sampler, iteration: 10, seed: 3) == batch)
+        #expect(try ConditionalTrainingBatch(count: 64, from: ring, pairs: sampler, iteration: 11, seed: 3) != batch)
+        #expect(throws: EnvironmentError.self) { try ConditionalTrainingBatch(count: 0, from: ring, pairs: sampler, iteration: 0, seed: 0) }
+    }
+}
