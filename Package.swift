@@ -47,6 +47,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // System libraries (Debian: libopenblas-dev, libhdf5-dev; found through pkg-config).
@@ -84,7 +85,7 @@ let package = Package(
         // The denoising MDP: data distributions with exact denoisers, time grids, solvers, exact values.
         .target(
             name: "Environments",
-            dependencies: ["Tensors", "HDF5"],
+            dependencies: ["Tensors", "HDF5", .product(name: "Yams", package: "Yams")],
             swiftSettings: optimisationSettings
         ),
 
