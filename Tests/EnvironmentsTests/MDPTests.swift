@@ -169,3 +169,33 @@ struct ConditionalTrainingBatchTests {
         #expect(throws: EnvironmentError.self) { try ConditionalTrainingBatch(count: 0, from: ring, pairs: sampler, iteration: 0, seed: 0) }
     }
 }
+
+@Suite("The conditional estimator on a Gaussian mixture")
+struct ConditionalEstimatorMixtureTests {
+    @Test("given x_t, the mean of x₀ + r z over posterior draws equals the Euler step with the exact mixture denoiser")
+    func unbiasedOnTheRing() throws {
+        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
+        let t = 1.2, r = 0.5, samples = 100_000
+        for xt in [[0.3, 0.1], [1.9, -0.4], [-1.0, 1.6]] {
+            let queries = Array((0..<samples).flatMap { _ in xt })
+            var posterior = [Double](repeating: 0, count: 2 * samples)
+            var stream = RandomStream(seed: 12, purpose: "posterior")
+            ring.samplePosterior(queries, count: samples, time: t, into: &posterior, stream: &stream)
+            var noise = posterior, noisy = posterior, estimate = posterior
+            for i in noise.indices { noise[i] = (queries[i] - posterior[i]) / t }
+            ConditionalSampleEstimator.transition(
+                data: posterior, noise: noise, count: samples, dimension: 2,
+                times: [Double](repeating: t, count: samples), targetTimes: [Double](repeating: r, count: samples),
+                noisy: &noisy, estimate: &estimate)
+            var denoised = [0.0, 0.0]
+            ring.denoise(xt, count: 1, time: t, into: &denoised)
+            for j in 0..<2 {
+                let column = stride(from: j, to: 2 * samples, by: 2).map { estimate[$0] }
+                let (mean, variance, _) = DoubleMath.meanAndVariance(column)
+                let euler = xt[j] + (r - t) * (xt[j] - denoised[j]) / t
+                #expect(abs(mean - euler) < 5 * (variance / Double(samples)).squareRoot() + 1e-12,
+                        "x_t = \(xt), coordinate \(j): mean \(mean), Euler \(euler)")
+            }
+        }
+    }
+}
