@@ -48,19 +48,9 @@ public struct ConsistencyModelPairSampler: TimePairSampler, Equatable {
                 initialEMARate: Double = 0.9, emaRateDenominator: EMARateDenominator = .gridPointsMinusOne,
                 fixedPointCount: Int? = nil) throws {
         let name = "CM pair sampler"
-        try TimeGrid.validateRange(count: 2, minimum: minimumTime, maximum: maximumTime)
-        guard gridExponent.isFinite, gridExponent > 0 else {
-            throw PairSamplerConfigurationError(sampler: name, parameter: "ρ", value: "\(gridExponent)", expected: "a finite ρ > 0 (default 7)")
-        }
-        guard initialScale >= 2 else {
-            throw PairSamplerConfigurationError(sampler: name, parameter: "s0", value: "\(initialScale)", expected: "s0 ≥ 2 (N(0) = s0 grid points)")
-        }
-        guard finalScale >= initialScale else {
-            throw PairSamplerConfigurationError(sampler: name, parameter: "s1", value: "\(finalScale)", expected: "s1 ≥ s0 = \(initialScale)")
-        }
-        guard totalIterations >= 1 else {
-            throw PairSamplerConfigurationError(sampler: name, parameter: "K (total iterations)", value: "\(totalIterations)", expected: "K ≥ 1")
-        }
+        try validateCurriculumGrid(sampler: name, minimumTime: minimumTime, maximumTime: maximumTime, gridExponent: gridExponent,
+                                   initialScale: initialScale, smallestInitialScale: 2, initialScaleHint: "N(0) = s0 grid points",
+                                   finalScale: finalScale, totalIterations: totalIterations)
         guard initialEMARate > 0, initialEMARate < 1 else {
             throw PairSamplerConfigurationError(sampler: name, parameter: "μ0", value: "\(initialEMARate)", expected: "0 < μ0 < 1 (default 0.9)")
         }

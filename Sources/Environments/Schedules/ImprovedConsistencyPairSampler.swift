@@ -34,19 +34,9 @@ public struct ImprovedConsistencyPairSampler: TimePairSampler, Equatable {
                 initialScale: Int = 10, finalScale: Int = 1280, totalIterations: Int,
                 logMean: Double = -1.1, logStandardDeviation: Double = 2.0) throws {
         let name = "iCT pair sampler"
-        try TimeGrid.validateRange(count: 2, minimum: minimumTime, maximum: maximumTime)
-        guard gridExponent.isFinite, gridExponent > 0 else {
-            throw PairSamplerConfigurationError(sampler: name, parameter: "ρ", value: "\(gridExponent)", expected: "a finite ρ > 0 (default 7)")
-        }
-        guard initialScale >= 1 else {
-            throw PairSamplerConfigurationError(sampler: name, parameter: "s0", value: "\(initialScale)", expected: "s0 ≥ 1 (default 10)")
-        }
-        guard finalScale >= initialScale else {
-            throw PairSamplerConfigurationError(sampler: name, parameter: "s1", value: "\(finalScale)", expected: "s1 ≥ s0 = \(initialScale)")
-        }
-        guard totalIterations >= 1 else {
-            throw PairSamplerConfigurationError(sampler: name, parameter: "K (total iterations)", value: "\(totalIterations)", expected: "K ≥ 1")
-        }
+        try validateCurriculumGrid(sampler: name, minimumTime: minimumTime, maximumTime: maximumTime, gridExponent: gridExponent,
+                                   initialScale: initialScale, smallestInitialScale: 1, initialScaleHint: "default 10",
+                                   finalScale: finalScale, totalIterations: totalIterations)
         guard logMean.isFinite else {
             throw PairSamplerConfigurationError(sampler: name, parameter: "P_mean", value: "\(logMean)", expected: "a finite number (default −1.1)")
         }

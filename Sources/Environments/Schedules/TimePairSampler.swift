@@ -46,3 +46,25 @@ public protocol TimePairSampler: Sendable {
     /// (e.g. `["stepCount": 11, "emaRate": 0.9]`).
     func curriculumState(iteration: Int) -> [String: Double]
 }
+
+/// The checks shared by the samplers on a Karras grid with a curriculum (CM, iCT): a valid time range,
+/// ρ > 0, s0 ≥ `smallestInitialScale`, s1 ≥ s0 and K ≥ 1 — each failure naming the parameter.
+func validateCurriculumGrid(
+    sampler name: String, minimumTime: Double, maximumTime: Double, gridExponent: Double,
+    initialScale: Int, smallestInitialScale: Int, initialScaleHint: String, finalScale: Int, totalIterations: Int
+) throws {
+    try TimeGrid.validateRange(count: 2, minimum: minimumTime, maximum: maximumTime)
+    guard gridExponent.isFinite, gridExponent > 0 else {
+        throw PairSamplerConfigurationError(sampler: name, parameter: "ρ", value: "\(gridExponent)", expected: "a finite ρ > 0 (default 7)")
+    }
+    guard initialScale >= smallestInitialScale else {
+        throw PairSamplerConfigurationError(sampler: name, parameter: "s0", value: "\(initialScale)",
+                                            expected: "s0 ≥ \(smallestInitialScale) (\(initialScaleHint))")
+    }
+    guard finalScale >= initialScale else {
+        throw PairSamplerConfigurationError(sampler: name, parameter: "s1", value: "\(finalScale)", expected: "s1 ≥ s0 = \(initialScale)")
+    }
+    guard totalIterations >= 1 else {
+        throw PairSamplerConfigurationError(sampler: name, parameter: "K (total iterations)", value: "\(totalIterations)", expected: "K ≥ 1")
+    }
+}
