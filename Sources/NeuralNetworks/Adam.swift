@@ -15,13 +15,13 @@ import Tensors
 ///
 /// Defaults β1 = 0.9, β2 = 0.999, ε = 1e−8 (the reference step of BENCHMARK.md §1 uses lr = 1e−4).
 /// Slots: "m" (first moment) and "v" (second moment).
-public final class Adam: Optimizer {
+public final class Adam: StateBackedOptimizer {
     public let beta1: Float
     public let beta2: Float
     public let epsilon: Float
     public let weightDecay: Float
     public let weightDecayStyle: WeightDecayStyle
-    private let state: OptimizerState
+    public let state: OptimizerState
     /// 1 / (1 − β1^t) and 1 / √(1 − β2^t) for the current step.
     private var inverseBiasCorrection1: Float = 1
     private var inverseSqrtBiasCorrection2: Float = 1
@@ -31,29 +31,13 @@ public final class Adam: Optimizer {
         beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
         weightDecay: Float = 0, weightDecayStyle: WeightDecayStyle = .decoupled
     ) throws(TensorError) {
-        try validateBeta(beta1, name: "β1", operation: "Adam")
-        try validateBeta(beta2, name: "β2", operation: "Adam")
-        guard epsilon.isFinite, epsilon >= 0 else {
-            throw .invalidArgument(operation: "Adam", message: "ε must be finite and ≥ 0, got \(epsilon)")
-        }
-        try validateWeightDecay(weightDecay, operation: "Adam")
+        try validateAdaptiveMomentSettings(beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, operation: "Adam")
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
         self.weightDecayStyle = weightDecayStyle
         self.state = OptimizerState(kind: "adam", slotNames: ["m", "v"])
-    }
-
-    public var kind: String { state.kind }
-    public var stepCount: Int { state.stepCount }
-    public var slotNames: [String] { state.slotNames }
-    public func slot(named name: String) -> UnsafeMutableBufferPointer<Float>? { state.slot(named: name) }
-    public func prepare(for store: ParameterStore) throws(TensorError) { try state.prepare(for: store) }
-    public func reset() { state.reset() }
-
-    public func restore(stepCount: Int, slots: [String: [Float]], for store: ParameterStore) throws(TensorError) {
-        try state.restore(stepCount: stepCount, slots: slots, for: store)
     }
 
     public func beginStep(_ store: ParameterStore) throws(TensorError) {

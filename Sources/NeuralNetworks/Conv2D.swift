@@ -97,14 +97,7 @@ public final class Conv2D: Layer {
         let weights = MatrixView(base: store.values + weight.offset, rows: outputChannels, columns: patch)
         let biasPointer = bias.map { UnsafePointer(store.values + $0.offset) }
         for image in 0..<batch {
-            let source = input.data + image * g.imageSize
-            let unfolded: UnsafeMutablePointer<Float>
-            if isPointwise {
-                unfolded = source
-            } else {
-                im2col(source, geometry: g, columns: columns.data)
-                unfolded = columns.data
-            }
+            let unfolded = unfold(input.data + image * g.imageSize, geometry: g)
             let target = output.data + image * outputChannels * positions
             try gemm(weights, MatrixView(base: unfolded, rows: patch, columns: positions),
                      into: MatrixView(base: target, rows: outputChannels, columns: positions))
@@ -113,6 +106,14 @@ public final class Conv2D: Layer {
             }
         }
         return output
+    }
+
+    /// The column matrix of one image: the image itself for a pointwise (1×1, stride 1, no padding)
+    /// kernel, else its im2col unfolding in the reused ``columns`` buffer.
+    private func unfold(_ image: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry) -> UnsafeMutablePointer<Float> {
+        if isPointwise { return image }
+        im2col(image, geometry: g, columns: columns.data)
+        return columns.data
     }
 
     public func backward(_ outputGradient: Tensor) throws(TensorError) -> Tensor {
@@ -129,14 +130,7 @@ public final class Conv2D: Layer {
             if !isPointwise { try columnGradient.resize(rows: patch, columns: positions) }
         }
         for image in 0..<rows {
-            let source = input.data + image * g.imageSize
-            let unfolded: UnsafeMutablePointer<Float>
-            if isPointwise {
-                unfolded = source
-            } else {
-                im2col(source, geometry: g, columns: columns.data)
-                unfolded = columns.data
-            }
+            let unfolded = unfold(input.data + image * g.imageSize, geometry: g)
             let imageGradient = MatrixView(base: outputGradient.data + image * outputChannels * positions,
                                            rows: outputChannels, columns: positions)
             // dW += dY_b · X_col,bᵀ

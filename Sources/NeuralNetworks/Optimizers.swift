@@ -105,6 +105,16 @@ func validateWeightDecay(_ weightDecay: Float, operation: String) throws(TensorE
     }
 }
 
+/// The settings Adam and RAdam share: β1, β2 in [0, 1), ε finite and ≥ 0, weight decay ≥ 0.
+func validateAdaptiveMomentSettings(beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float, operation: String) throws(TensorError) {
+    try validateBeta(beta1, name: "β1", operation: operation)
+    try validateBeta(beta2, name: "β2", operation: operation)
+    guard epsilon.isFinite, epsilon >= 0 else {
+        throw .invalidArgument(operation: operation, message: "ε must be finite and ≥ 0, got \(epsilon)")
+    }
+    try validateWeightDecay(weightDecay, operation: operation)
+}
+
 func validateBeta(_ beta: Float, name: String, operation: String) throws(TensorError) {
     guard beta >= 0, beta < 1 else {
         throw .invalidArgument(operation: operation, message: "\(name) must be in [0, 1), got \(beta)")
@@ -129,9 +139,31 @@ struct UpdateSegment {
     var decays: Bool
 }
 
+/// An optimizer whose checkpointable state lives in an ``OptimizerState``: the protocol supplies
+/// everything of ``Optimizer`` that is pure bookkeeping (kind, t, slots, prepare, restore, reset), so
+/// each optimizer writes only its step constants and its update loop.
+public protocol StateBackedOptimizer: Optimizer {
+    /// The shared bookkeeping (opaque outside this module).
+    var state: OptimizerState { get }
+}
+
+extension StateBackedOptimizer {
+    public var kind: String { state.kind }
+    public var stepCount: Int { state.stepCount }
+    public var slotNames: [String] { state.slotNames }
+    public func slot(named name: String) -> UnsafeMutableBufferPointer<Float>? { state.slot(named: name) }
+    public func prepare(for store: ParameterStore) throws(TensorError) { try state.prepare(for: store) }
+    public func reset() { state.reset() }
+
+    public func restore(stepCount: Int, slots: [String: [Float]], for store: ParameterStore) throws(TensorError) {
+        try state.restore(stepCount: stepCount, slots: slots, for: store)
+    }
+}
+
 /// The bookkeeping every optimizer shares: the bound store, the trainable segments of its layout and
-/// the slot buffers (64-byte aligned, one per slot name, `capacity ≥ count` scalars each).
-final class OptimizerState {
+/// the slot buffers (64-byte aligned, one per slot name, `capacity ≥ count` scalars each). Its
+/// members are internal: outside the module it is only carried, never inspected.
+public final class OptimizerState {
     let kind: String
     let slotNames: [String]
     private(set) var slots: [UnsafeMutablePointer<Float>]

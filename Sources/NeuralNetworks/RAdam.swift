@@ -17,13 +17,13 @@ import Tensors
 ///
 /// With β2 = 0.999 the first 5 steps are momentum steps (ρt ≤ 5 for t ≤ 5). Defaults β1 = 0.9,
 /// β2 = 0.999, ε = 1e−8. Slots: "m" and "v".
-public final class RAdam: Optimizer {
+public final class RAdam: StateBackedOptimizer {
     public let beta1: Float
     public let beta2: Float
     public let epsilon: Float
     public let weightDecay: Float
     public let weightDecayStyle: WeightDecayStyle
-    private let state: OptimizerState
+    public let state: OptimizerState
     /// Whether the current step uses the rectified (adaptive) update.
     public private(set) var isRectified = false
     /// ρt of the current step (0 before the first step).
@@ -37,12 +37,7 @@ public final class RAdam: Optimizer {
         beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
         weightDecay: Float = 0, weightDecayStyle: WeightDecayStyle = .decoupled
     ) throws(TensorError) {
-        try validateBeta(beta1, name: "β1", operation: "RAdam")
-        try validateBeta(beta2, name: "β2", operation: "RAdam")
-        guard epsilon.isFinite, epsilon >= 0 else {
-            throw .invalidArgument(operation: "RAdam", message: "ε must be finite and ≥ 0, got \(epsilon)")
-        }
-        try validateWeightDecay(weightDecay, operation: "RAdam")
+        try validateAdaptiveMomentSettings(beta1: beta1, beta2: beta2, epsilon: epsilon, weightDecay: weightDecay, operation: "RAdam")
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
@@ -54,19 +49,10 @@ public final class RAdam: Optimizer {
     /// ρ∞ = 2/(1 − β2) − 1, the length of the approximated simple moving average as t → ∞.
     public var rhoInfinity: Double { 2 / (1 - Double(beta2)) - 1 }
 
-    public var kind: String { state.kind }
-    public var stepCount: Int { state.stepCount }
-    public var slotNames: [String] { state.slotNames }
-    public func slot(named name: String) -> UnsafeMutableBufferPointer<Float>? { state.slot(named: name) }
-    public func prepare(for store: ParameterStore) throws(TensorError) { try state.prepare(for: store) }
     public func reset() {
         state.reset()
         isRectified = false
         rho = 0
-    }
-
-    public func restore(stepCount: Int, slots: [String: [Float]], for store: ParameterStore) throws(TensorError) {
-        try state.restore(stepCount: stepCount, slots: slots, for: store)
     }
 
     public func beginStep(_ store: ParameterStore) throws(TensorError) {

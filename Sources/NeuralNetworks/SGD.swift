@@ -11,12 +11,12 @@ import Tensors
 /// Weight decay λ (decaying entries only): ``WeightDecayStyle/decoupled`` (the default) first scales
 /// `p ← p·(1 − lr·λ)`; ``WeightDecayStyle/coupled`` uses `g + λ·p` in place of g (PyTorch's
 /// `weight_decay`). Slot: "momentum" (only when μ > 0). `beginStep` only advances `t`.
-public final class SGD: Optimizer {
+public final class SGD: StateBackedOptimizer {
     public let momentum: Float
     public let nesterov: Bool
     public let weightDecay: Float
     public let weightDecayStyle: WeightDecayStyle
-    private let state: OptimizerState
+    public let state: OptimizerState
 
     /// Throws for μ outside [0, 1), Nesterov without momentum, or a negative weight decay.
     public init(
@@ -33,17 +33,6 @@ public final class SGD: Optimizer {
         self.weightDecay = weightDecay
         self.weightDecayStyle = weightDecayStyle
         self.state = OptimizerState(kind: "sgd", slotNames: momentum > 0 ? ["momentum"] : [])
-    }
-
-    public var kind: String { state.kind }
-    public var stepCount: Int { state.stepCount }
-    public var slotNames: [String] { state.slotNames }
-    public func slot(named name: String) -> UnsafeMutableBufferPointer<Float>? { state.slot(named: name) }
-    public func prepare(for store: ParameterStore) throws(TensorError) { try state.prepare(for: store) }
-    public func reset() { state.reset() }
-
-    public func restore(stepCount: Int, slots: [String: [Float]], for store: ParameterStore) throws(TensorError) {
-        try state.restore(stepCount: stepCount, slots: slots, for: store)
     }
 
     public func beginStep(_ store: ParameterStore) throws(TensorError) {
