@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         .library(name: "HDF5", targets: ["HDF5"]),
         .library(name: "Environments", targets: ["Environments"]),
+        .library(name: "VarianceReduction", targets: ["VarianceReduction"]),
         .library(name: "Agents", targets: ["Agents"]),
         .library(name: "ExperimentKit", targets: ["ExperimentKit"]),
         .executable(name: "consistency-td-bench", targets: ["Benchmarks"]),
@@ -89,10 +90,17 @@ let package = Package(
             swiftSettings: optimisationSettings
         ),
 
-        // Consistency models as value functions, TD learning, checkpoints.
+        // Score-identity (stable-target) denoiser estimates and minibatch optimal-transport coupling.
+        .target(
+            name: "VarianceReduction",
+            dependencies: ["Tensors", "Environments"],
+            swiftSettings: optimisationSettings
+        ),
+
+        // Consistency models as value functions, TD learning, method presets, samplers, checkpoints.
         .target(
             name: "Agents",
-            dependencies: ["Tensors", "NeuralNetworks", "HDF5"],
+            dependencies: ["Tensors", "NeuralNetworks", "HDF5", "Environments", "VarianceReduction"],
             swiftSettings: optimisationSettings
         ),
 
@@ -142,7 +150,10 @@ let package = Package(
         .target(name: "H5pyInterop", path: "Tests/Support/H5pyInterop"),
         .testTarget(
             name: "AgentsTests",
-            dependencies: ["Agents", "NeuralNetworks", "Tensors", "HDF5", "H5pyInterop", "CheckpointCrashWriter"],
+            dependencies: [
+                "Agents", "NeuralNetworks", "Tensors", "HDF5", "Environments", "VarianceReduction", "H5pyInterop",
+                "CheckpointCrashWriter", .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: optimisationSettings
         ),
         // Saves checkpoints in a loop until killed: the crash-safety tests kill it mid-write.
@@ -155,6 +166,14 @@ let package = Package(
         .testTarget(
             name: "EnvironmentsTests",
             dependencies: ["Environments", "Tensors", "HDF5", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: optimisationSettings
+        ),
+        .testTarget(
+            name: "VarianceReductionTests",
+            dependencies: [
+                "VarianceReduction", "Environments", "Tensors",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: optimisationSettings
         ),
         .testTarget(
