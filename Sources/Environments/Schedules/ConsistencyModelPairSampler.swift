@@ -107,6 +107,11 @@ public struct ConsistencyModelPairSampler: TimePairSampler, Equatable {
     }
 
     /// `iteration`, `gridPointCount` (N(k)) and `emaRate` (μ(k)).
+    /// The TD path's next time after τ (see ``TimePairSampler/nextTime(after:iteration:)``).
+    public func nextTime(after time: Double, iteration: Int) -> Double {
+        grid(iteration: iteration).point(below: time)
+    }
+
     public func curriculumState(iteration: Int) -> [String: Double] {
         ["iteration": Double(iteration),
          "gridPointCount": Double(gridPointCount(iteration: iteration)),

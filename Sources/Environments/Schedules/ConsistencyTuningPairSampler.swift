@@ -111,6 +111,11 @@ public struct ConsistencyTuningPairSampler: TimePairSampler, Equatable {
     }
 
     /// `iteration`, `stage` (s) and `shrinkFactor` (q^{−(s+1)}).
+    /// The TD path's next time after τ (see ``TimePairSampler/nextTime(after:iteration:)``).
+    public func nextTime(after time: Double, iteration: Int) -> Double {
+        targetTime(time: time, iteration: iteration)
+    }
+
     public func curriculumState(iteration: Int) -> [String: Double] {
         let s = stage(iteration: iteration)
         return ["iteration": Double(iteration), "stage": s, "shrinkFactor": mapping.shrinkFactor(stage: s)]

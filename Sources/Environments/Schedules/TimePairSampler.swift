@@ -45,6 +45,19 @@ public protocol TimePairSampler: Sendable {
     /// The curriculum at `iteration` as named numbers, for checkpoints and logs
     /// (e.g. `["stepCount": 11, "emaRate": 0.9]`).
     func curriculumState(iteration: Int) -> [String: Double]
+    /// The step rule of a TD path beyond the pair (METHODS.md §4): the time that follows τ on this
+    /// iteration's schedule — the next grid point below τ for grid samplers (CM, iCT), the mapping
+    /// r(τ) for ECT/SCT. Returns t_min (or 0) at the end of the schedule.
+    func nextTime(after time: Double, iteration: Int) -> Double
+}
+
+extension TimeGrid {
+    /// The largest grid point strictly below τ (relative tolerance 1e−12), or the grid minimum.
+    public func point(below time: Double) -> Double {
+        var best = minimum
+        for t in ascending where t < time * (1 - 1e-12) { best = t }
+        return best
+    }
 }
 
 /// The checks shared by the samplers on a Karras grid with a curriculum (CM, iCT): a valid time range,

@@ -1,0 +1,38 @@
+import VarianceReduction
+
+/// The score-identity estimator of SCT (after STF; METHODS.md §3.4–3.5): an Euler step with the
+/// self-normalised denoiser estimate over a reference set that contains each sample's own x₀,
+///
+///     w_i = softmax_i(−‖x_t − x₀⁽ⁱ⁾‖² / (2t²)),   D̂ = Σ_i w_i x₀⁽ⁱ⁾,   x̂_r = x_t + (r − t)(x_t − D̂)/t
+///
+/// (D̂ itself when r = 0). With the whole finite training set as the shared reference it is the
+/// empirical-exact estimator; with a reference of one it is the conditional estimator. Along an n-step
+/// path the same reference set is re-weighted at every point.
+public struct ScoreIdentityTransition: TransitionEstimating {
+    public let references: ScoreIdentityReferences<Double>
+    /// Class-conditional restriction: only references with the query row's label take part (nil = off).
+    public let queryLabels: [Int32]?
+    public let dimension: Int
+
+    public init(references: ScoreIdentityReferences<Double>, queryLabels: [Int32]? = nil) {
+        self.references = references
+        self.queryLabels = queryLabels
+        self.dimension = references.dimension
+    }
+
+    public func advance(_ points: [Double], times: [Double], targetTimes: [Double]) throws -> [Double] {
+        let rows = try TransitionValidation.rows(points, times: times, targetTimes: targetTimes, dimension: dimension)
+        guard (0..<rows).contains(where: { targetTimes[$0] != times[$0] }) else { return points }
+        // Rows that stay put (r = t, possibly a terminal t = 0) are asked for the harmless step 1 → 1 and
+        // restored below, so every row keeps its own reference (the own-plus-pool layout is per row).
+        var from = times, to = targetTimes
+        for row in 0..<rows where to[row] == from[row] { from[row] = 1; to[row] = 1 }
+        let moved = try ScoreIdentityDenoiser().transition(points, times: from, targetTimes: to,
+                                                           queryLabels: queryLabels, references: references)
+        var result = moved
+        for row in 0..<rows where targetTimes[row] == times[row] {
+            for j in 0..<dimension { result[row * dimension + j] = points[row * dimension + j] }
+        }
+        return result
+    }
+}

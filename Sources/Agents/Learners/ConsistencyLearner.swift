@@ -1,0 +1,318 @@
+import Environments
+import Foundation
+import NeuralNetworks
+import Tensors
+import VarianceReduction
+
+/// Trains a consistency model f_θ by TD learning on the denoising MDP — one learner for every method
+/// (CD, CT, iCT, ECT, SCT, sLCT are ``ConsistencyTrainingConfiguration`` presets). One iteration k:
+///
+///     x₀ ~ data, z ~ N(0, I) (optionally OT-coupled to x₀), (t, r) ~ pair schedule at k
+///     x_t = x₀ + t z;   path t = τ₀ > τ₁ = r > τ₂ > … (the schedule's step rule)
+///     x̂_{τ_j} by the transition estimator;  G = TD(0) / n-step / TD(λ) / Monte-Carlo return with f_θ⁻
+///     L = mean_b w(t, r) · m(f_θ(x_t, t) − sg G)   [+ λ_d ‖f_θ(x_t, t) − x₀‖² for t ≤ the 30% quantile (sLCT)]
+///
+/// then an optimizer step and the target-network update. With a stop-gradient target and a shared
+/// dropout mask, the online rows and every bootstrap state run as ONE stacked forward (rows of block
+/// k use the online rows' masks); otherwise the target pass runs first on its own.
+///
+/// Determinism: every draw comes from a stream keyed by (seed, purpose, iteration), so iteration k
+/// depends only on the seed, k and the state a ``Checkpoint`` captures.
+public final class ConsistencyLearner: TrainingLearner {
+    public let configuration: ConsistencyTrainingConfiguration
+    public let distribution: any DataDistribution
+    /// The online network f_θ (consistency parameterisation).
+    public let online: PreconditionedNetwork
+    /// θ⁻ when it is an EMA (nil for a stop-gradient target).
+    public let targetNetwork: PreconditionedNetwork?
+    public let teacher: (any RowTimeDenoiser)?
+    public let sampler: any TimePairSampler
+    /// Evaluation hook (sample quality …); nil evaluates nothing.
+    public var evaluator: ((PreconditionedNetwork) throws -> [String: Double])?
+    public private(set) var completedIterations = 0
+    public private(set) var skippedSteps = 0
+
+    let optimizer: any StateBackedOptimizer
+    let loss: WeightedTDLoss
+    let adaptiveConstant: AdaptiveHuberConstant?
+    let empiricalPoints: [Double]?
+    private let outputGradient: Tensor
+
+    public var methodName: String { configuration.method.rawValue }
+    public var seed: UInt64 { configuration.seed }
+    public var configurationJSON: String { configuration.json }
+
+    /// Builds the learner and checks everything before training starts: the configuration, the data
+    /// dimension, a teacher for teacher estimators, a closed-form distribution for the exact estimator,
+    /// a finite dataset for the empirical-exact estimator, and a pretrained diffusion network (`initial`)
+    /// of the same architecture for methods that tune one (ECT, SCT, CD).
+    public init(configuration: ConsistencyTrainingConfiguration, distribution: any DataDistribution,
+                initial: PreconditionedNetwork? = nil, teacher: (any RowTimeDenoiser)? = nil) throws {
+        try configuration.validate()
+        let d = distribution.dimension
+        guard configuration.network.dataDimension == d else {
+            throw AgentError.shapeMismatch("the network's data dimension is \(configuration.network.dataDimension) but the data have dimension \(d)")
+        }
+        if configuration.method.startsFromDiffusionModel, initial == nil {
+            throw AgentError.incompatible("\(configuration.method.rawValue.uppercased()) starts from a pretrained diffusion model: pass it as `initial` (train one with DiffusionPretrainer)")
+        }
+        if case .teacher = configuration.estimator, teacher == nil {
+            throw AgentError.incompatible("the teacher estimator needs a teacher denoiser (a pretrained diffusion network or a closed-form denoiser); none was given")
+        }
+        if case .exact = configuration.estimator, !(distribution is any ClosedFormDistribution) {
+            throw AgentError.incompatible("the exact estimator needs data with a closed-form denoiser (e.g. a Gaussian mixture), not \(type(of: distribution))")
+        }
+        switch configuration.estimator {
+        case .empiricalExact:
+            guard let dataset = distribution as? EmpiricalDataset, dataset.count > 0 else {
+                throw AgentError.incompatible("the empirical-exact estimator needs a finite dataset with samples (an EmpiricalDataset); \(type(of: distribution)) has none")
+            }
+            empiricalPoints = dataset.points.map { Double($0) }
+        case let .scoreIdentity(size?):
+            if let dataset = distribution as? EmpiricalDataset, size > dataset.count {
+                throw AgentError.invalidSetting("score-identity reference size \(size)", expected: "at most the \(dataset.count) points of the dataset")
+            }
+            empiricalPoints = nil
+        default:
+            empiricalPoints = nil
+        }
+        self.configuration = configuration
+        self.distribution = distribution
+        self.teacher = teacher
+        sampler = try configuration.pairs.makeSampler(totalIterations: configuration.steps, minimumTime: configuration.minimumTime,
+                                                      maximumTime: configuration.maximumTime)
+        let sigma = configuration.dataStandardDeviation ?? TrainingDraws.measuredStandardDeviation(of: distribution)
+        let preconditioning = try Preconditioning(.consistency, dataStandardDeviation: sigma, minimumTime: configuration.minimumTime)
+        online = try PreconditionedNetwork(network: TimeConditionedMLP(configuration.network, seed: configuration.seed),
+                                           preconditioning: preconditioning)
+        if let initial {
+            guard initial.network.configuration.dataDimension == d,
+                  initial.network.configuration.width == configuration.network.width,
+                  initial.network.configuration.depth == configuration.network.depth,
+                  initial.store.count == online.store.count
+            else {
+                throw AgentError.shapeMismatch("the initial network (width \(initial.network.configuration.width), depth \(initial.network.configuration.depth), \(initial.store.count) parameters) does not match the configured one (width \(configuration.network.width), depth \(configuration.network.depth), \(online.store.count) parameters)")
+            }
+            try online.store.loadValues(Array(UnsafeBufferPointer(start: initial.store.values, count: initial.store.count)))
+            online.preconditioning.dataStandardDeviation = initial.preconditioning.dataStandardDeviation
+        }
+        if configuration.targetNetwork == .stopGradient {
+            targetNetwork = nil
+        } else {
+            let copy = try PreconditionedNetwork(network: TimeConditionedMLP(configuration.network, seed: configuration.seed),
+                                                 preconditioning: online.preconditioning)
+            try copy.store.loadValues(Array(UnsafeBufferPointer(start: online.store.values, count: online.store.count)))
+            targetNetwork = copy
+        }
+        switch configuration.optimizer {
+        case .adam: optimizer = try Adam()
+        case .radam: optimizer = try RAdam()
+        }
+        try optimizer.prepare(for: online.store)
+        loss = try WeightedTDLoss(metric: configuration.metric, weighting: configuration.weighting)
+        if configuration.adaptsMetricConstant, let c0 = configuration.metric.constant,
+           let curriculum = sampler as? ImprovedConsistencyPairSampler {
+            adaptiveConstant = try AdaptiveHuberConstant(initialConstant: c0, curriculum: curriculum)
+        } else {
+            adaptiveConstant = nil
+        }
+        outputGradient = try Tensor(zeros: [configuration.batchSize, d])
+    }
+
+    /// The learning rate at iteration k (linear warm-up, then constant).
+    public func learningRate(iteration k: Int) -> Float {
+        let base = configuration.learningRate, warmup = configuration.warmupSteps
+        return warmup > 0 && k < warmup ? base * Float(k + 1) / Float(warmup) : base
+    }
+
+    /// The metric at iteration k (with sLCT's adaptive c when enabled).
+    func metric(iteration k: Int) -> WeightedTDLoss {
+        guard let adaptiveConstant, let curriculum = sampler as? ImprovedConsistencyPairSampler else { return loss }
+        let c = adaptiveConstant.constant(iteration: k, curriculum: curriculum)
+        let metric: TDErrorMetric
+        switch configuration.metric {
+        case .pseudoHuber: metric = .pseudoHuber(c: c)
+        case .pseudoHuberElementwise: metric = .pseudoHuberElementwise(c: c)
+        case .cauchy: metric = .cauchy(c: c)
+        default: metric = configuration.metric
+        }
+        return (try? WeightedTDLoss(metric: metric, weighting: configuration.weighting)) ?? loss
+    }
+
+    /// The transition estimator of one batch.
+    func makeEstimator(_ draws: TrainingDraws, iteration: Int) throws -> any TransitionEstimating {
+        let d = distribution.dimension
+        switch configuration.estimator {
+        case .exact:
+            guard let closedForm = distribution as? any ClosedFormDistribution else {
+                throw AgentError.incompatible("the exact estimator needs a closed-form distribution")
+            }
+            return makeExact(closedForm)
+        case let .teacher(solver):
+            guard let teacher else { throw AgentError.incompatible("the teacher estimator needs a teacher") }
+            return TeacherTransition(teacher: teacher, solver: solver)
+        case .conditionalSample:
+            return try ConditionalSampleTransition(data: draws.data, noise: draws.noise, dimension: d)
+        case let .scoreIdentity(size):
+            let references: ScoreIdentityReferences<Double>
+            if let size {
+                var stream = RandomStream(seed: configuration.seed, purpose: "reference", index: UInt64(iteration))
+                let (pool, _) = TrainingDraws.sample(distribution, count: size - 1, stream: &stream)
+                references = try .ownPlusPool(own: draws.data, pool: pool, dimension: d)
+            } else {
+                references = try .shared(points: draws.data, dimension: d)
+            }
+            return ScoreIdentityTransition(references: references)
+        case .empiricalExact:
+            return ScoreIdentityTransition(references: try .shared(points: empiricalPoints ?? [], dimension: d))
+        }
+    }
+
+    private func makeExact<D: ClosedFormDistribution>(_ distribution: D) -> any TransitionEstimating {
+        ExactTransition(distribution: distribution, minimumTime: configuration.minimumTime)
+    }
+
+    public func trainStep() throws -> TrainingStepReport {
+        let k = completedIterations, b = configuration.batchSize, d = distribution.dimension
+        var draws = TrainingDraws(distribution: distribution, count: b, sampler: sampler, iteration: k, seed: configuration.seed)
+        if configuration.couplesNoiseByOptimalTransport {
+            let assignment = try OptimalTransportCoupling.assignment(sources: draws.noise, targets: draws.data, dimension: d)
+            var coupled = draws.noise
+            for (row, source) in assignment.enumerated() {
+                for j in 0..<d { coupled[row * d + j] = draws.noise[source * d + j] }
+            }
+            draws.noise = coupled
+        }
+        let times = draws.pairs.map(\.time), targetTimes = draws.pairs.map(\.targetTime)
+        var noisy = draws.data
+        for row in 0..<b { for j in 0..<d { noisy[row * d + j] += times[row] * draws.noise[row * d + j] } }
+
+        // TD target: roll the estimator along the paths, then bootstrap.
+        let target = configuration.target
+        let paths = try TimePaths(pairs: draws.pairs, horizon: target.horizon, minimumTime: configuration.minimumTime,
+                                  forceTerminal: !target.bootstraps) { [sampler] in sampler.nextTime(after: $0, iteration: k) }
+        let estimator = try makeEstimator(draws, iteration: k)
+        let states = try TDTargetKernels.rollout(from: noisy, paths: paths, steps: target.horizon, estimator: estimator)
+        let request = TDTargetKernels.bootstrapRequest(target, states: states, paths: paths)
+        let dropoutStream = RandomStream(seed: configuration.seed, purpose: "dropout", index: UInt64(k))
+        let requestRows = request.times.count
+        var bootstrapValues: [Double] = []
+        let onlineOutput: Tensor
+        if targetNetwork == nil, configuration.sharesDropoutMask {
+            // One stacked forward: online rows first, then every bootstrap block (masks repeat every b rows).
+            let stacked = (noisy + request.points).map { Float($0) }
+            let stackedTimes = times + request.times
+            let context = ForwardContext(isTraining: true, dropoutStream: dropoutStream, maskPeriod: b, gradientRows: b)
+            onlineOutput = try stacked.withUnsafeBufferPointer { x in
+                try stackedTimes.withUnsafeBufferPointer { t in
+                    try online.forward(x.baseAddress!, times: t.baseAddress!, rows: b + requestRows, context: context)
+                }
+            }
+            bootstrapValues = (0..<(requestRows * d)).map { Double(onlineOutput.data[b * d + $0]) }
+        } else {
+            if requestRows > 0 {
+                let network = targetNetwork ?? online
+                let stream = configuration.sharesDropoutMask ? dropoutStream
+                    : RandomStream(seed: configuration.seed, purpose: "dropout-target", index: UInt64(k))
+                let context = ForwardContext(isTraining: true, dropoutStream: stream, maskPeriod: b)
+                let points = request.points.map { Float($0) }
+                let output = try points.withUnsafeBufferPointer { x in
+                    try request.times.withUnsafeBufferPointer { t in
+                        try network.forward(x.baseAddress!, times: t.baseAddress!, rows: requestRows, context: context)
+                    }
+                }
+                bootstrapValues = (0..<(requestRows * d)).map { Double(output.data[$0]) }
+            }
+            let points = noisy.map { Float($0) }
+            let context = ForwardContext(isTraining: true, dropoutStream: dropoutStream, maskPeriod: b, gradientRows: b)
+            onlineOutput = try points.withUnsafeBufferPointer { x in
+                try times.withUnsafeBufferPointer { t in
+                    try online.forward(x.baseAddress!, times: t.baseAddress!, rows: b, context: context)
+                }
+            }
+        }
+        let returns = try TDTargetKernels.assemble(target, values: bootstrapValues, states: states, paths: paths)
+
+        // Loss and dL/df for the online rows.
+        let targetsFloat = returns.map { Float($0) }
+        let weighted = metric(iteration: k)
+        var lossValue = targetsFloat.withUnsafeBufferPointer { g in
+            weighted.lossAndGradient(outputs: onlineOutput.data, targets: g.baseAddress!, rows: b, dimension: d,
+                                     times: times, targetTimes: targetTimes, gradient: outputGradient.data)
+        }
+        var diffusionLoss = 0.0
+        if let smallNoise = configuration.smallNoiseDiffusionLoss {
+            let data = draws.data.map { Float($0) }
+            diffusionLoss = data.withUnsafeBufferPointer { x0 in
+                smallNoise.addLossAndGradient(outputs: onlineOutput.data, cleanData: x0.baseAddress!, times: times,
+                                              threshold: smallNoise.threshold(times: times), rows: b, dimension: d,
+                                              scale: 1 / Double(b), gradient: outputGradient.data).loss
+            }
+            lossValue += diffusionLoss
+        }
+        let check = configuration.nonFinitePolicy.apply(loss: lossValue, gradient: outputGradient.data, count: b * d)
+        var metrics: [String: Double] = ["train/loss": lossValue, "train/learning_rate": Double(learningRate(iteration: k))]
+        if configuration.smallNoiseDiffusionLoss != nil { metrics["train/small_noise_diffusion_loss"] = diffusionLoss }
+        for (name, value) in sampler.curriculumState(iteration: k) { metrics["curriculum/\(name)"] = value }
+        guard check.appliesUpdate else {
+            skippedSteps += 1
+            completedIterations += 1
+            metrics["train/skipped_steps"] = Double(skippedSteps)
+            return TrainingStepReport(metrics: metrics, skipped: true)
+        }
+        online.store.zeroGradients()
+        try online.backward(outputGradient)
+        if let clip = configuration.gradientClipNorm {
+            metrics["train/gradient_norm"] = try clipGradientNorm(online.store, maxNorm: clip)
+        }
+        let gradientCheck = configuration.nonFinitePolicy.apply(loss: lossValue, gradient: online.store.gradients, count: online.store.count)
+        guard gradientCheck.appliesUpdate else {
+            skippedSteps += 1
+            completedIterations += 1
+            metrics["train/skipped_steps"] = Double(skippedSteps)
+            return TrainingStepReport(metrics: metrics, skipped: true)
+        }
+        try optimizer.step(online.store, learningRate: learningRate(iteration: k))
+        if let targetNetwork {
+            let rate: Double
+            switch configuration.targetNetwork {
+            case let .ema(mu): rate = mu
+            case .emaCurriculum: rate = (sampler as? ConsistencyModelPairSampler)?.emaRate(iteration: k) ?? 0
+            case .stopGradient: rate = 0
+            }
+            let mu = Float(rate), target = targetNetwork.store.values, source = online.store.values
+            for i in 0..<online.store.count { target[i] = mu * target[i] + (1 - mu) * source[i] }
+            metrics["train/target_ema_rate"] = rate
+        }
+        completedIterations += 1
+        metrics["train/skipped_steps"] = Double(skippedSteps)
+        return TrainingStepReport(metrics: metrics)
+    }
+
+    public func evaluate() throws -> [String: Double] {
+        try evaluator?(online) ?? [:]
+    }
+
+    public func checkpoint() -> Checkpoint {
+        var curriculum = sampler.curriculumState(iteration: completedIterations)
+        curriculum["skipped_steps"] = Double(skippedSteps)
+        curriculum["data_standard_deviation"] = online.preconditioning.dataStandardDeviation
+        return Checkpoint(step: completedIterations, method: methodName, seed: seed, configuration: configurationJSON,
+                          store: online.store, target: targetNetwork?.store, optimizer: optimizer,
+                          learningRate: learningRate(iteration: max(completedIterations - 1, 0)), curriculum: curriculum)
+    }
+
+    public func restore(from checkpoint: Checkpoint, path: String) throws {
+        guard checkpoint.method == methodName else {
+            throw AgentError.incompatible("\(path) holds a '\(checkpoint.method)' run but this learner trains '\(methodName)'")
+        }
+        guard checkpoint.seed == seed else {
+            throw AgentError.incompatible("\(path) was trained with seed \(checkpoint.seed) but this learner uses seed \(seed)")
+        }
+        try checkpoint.restore(into: online.store, target: targetNetwork?.store, optimizer: optimizer, path: path)
+        if let sigma = checkpoint.curriculum["data_standard_deviation"] { online.preconditioning.dataStandardDeviation = sigma }
+        targetNetwork?.preconditioning = online.preconditioning
+        skippedSteps = Int(checkpoint.curriculum["skipped_steps"] ?? 0)
+        completedIterations = checkpoint.step
+    }
+}

@@ -1,0 +1,163 @@
+import Environments
+import Foundation
+import NeuralNetworks
+import Tensors
+
+/// The settings of EDM diffusion pretraining (METHODS.md §7; Karras et al. 2022).
+public struct DiffusionPretrainingConfiguration: Sendable {
+    public var steps: Int
+    public var batchSize: Int = 256
+    public var seed: UInt64 = 0
+    public var network: TimeConditionedMLPConfiguration
+    /// σ_d; nil measures the data's own standard deviation.
+    public var dataStandardDeviation: Double?
+    /// P_mean and P_std of the log-normal over t (EDM: −1.2, 1.2).
+    public var logMean: Double = -1.2
+    public var logStandardDeviation: Double = 1.2
+    /// t_min of the consistency models tuned from this network (recorded in its preconditioning).
+    public var minimumTime: Double = 0.002
+    public var learningRate: Float = 1e-3
+    public var warmupSteps: Int = 0
+    public var nonFinitePolicy: NonFinitePolicy = .default
+
+    public init(steps: Int, dimension: Int, width: Int = 256, depth: Int = 4) {
+        self.steps = steps
+        self.network = TimeConditionedMLPConfiguration(dataDimension: dimension, width: width, depth: depth)
+    }
+
+    /// Fails before training starts for impossible settings, naming them.
+    public func validate() throws {
+        guard steps > 0 else { throw AgentError.invalidSetting("steps = \(steps)", expected: "a positive number of training iterations") }
+        guard batchSize > 0 else { throw AgentError.invalidSetting("batch size = \(batchSize)", expected: "≥ 1") }
+        guard logMean.isFinite, logStandardDeviation.isFinite, logStandardDeviation > 0 else {
+            throw AgentError.invalidSetting("(P_mean, P_std) = (\(logMean), \(logStandardDeviation))", expected: "finite values with P_std > 0")
+        }
+        guard learningRate.isFinite, learningRate > 0 else {
+            throw AgentError.invalidSetting("learning rate = \(learningRate)", expected: "a finite value > 0")
+        }
+        if let sigma = dataStandardDeviation, !(sigma.isFinite && sigma > 0) {
+            throw AgentError.invalidSetting("σ_d = \(sigma)", expected: "a finite value > 0, or none to measure it from the data")
+        }
+    }
+
+    /// The resolved settings as JSON.
+    public var json: String {
+        let fields: [String: Any] = [
+            "method": "diffusion", "steps": steps, "batch_size": batchSize, "seed": seed,
+            "network": ["dimension": network.dataDimension, "width": network.width, "depth": network.depth],
+            "data_standard_deviation": dataStandardDeviation.map { $0 as Any } ?? NSNull(),
+            "p_mean": logMean, "p_std": logStandardDeviation, "learning_rate": Double(learningRate), "warmup_steps": warmupSteps,
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// EDM diffusion pretraining (METHODS.md §7): one iteration draws x₀, z and t = exp(P_mean + P_std ξ),
+///
+///     L = mean_b (t² + σ_d²)/(t σ_d)² · ‖D_φ(x₀ + t z, t) − x₀‖²
+///
+/// followed by an Adam step. The trained ``network`` (EDM parameterisation) is the teacher of CD and the
+/// initial network of ECT and SCT.
+public final class DiffusionPretrainer: TrainingLearner {
+    public let configuration: DiffusionPretrainingConfiguration
+    public let distribution: any DataDistribution
+    public let network: PreconditionedNetwork
+    public var evaluator: ((PreconditionedNetwork) throws -> [String: Double])?
+    public private(set) var completedIterations = 0
+    public private(set) var skippedSteps = 0
+    let optimizer: Adam
+    private let outputGradient: Tensor
+
+    public var methodName: String { "diffusion" }
+    public var seed: UInt64 { configuration.seed }
+    public var configurationJSON: String { configuration.json }
+
+    public init(configuration: DiffusionPretrainingConfiguration, distribution: any DataDistribution) throws {
+        try configuration.validate()
+        guard configuration.network.dataDimension == distribution.dimension else {
+            throw AgentError.shapeMismatch("the network's data dimension is \(configuration.network.dataDimension) but the data have dimension \(distribution.dimension)")
+        }
+        self.configuration = configuration
+        self.distribution = distribution
+        let sigma = configuration.dataStandardDeviation ?? TrainingDraws.measuredStandardDeviation(of: distribution)
+        network = try PreconditionedNetwork(network: TimeConditionedMLP(configuration.network, seed: configuration.seed),
+                                            preconditioning: Preconditioning(.edmDenoiser, dataStandardDeviation: sigma,
+                                                                             minimumTime: configuration.minimumTime))
+        optimizer = try Adam()
+        try optimizer.prepare(for: network.store)
+        outputGradient = try Tensor(zeros: [configuration.batchSize, distribution.dimension])
+    }
+
+    public func trainStep() throws -> TrainingStepReport {
+        let k = completedIterations, b = configuration.batchSize, d = distribution.dimension
+        var dataStream = RandomStream(seed: seed, purpose: "data", index: UInt64(k))
+        var noiseStream = RandomStream(seed: seed, purpose: "noise", index: UInt64(k))
+        var timeStream = RandomStream(seed: seed, purpose: "time", index: UInt64(k))
+        let (data, _) = TrainingDraws.sample(distribution, count: b, stream: &dataStream)
+        var noise = [Double](repeating: 0, count: b * d)
+        noise.withUnsafeMutableBufferPointer { noiseStream.fillNormal($0.baseAddress!, count: $0.count) }
+        var times = [Double](repeating: 0, count: b)
+        times.withUnsafeMutableBufferPointer { timeStream.fillNormal($0.baseAddress!, count: $0.count) }
+        for row in 0..<b { times[row] = Foundation.exp(configuration.logMean + configuration.logStandardDeviation * times[row]) }
+        var noisy = [Float](repeating: 0, count: b * d)
+        for i in 0..<(b * d) { noisy[i] = Float(data[i] + times[i / d] * noise[i]) }
+        let context = ForwardContext(isTraining: true, dropoutStream: RandomStream(seed: seed, purpose: "dropout", index: UInt64(k)))
+        let output = try noisy.withUnsafeBufferPointer { x in
+            try times.withUnsafeBufferPointer { t in
+                try network.forward(x.baseAddress!, times: t.baseAddress!, rows: b, context: context)
+            }
+        }
+        let sigma = network.preconditioning.dataStandardDeviation
+        let weighting = PairWeighting.edm(dataStandardDeviation: sigma)
+        var loss = 0.0
+        for row in 0..<b {
+            let weight = weighting.weight(time: times[row], targetTime: 0)
+            var squares = 0.0
+            for j in 0..<d {
+                let i = row * d + j
+                let difference = Double(output.data[i]) - data[i]
+                squares += difference * difference
+                outputGradient.data[i] = Float(2 * weight * difference / Double(b))
+            }
+            loss += weight * squares
+        }
+        loss /= Double(b)
+        var metrics: [String: Double] = ["train/loss": loss, "train/learning_rate": Double(learningRate(iteration: k))]
+        let check = configuration.nonFinitePolicy.apply(loss: loss, gradient: outputGradient.data, count: b * d)
+        if check.appliesUpdate {
+            network.store.zeroGradients()
+            try network.backward(outputGradient)
+            try optimizer.step(network.store, learningRate: learningRate(iteration: k))
+        } else {
+            skippedSteps += 1
+        }
+        completedIterations += 1
+        metrics["train/skipped_steps"] = Double(skippedSteps)
+        return TrainingStepReport(metrics: metrics, skipped: !check.appliesUpdate)
+    }
+
+    /// The learning rate at iteration k (linear warm-up, then constant).
+    public func learningRate(iteration k: Int) -> Float {
+        let warmup = configuration.warmupSteps
+        return warmup > 0 && k < warmup ? configuration.learningRate * Float(k + 1) / Float(warmup) : configuration.learningRate
+    }
+
+    public func evaluate() throws -> [String: Double] { try evaluator?(network) ?? [:] }
+
+    public func checkpoint() -> Checkpoint {
+        Checkpoint(step: completedIterations, method: methodName, seed: seed, configuration: configurationJSON, store: network.store,
+                   optimizer: optimizer, learningRate: learningRate(iteration: max(completedIterations - 1, 0)),
+                   curriculum: ["skipped_steps": Double(skippedSteps), "data_standard_deviation": network.preconditioning.dataStandardDeviation])
+    }
+
+    public func restore(from checkpoint: Checkpoint, path: String) throws {
+        guard checkpoint.method == methodName else {
+            throw AgentError.incompatible("\(path) holds a '\(checkpoint.method)' run, not a diffusion pretraining run")
+        }
+        try checkpoint.restore(into: network.store, optimizer: optimizer, path: path)
+        if let sigma = checkpoint.curriculum["data_standard_deviation"] { network.preconditioning.dataStandardDeviation = sigma }
+        skippedSteps = Int(checkpoint.curriculum["skipped_steps"] ?? 0)
+        completedIterations = checkpoint.step
+    }
+}
