@@ -1,0 +1,216 @@
+import Dispatch
+import Foundation
+import Tensors
+
+/// The score-identity denoiser estimate of SCT (METHODS.md §3.4) in Float32 for large batches — the
+/// same semantics as ``ScoreIdentityDenoiser``:
+///
+///     w_ij = softmax_j(−‖x_t,i − x₀^(j)‖² / 2t_i²),     D̂_i = Σ_j w_ij x₀^(j)
+///
+/// How it is computed:
+/// 1. Squared distances by direct differences, 16 references per SIMD vector and 4 queries at a time
+///    (the references packed in panels of 16); the squares are summed in Float over blocks of 16
+///    coordinates and the block sums accumulated in Double — never ‖a‖² + ‖b‖² − 2a·b.
+/// 2. The row minimum distance (the maximum log-weight) is subtracted in Double, then the weights
+///    e_ij = exp(−(d_ij − d_i,min) / 2t_i²) are evaluated by the vectorised ``fastExp(_:)``; weights of
+///    references with another label (or below e^−87) are exactly 0. Row totals Σ_j e_ij in Double.
+/// 3. D̂ = E·X₀ by one `sgemm` (``gemm(_:transposeA:_:transposeB:into:alpha:beta:)``), each row then
+///    divided by its total (the own point of an `ownPlusPool` set is added before the division).
+///
+/// Steps 1–2 are split over `threadCount` threads by blocks of query rows when the work is large
+/// (≥ 2¹⁸ query–reference–coordinate triples); step 3 uses OpenBLAS's own threads
+/// (`BLASRuntime.threadCount`). The workspace is kept between calls: after the first call with the
+/// largest shapes, a call allocates no heap memory of its own. Not thread-safe: use one instance per
+/// thread.
+public final class FastScoreIdentityDenoiser {
+    /// Threads for the distance and weight passes (1 = the calling thread only).
+    public let threadCount: Int
+
+    private var weights = WorkspaceBuffer<Float>()
+    private var distances = WorkspaceBuffer<Double>()
+    private var totals = WorkspaceBuffer<Double>()
+    private var ownWeights = WorkspaceBuffer<Double>()
+    private var failures = WorkspaceBuffer<Int>()
+
+    /// Queries processed together by the distance kernel.
+    static let queryBlock = 4
+    /// Coordinates whose squares are summed in Float before the sum is added in Double.
+    static let coordinateBlock = 16
+    /// Below this many query–reference–coordinate triples one thread does all the work.
+    static let parallelThreshold = 1 << 18
+
+    /// - Parameter threadCount: threads for the distance and weight passes (clamped to ≥ 1).
+    public init(threadCount: Int = 1) {
+        self.threadCount = max(1, threadCount)
+    }
+
+    deinit {
+        weights.release()
+        distances.release()
+        totals.release()
+        ownWeights.release()
+        failures.release()
+    }
+
+    /// D̂ for `count` queries (count × D, row-major) at per-row noise levels `times` (finite, > 0).
+    /// `queryLabels` restricts query i to the references labelled `queryLabels[i]` (an error names a
+    /// label no reference carries); `effectiveSampleSizes` receives 1 / Σ_j w_ij² per query.
+    public func estimate(_ queries: UnsafePointer<Float>, count: Int, times: UnsafePointer<Float>,
+                         queryLabels: UnsafePointer<Int32>? = nil, references: ScoreIdentityReferences<Float>,
+                         into output: UnsafeMutablePointer<Float>,
+                         effectiveSampleSizes: UnsafeMutablePointer<Double>? = nil) throws(ScoreIdentityError) {
+        let dimension = references.dimension
+        try references.checkQueries(count: count, labelled: queryLabels != nil)
+        try ScoreIdentityValidation.checkTimes(times, count: count)
+        try ScoreIdentityValidation.checkFinite(queries, count: count, dimension: dimension, what: "the queries")
+        guard count > 0 else { return }
+
+        let poolCount = references.pointCount
+        let width = ScoreIdentityReferences<Float>.panelWidth
+        let stride = (poolCount + width - 1) / width * width
+        let work = count * max(poolCount, 1) * dimension
+        let lanes = work >= Self.parallelThreshold ? min(threadCount, (count + Self.queryBlock - 1) / Self.queryBlock) : 1
+        let weightBase = weights.reserve(count * max(stride, 1))
+        let distanceBase = distances.reserve(lanes * Self.queryBlock * max(stride, 1))
+        let totalBase = totals.reserve(count)
+        let ownBase = ownWeights.reserve(count)
+        let failureBase = failures.reserve(lanes)
+
+        references.panels.withUnsafeBufferPointer { panelBuffer in
+            references.ownPoints.withUnsafeBufferPointer { ownBuffer in
+                withOptionalPointer(references.labels) { poolLabels in
+                    withOptionalPointer(references.ownLabels) { ownLabels in
+                        let pass = WeightPass(
+                            queries: queries, times: times, queryLabels: queryLabels, panels: panelBuffer.baseAddress,
+                            poolLabels: poolLabels, own: references.layout == .ownPlusPool ? ownBuffer.baseAddress : nil,
+                            ownLabels: ownLabels, poolCount: poolCount, stride: stride, dimension: dimension,
+                            weights: weightBase, totals: totalBase, ownWeights: ownBase,
+                            effectiveSampleSizes: effectiveSampleSizes)
+                        let job = LaneJob(pass: pass, count: count, lanes: lanes, distances: distanceBase,
+                                          distanceStride: Self.queryBlock * max(stride, 1), failures: failureBase)
+                        if lanes == 1 { job.run(lane: 0) } else { DispatchQueue.concurrentPerform(iterations: lanes) { job.run(lane: $0) } }
+                    }
+                }
+            }
+        }
+        for lane in 0..<lanes where failureBase[lane] >= 0 {
+            let row = failureBase[lane]
+            throw .noReferenceWithLabel(row: row, label: queryLabels?[row] ?? 0)
+        }
+
+        // D̂ = (E·X₀ + e_own x_own) / total, row by row.
+        if poolCount > 0 {
+            references.points.withUnsafeBufferPointer { pool in
+                try! gemm(MatrixView(base: weightBase, rows: count, columns: poolCount, stride: stride),
+                          MatrixView(base: UnsafeMutablePointer(mutating: pool.baseAddress!), rows: poolCount, columns: dimension),
+                          into: MatrixView(base: output, rows: count, columns: dimension))
+            }
+        } else {
+            output.update(repeating: 0, count: count * dimension)
+        }
+        references.ownPoints.withUnsafeBufferPointer { own in
+            for row in 0..<count {
+                let out = output + row * dimension
+                let inverse = 1 / totalBase[row]
+                if references.layout == .ownPlusPool, ownBase[row] > 0 {
+                    let x0 = own.baseAddress! + row * dimension, e = ownBase[row]
+                    for k in 0..<dimension { out[k] = Float((Double(out[k]) + e * Double(x0[k])) * inverse) }
+                } else {
+                    let scale = Float(inverse)
+                    for k in 0..<dimension { out[k] *= scale }
+                }
+            }
+        }
+    }
+
+    /// The Euler transition with D̂: x̂_r = x_t + (r − t)(x_t − D̂)/t per row (0 ≤ r ≤ t); exactly D̂ when r = 0.
+    public func transition(_ queries: UnsafePointer<Float>, count: Int, times: UnsafePointer<Float>,
+                           targetTimes: UnsafePointer<Float>, queryLabels: UnsafePointer<Int32>? = nil,
+                           references: ScoreIdentityReferences<Float>, into output: UnsafeMutablePointer<Float>,
+                           effectiveSampleSizes: UnsafeMutablePointer<Double>? = nil) throws(ScoreIdentityError) {
+        try ScoreIdentityValidation.checkTimes(times, count: count)
+        try ScoreIdentityValidation.checkTargetTimes(targetTimes, times: times, count: count)
+        try estimate(queries, count: count, times: times, queryLabels: queryLabels, references: references,
+                     into: output, effectiveSampleSizes: effectiveSampleSizes)
+        eulerTransitionInPlace(queries, times: times, targetTimes: targetTimes, count: count,
+                               dimension: references.dimension, denoised: output)
+    }
+
+    /// D̂ for the rows of `queries` at per-row `times`; returns the estimates (count × D).
+    public func estimate(_ queries: [Float], times: [Float], queryLabels: [Int32]? = nil,
+                         references: ScoreIdentityReferences<Float>) throws(ScoreIdentityError) -> [Float] {
+        try run(queries, times: times, targetTimes: nil, queryLabels: queryLabels, references: references)
+    }
+
+    /// x̂_r for the rows of `queries` at per-row times t (`times`) and r (`targetTimes`).
+    public func transition(_ queries: [Float], times: [Float], targetTimes: [Float], queryLabels: [Int32]? = nil,
+                           references: ScoreIdentityReferences<Float>) throws(ScoreIdentityError) -> [Float] {
+        try run(queries, times: times, targetTimes: targetTimes, queryLabels: queryLabels, references: references)
+    }
+
+    private func run(_ queries: [Float], times: [Float], targetTimes: [Float]?, queryLabels: [Int32]?,
+                     references: ScoreIdentityReferences<Float>) throws(ScoreIdentityError) -> [Float] {
+        let count = try ScoreIdentityDenoiser.checkArrays(queries, times: times, targetTimes: targetTimes,
+                                                          queryLabels: queryLabels, references: references)
+        var output = [Float](repeating: 0, count: queries.count)
+        var failure: ScoreIdentityError?
+        queries.withUnsafeBufferPointer { q in
+            times.withUnsafeBufferPointer { t in
+                withOptionalPointer(targetTimes) { r in
+                    withOptionalPointer(queryLabels) { labels in
+                        output.withUnsafeMutableBufferPointer { out in
+                            do throws(ScoreIdentityError) {
+                                if let r {
+                                    try transition(q.baseAddress!, count: count, times: t.baseAddress!, targetTimes: r,
+                                                   queryLabels: labels, references: references, into: out.baseAddress!)
+                                } else {
+                                    try estimate(q.baseAddress!, count: count, times: t.baseAddress!, queryLabels: labels,
+                                                 references: references, into: out.baseAddress!)
+                                }
+                            } catch { failure = error }
+                        }
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
+        return output
+    }
+}
+
+/// One thread's share of the weight pass: a contiguous range of whole 4-row query blocks, with its
+/// own distance scratch and failure slot (the lanes write disjoint memory).
+private struct LaneJob: @unchecked Sendable {
+    let pass: WeightPass
+    let count: Int
+    let lanes: Int
+    let distances: UnsafeMutablePointer<Double>
+    let distanceStride: Int
+    let failures: UnsafeMutablePointer<Int>
+
+    func run(lane: Int) {
+        let block = FastScoreIdentityDenoiser.queryBlock
+        let blocks = (count + block - 1) / block
+        let first = blocks * lane / lanes * block, last = min(blocks * (lane + 1) / lanes * block, count)
+        failures[lane] = pass.run(rows: first..<last, distances: distances + lane * distanceStride)
+    }
+}
+
+/// A growable scratch buffer that keeps its memory between calls.
+struct WorkspaceBuffer<Element> {
+    private(set) var base: UnsafeMutablePointer<Element>?
+    private(set) var capacity = 0
+
+    /// A buffer of at least `count` elements (contents undefined).
+    mutating func reserve(_ count: Int) -> UnsafeMutablePointer<Element> {
+        if count > capacity || base == nil {
+            base?.deallocate()
+            capacity = max(count, 1)
+            base = .allocate(capacity: capacity)
+        }
+        return base!
+    }
+
+    func release() { base?.deallocate() }
+}
+

@@ -1,0 +1,149 @@
+import Foundation
+import Tensors
+
+/// Steps 1–2 of ``FastScoreIdentityDenoiser`` for a range of query rows: squared distances by direct
+/// differences (Double accumulation per block of 16 coordinates), the row maximum of the log-weights
+/// subtracted in Double, then e_ij = exp(log-weight) by ``fastExp(_:)`` into the weight matrix.
+struct WeightPass {
+    let queries: UnsafePointer<Float>
+    let times: UnsafePointer<Float>
+    let queryLabels: UnsafePointer<Int32>?
+    /// The pool (or shared points) in panels of 16 (see ``ScoreIdentityReferences/packPanels``).
+    let panels: UnsafePointer<Float>?
+    let poolLabels: UnsafePointer<Int32>?
+    /// The own points (`ownPlusPool`), nil for a shared set.
+    let own: UnsafePointer<Float>?
+    let ownLabels: UnsafePointer<Int32>?
+    let poolCount: Int
+    /// Row stride of `weights` and of the distance scratch: poolCount rounded up to 16.
+    let stride: Int
+    let dimension: Int
+    let weights: UnsafeMutablePointer<Float>
+    let totals: UnsafeMutablePointer<Double>
+    let ownWeights: UnsafeMutablePointer<Double>
+    let effectiveSampleSizes: UnsafeMutablePointer<Double>?
+
+    /// Fills weights, totals, own weights and ESS for `rows`; returns the first row whose label no
+    /// reference carries, or −1. `distances` holds 4 rows of `stride` Doubles.
+    func run(rows: Range<Int>, distances: UnsafeMutablePointer<Double>) -> Int {
+        let block = FastScoreIdentityDenoiser.queryBlock
+        var start = rows.lowerBound
+        while start < rows.upperBound {
+            let rowsHere = min(block, rows.upperBound - start)
+            if poolCount > 0, let panels {
+                let q0 = queries + start * dimension
+                let q1 = queries + (start + min(1, rowsHere - 1)) * dimension
+                let q2 = queries + (start + min(2, rowsHere - 1)) * dimension
+                let q3 = queries + (start + min(3, rowsHere - 1)) * dimension
+                distanceKernel(q0, q1, q2, q3, panels: panels, into: distances)
+            }
+            for r in 0..<rowsHere where !finishRow(start + r, distances: distances + r * stride) { return start + r }
+            start += rowsHere
+        }
+        return -1
+    }
+
+    /// d_ij for 4 queries against every pool point: panel by panel, 16 points per vector, squares summed
+    /// in Float over 16 coordinates and the block sums in Double.
+    @inline(__always)
+    private func distanceKernel(_ q0: UnsafePointer<Float>, _ q1: UnsafePointer<Float>, _ q2: UnsafePointer<Float>,
+                                _ q3: UnsafePointer<Float>, panels: UnsafePointer<Float>,
+                                into distances: UnsafeMutablePointer<Double>) {
+        typealias Wide = SIMD8<Double>
+        let panelCount = stride / 16, coordinateBlock = FastScoreIdentityDenoiser.coordinateBlock
+        for p in 0..<panelCount {
+            let panel = panels + p * 16 * dimension
+            var a0 = Wide(), b0 = Wide(), a1 = Wide(), b1 = Wide(), a2 = Wide(), b2 = Wide(), a3 = Wide(), b3 = Wide()
+            var k = 0
+            while k < dimension {
+                let end = min(k + coordinateBlock, dimension)
+                var s0 = FloatVector(), s1 = FloatVector(), s2 = FloatVector(), s3 = FloatVector()
+                for c in k..<end {
+                    let point = loadVector(panel, c * 16)
+                    let e0 = point - q0[c], e1 = point - q1[c], e2 = point - q2[c], e3 = point - q3[c]
+                    s0.addProduct(e0, e0)
+                    s1.addProduct(e1, e1)
+                    s2.addProduct(e2, e2)
+                    s3.addProduct(e3, e3)
+                }
+                a0 += Wide(s0.lowHalf); b0 += Wide(s0.highHalf)
+                a1 += Wide(s1.lowHalf); b1 += Wide(s1.highHalf)
+                a2 += Wide(s2.lowHalf); b2 += Wide(s2.highHalf)
+                a3 += Wide(s3.lowHalf); b3 += Wide(s3.highHalf)
+                k = end
+            }
+            let column = p * 16
+            storeWide(a0, distances + column); storeWide(b0, distances + column + 8)
+            storeWide(a1, distances + stride + column); storeWide(b1, distances + stride + column + 8)
+            storeWide(a2, distances + 2 * stride + column); storeWide(b2, distances + 2 * stride + column + 8)
+            storeWide(a3, distances + 3 * stride + column); storeWide(b3, distances + 3 * stride + column + 8)
+        }
+    }
+
+    /// Masks padding and other labels, subtracts the minimum distance, exponentiates; false when no
+    /// reference carries the query's label.
+    @inline(__always)
+    private func finishRow(_ row: Int, distances d: UnsafeMutablePointer<Double>) -> Bool {
+        let label = queryLabels?[row]
+        for j in poolCount..<stride { d[j] = .infinity }
+        if let label, let poolLabels {
+            for j in 0..<poolCount where poolLabels[j] != label { d[j] = .infinity }
+        }
+        let x = queries + row * dimension
+        var ownDistance = Double.infinity
+        if let own, label == nil || ownLabels?[row] == label {
+            let x0 = own + row * dimension
+            var squared = 0.0
+            for k in 0..<dimension {
+                let difference = Double(x[k]) - Double(x0[k])
+                squared += difference * difference
+            }
+            ownDistance = squared
+        }
+        var smallest = SIMD8<Double>(repeating: .infinity)
+        var j = 0
+        while j < stride {
+            smallest = pointwiseMin(smallest, loadWide(d + j))
+            j += 8
+        }
+        var minimum = ownDistance
+        for lane in 0..<8 { minimum = Swift.min(minimum, smallest[lane]) }
+        guard minimum < .infinity else { return false }
+
+        let t = Double(times[row]), factor = -0.5 / (t * t)
+        let out = weights + row * stride
+        var sum = SIMD8<Double>(), squares = SIMD8<Double>()
+        j = 0
+        while j < stride {
+            let low = (loadWide(d + j) - minimum) * factor, high = (loadWide(d + j + 8) - minimum) * factor
+            let logit = FloatVector(lowHalf: SIMD8<Float>(low), highHalf: SIMD8<Float>(high))
+            let e = fastExp(logit).replacing(with: 0, where: logit .< -87)
+            storeVector(e, out, j)
+            let eLow = SIMD8<Double>(e.lowHalf), eHigh = SIMD8<Double>(e.highHalf)
+            sum += eLow + eHigh
+            squares += eLow * eLow + eHigh * eHigh
+            j += 16
+        }
+        let ownE = ownDistance < .infinity ? Foundation.exp((ownDistance - minimum) * factor) : 0
+        let total = sum.sum() + ownE, totalOfSquares = squares.sum() + ownE * ownE
+        totals[row] = total
+        ownWeights[row] = ownE
+        effectiveSampleSizes?[row] = total * total / totalOfSquares
+        return true
+    }
+}
+
+@inline(__always)
+private func loadWide(_ pointer: UnsafePointer<Double>) -> SIMD8<Double> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Double>.self)
+}
+
+@inline(__always)
+private func loadWide(_ pointer: UnsafeMutablePointer<Double>) -> SIMD8<Double> {
+    UnsafeRawPointer(pointer).loadUnaligned(as: SIMD8<Double>.self)
+}
+
+@inline(__always)
+private func storeWide(_ value: SIMD8<Double>, _ pointer: UnsafeMutablePointer<Double>) {
+    UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Double>.self)
+}
