@@ -81,7 +81,11 @@ let package = Package(
             dependencies: ["CHDF5"],
             swiftSettings: optimisationSettings
         ),
-        .target(name: "ExperimentKit", dependencies: ["HDF5"], swiftSettings: optimisationSettings),
+        .target(
+            name: "ExperimentKit",
+            dependencies: ["HDF5", "Agents", "NeuralNetworks", "Tensors"],
+            swiftSettings: optimisationSettings
+        ),
 
         // The denoising MDP: data distributions with exact denoisers, time grids, solvers, exact values.
         .target(
@@ -145,7 +149,11 @@ let package = Package(
             dependencies: ["HDF5", "H5pyInterop", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: optimisationSettings
         ),
-        .testTarget(name: "ExperimentKitTests", dependencies: ["ExperimentKit", "HDF5", "H5pyInterop"], swiftSettings: optimisationSettings),
+        .testTarget(
+            name: "ExperimentKitTests",
+            dependencies: ["ExperimentKit", "HDF5", "H5pyInterop", "Agents", "NeuralNetworks", "Tensors"],
+            swiftSettings: optimisationSettings
+        ),
         // Finds a Python with h5py for the interoperability tests (used by test targets only).
         .target(name: "H5pyInterop", path: "Tests/Support/H5pyInterop"),
         .testTarget(

@@ -1,0 +1,240 @@
+import Agents
+import Foundation
+
+/// Drives any ``TrainingLearner`` through a run folder: trains iteration by iteration, records
+/// metrics, evaluates, checkpoints, resumes bit for bit, and stops cleanly.
+///
+/// ```swift
+/// let configuration = try TrainerConfiguration(steps: 20_000, checkpointEvery: 1000, evaluateEvery: 2000)
+/// let summary = try Trainer(learner: learner, runFolder: "runs/ect", configuration: configuration).run()
+/// // later, or after Ctrl-C:
+/// let resumed = try Trainer(learner: freshLearner, runFolder: "runs/ect", configuration: configuration).resume()
+/// ```
+///
+/// **An iteration.** `learner.trainStep()` trains iteration i and completes step s = i + 1. The
+/// trainer records, at step s, the report's metrics as `train/<name>` plus `train/skipped_steps`
+/// (skipped steps so far in the whole run); when s is a multiple of `evaluateEvery`,
+/// `learner.evaluate()` as `eval/<name>` in the same row; when s is a multiple of
+/// `checkpointEvery`, a checkpoint (DESIGN.md §5: atomic, last K kept, `latest` pointer). Metrics
+/// are flushed before every checkpoint, so `metrics.h5` always covers the latest checkpoint. Runs
+/// evaluate only at multiples of `evaluateEvery` (never at an interruption), so an interrupted and
+/// resumed run records exactly the rows of the uninterrupted one.
+///
+/// **Run folder.** `checkpoints/`, `metrics.h5`, `metrics.csv`, `provenance.json`. ``run()`` starts a
+/// fresh run and refuses a folder that already holds one; ``resume()`` restores the learner from
+/// `checkpoints/latest`, reopens the metrics with ``MetricsStore/Start/resuming(fromStep:)`` (rows
+/// after the checkpoint, written by the session that stopped, are dropped and trained again) and
+/// trains on to `configuration.steps` — a larger count than before extends the run. With a learner
+/// that keeps the ``TrainingLearner`` determinism contract, the resumed run ends bit-identical to
+/// the uninterrupted one: parameters, optimizer state and every metrics series.
+///
+/// **Non-finite steps (DESIGN.md §7).** A report with `skipped == true` applied no update; it is
+/// counted. A checkpoint is written only right after an applied update, so every checkpoint is a
+/// *good* one: a state reached by an update, never one captured inside a streak of skipped steps
+/// (which may mark a diverging model). A checkpoint that falls due during a streak is deferred to
+/// the first applied update after it; the end-of-run and interruption checkpoints are not written
+/// during a streak. After `maximumConsecutiveSkippedSteps` consecutive skipped steps the run stops
+/// with ``TrainerError/tooManySkippedSteps(count:firstStep:lastStep:lastGoodCheckpoint:lastGoodStep:)``,
+/// naming the newest checkpoint — untouched since the streak began.
+///
+/// **Stopping.** ``requestStop()`` (from any thread), SIGINT or SIGTERM make the loop finish the
+/// current iteration, write a final checkpoint (unless inside a skip streak), flush and close the
+/// metrics and return with `interrupted = true`; a second signal exits at once. The signal
+/// handlers are installed only while `run()`/`resume()` trains and the previous dispositions are
+/// restored afterwards. On every exit — return or thrown error — the metrics are flushed and closed.
+///
+/// Not thread-safe apart from ``requestStop()``/``stopHandle``: one thread runs a trainer.
+public final class Trainer {
+    public let learner: any TrainingLearner
+    public let configuration: TrainerConfiguration
+    /// The run folder's path.
+    public let runFolder: String
+    /// The run's `checkpoints/` folder.
+    public var checkpointFolder: CheckpointFolder { folder.checkpoints }
+    /// A thread-safe handle to stop this trainer's run from elsewhere (e.g. another task).
+    public let stopHandle = TrainingStopHandle()
+
+    /// The series the trainer itself records: skipped steps so far.
+    public static let skippedStepsSeries = "train/skipped_steps"
+    static let trainPrefix = "train/"
+    static let evaluationPrefix = "eval/"
+
+    private let folder: TrainingRunFolder
+
+    /// A trainer for `learner` in `runFolder` (created when the run starts). Nothing is touched yet.
+    public init(learner: any TrainingLearner, runFolder: String, configuration: TrainerConfiguration) {
+        self.learner = learner
+        self.configuration = configuration
+        self.runFolder = runFolder
+        folder = TrainingRunFolder(path: runFolder, keepCheckpoints: configuration.keepCheckpoints)
+    }
+
+    /// Asks the running `run()`/`resume()` to stop after the current iteration (thread-safe).
+    public func requestStop() { stopHandle.requestStop() }
+
+    // MARK: Starting
+
+    /// Starts a fresh run in the run folder and trains until the learner has completed
+    /// `configuration.steps` iterations or a stop is requested. Throws
+    /// ``TrainerError/runFolderInUse(runFolder:found:)`` — before writing anything — when the folder
+    /// already holds metrics or checkpoints.
+    public func run() throws -> TrainingSummary {
+        defer { stopHandle.clear() }
+        let found = folder.existingRunFiles()
+        guard found.isEmpty else { throw TrainerError.runFolderInUse(runFolder: runFolder, found: found) }
+        let start = learner.completedIterations
+        guard start < configuration.steps else {
+            throw TrainerError.nothingToTrain(completed: start, steps: configuration.steps)
+        }
+        try folder.create()
+        try folder.writeProvenanceIfMissing()
+        let metrics = try MetricsStore(runFolder: runFolder, start: .fresh, flushInterval: configuration.metricsFlushInterval)
+        return try train(metrics: metrics, skippedSoFar: 0, lastGood: nil)
+    }
+
+    /// Resumes the run in the run folder from its latest checkpoint: restores the learner, drops
+    /// metrics rows after the checkpoint's step, and trains on to `configuration.steps`. Throws when
+    /// there is no checkpoint, when it was written by another method or seed, when it lies beyond
+    /// `configuration.steps`, or when `metrics.h5` does not cover it.
+    public func resume() throws -> TrainingSummary {
+        defer { stopHandle.clear() }
+        guard let path = try folder.checkpoints.latestPath() else { throw TrainerError.nothingToResume(runFolder: runFolder) }
+        let checkpoint = try CheckpointFile.read(from: path)
+        guard checkpoint.method == learner.methodName else {
+            throw TrainerError.checkpointMismatch(path: path, field: "method", checkpoint: checkpoint.method, learner: learner.methodName)
+        }
+        guard checkpoint.seed == learner.seed else {
+            throw TrainerError.checkpointMismatch(path: path, field: "seed", checkpoint: "\(checkpoint.seed)", learner: "\(learner.seed)")
+        }
+        guard checkpoint.step <= configuration.steps else {
+            throw TrainerError.nothingToTrain(completed: checkpoint.step, steps: configuration.steps)
+        }
+        let skippedSoFar = try skippedSteps(atStep: checkpoint.step)
+        try learner.restore(from: checkpoint, path: path)
+        guard learner.completedIterations == checkpoint.step else {
+            throw TrainerError.learnerContractViolated(
+                "after restoring \(path) (step \(checkpoint.step)) it reports \(learner.completedIterations) completed iterations")
+        }
+        try folder.writeProvenanceIfMissing()
+        let metrics = try MetricsStore(runFolder: runFolder, start: .resuming(fromStep: Int64(checkpoint.step)),
+                                       flushInterval: configuration.metricsFlushInterval)
+        return try train(metrics: metrics, skippedSoFar: skippedSoFar, lastGood: (path, checkpoint.step))
+    }
+
+    /// `train/skipped_steps` in the metrics row of `step` (0 at step 0). The trainer flushes metrics
+    /// before each checkpoint, so a checkpoint's step always has its row.
+    private func skippedSteps(atStep step: Int) throws -> Int {
+        let stored = try MetricsStore.read(folder.metricsHDF5Path)
+        guard let row = stored.steps.lastIndex(of: Int64(step)) else {
+            if step == 0 { return 0 }
+            throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: step, lastMetricsStep: stored.steps.last)
+        }
+        guard let value = stored.series[Self.skippedStepsSeries]?[row], value.isFinite else {
+            throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: step, lastMetricsStep: stored.steps.last)
+        }
+        return Int(value)
+    }
+
+    // MARK: The loop
+
+    private struct LoopState {
+        var skippedTotal: Int
+        var consecutiveSkipped = 0
+        var checkpointDue = false
+        var lastGood: (path: String, step: Int)?
+        var finalMetrics: [String: Double] = [:]
+        var lastEvaluation: (step: Int, values: [String: Double])?
+    }
+
+    private func train(metrics: MetricsStore, skippedSoFar: Int, lastGood: (path: String, step: Int)?) throws -> TrainingSummary {
+        let clock = ContinuousClock()
+        let began = clock.now
+        let startStep = learner.completedIterations
+        let total = configuration.steps
+        let progress = TrainingProgress(style: configuration.progress, totalSteps: total, startStep: startStep)
+        let signalBaseline = configuration.handlesInterruptSignals ? InterruptSignals.begin() : nil
+        defer {
+            if signalBaseline != nil { InterruptSignals.end() }
+            progress.finish()
+        }
+        var state = LoopState(skippedTotal: skippedSoFar, lastGood: lastGood)
+        var interrupted = false
+        do {
+            while learner.completedIterations < total {
+                let step = try trainOneStep(metrics: metrics, state: &state)
+                let signalled = signalBaseline.map(InterruptSignals.received(since:)) ?? false
+                let stopping = (signalled || stopHandle.isStopRequested) && step < total
+                if state.consecutiveSkipped == 0 && (state.checkpointDue || step == total || stopping) {
+                    try metrics.flush()
+                    let path = try folder.checkpoints.save(learner.checkpoint())
+                    state.lastGood = (path, step)
+                    state.checkpointDue = false
+                }
+                progress.update(step: step, loss: state.finalMetrics[Self.trainPrefix + "loss"])
+                if stopping {
+                    interrupted = true
+                    progress.note("training stopped at step \(step) of \(total)" + (signalled ? " by a signal" : "")
+                                  + (state.lastGood.map { "; checkpoint \($0.path)" } ?? ""))
+                    break
+                }
+            }
+            try metrics.close()
+        } catch {
+            do { try metrics.close() } catch let closeError {
+                FileHandle.standardError.write(Data("warning: closing the metrics of \(runFolder) failed: \(closeError)\n".utf8))
+            }
+            throw error
+        }
+        return TrainingSummary(
+            runFolder: runFolder, startStep: startStep, completedSteps: learner.completedIterations,
+            finalMetrics: state.finalMetrics, lastEvaluation: state.lastEvaluation?.values,
+            lastEvaluationStep: state.lastEvaluation?.step, checkpointPath: state.lastGood?.path,
+            checkpointStep: state.lastGood?.step, metricsHDF5Path: metrics.hdf5Path, metricsCSVPath: metrics.csvPath,
+            provenancePath: folder.provenancePath, interrupted: interrupted, skippedSteps: state.skippedTotal,
+            wallTime: began.duration(to: clock.now))
+    }
+
+    /// One iteration: train, record, evaluate when due, mark a checkpoint due; throws when the skip
+    /// streak reaches its limit. Returns the completed step.
+    private func trainOneStep(metrics: MetricsStore, state: inout LoopState) throws -> Int {
+        let before = learner.completedIterations
+        let report = try learner.trainStep()
+        let step = learner.completedIterations
+        guard step == before + 1 else {
+            throw TrainerError.learnerContractViolated("trainStep() moved completedIterations from \(before) to \(step), expected \(before + 1)")
+        }
+        if report.skipped {
+            state.consecutiveSkipped += 1
+            state.skippedTotal += 1
+        } else {
+            state.consecutiveSkipped = 0
+        }
+        var row = try Self.prefixed(report.metrics, Self.trainPrefix)
+        row[Self.skippedStepsSeries] = Double(state.skippedTotal)
+        try metrics.record(step: step, row)
+        state.finalMetrics = row
+        if let every = configuration.evaluateEvery, step % every == 0 {
+            let evaluation = try Self.prefixed(learner.evaluate(), Self.evaluationPrefix)
+            try metrics.record(step: step, evaluation)
+            state.lastEvaluation = (step, evaluation)
+        }
+        if step % configuration.checkpointEvery == 0 { state.checkpointDue = true }
+        if state.consecutiveSkipped >= configuration.maximumConsecutiveSkippedSteps {
+            throw TrainerError.tooManySkippedSteps(
+                count: state.consecutiveSkipped, firstStep: step - state.consecutiveSkipped + 1, lastStep: step,
+                lastGoodCheckpoint: state.lastGood?.path, lastGoodStep: state.lastGood?.step)
+        }
+        return step
+    }
+
+    /// `values` with every name prefixed; throws for a name the trainer records itself.
+    static func prefixed(_ values: [String: Double], _ prefix: String) throws -> [String: Double] {
+        var result: [String: Double] = [:]
+        for (name, value) in values {
+            let full = prefix + name
+            if full == skippedStepsSeries { throw TrainerError.reservedMetricName(name) }
+            result[full] = value
+        }
+        return result
+    }
+}

@@ -1,0 +1,115 @@
+import Agents
+@testable import ExperimentKit
+import Foundation
+import Testing
+
+extension TrainerTests {
+    @Suite("Trainer: resuming")
+    struct Resume {
+        /// Trains `steps` iterations without stopping into `folder`; returns the learner.
+        private func uninterrupted(_ folder: String, steps: Int) throws -> LinearRegressionLearner {
+            let learner = try LinearRegressionLearner()
+            let configuration = try testConfiguration(steps: steps, checkpointEvery: 4, evaluateEvery: 3)
+            let summary = try Trainer(learner: learner, runFolder: folder, configuration: configuration).run()
+            #expect(summary.completedSteps == steps && !summary.interrupted)
+            return learner
+        }
+
+        /// Resumes `folder` with a fresh learner up to `steps`; returns the learner and the summary.
+        private func resumed(_ folder: String, steps: Int) throws -> (LinearRegressionLearner, TrainingSummary) {
+            let learner = try LinearRegressionLearner()
+            let configuration = try testConfiguration(steps: steps, checkpointEvery: 4, evaluateEvery: 3)
+            let summary = try Trainer(learner: learner, runFolder: folder, configuration: configuration).resume()
+            return (learner, summary)
+        }
+
+        private func expectSameState(_ a: LinearRegressionLearner, _ b: LinearRegressionLearner) {
+            #expect(a.completedIterations == b.completedIterations)
+            #expect(a.state.values == b.state.values, "parameters differ")
+            #expect(a.state.slots == b.state.slots, "Adam moments differ")
+            #expect(a.state.optimizerSteps == b.state.optimizerSteps)
+        }
+
+        @Test("a run stopped by requestStop after 7 steps and resumed ends bit-identical to the uninterrupted run")
+        func stoppedAndResumedEqualsUninterrupted() throws {
+            try withTemporaryDirectory { root in
+                let reference = try uninterrupted(root + "/reference", steps: 12)
+
+                let learner = try LinearRegressionLearner()
+                let trainer = Trainer(learner: learner, runFolder: root + "/stopped",
+                                      configuration: try testConfiguration(steps: 12, checkpointEvery: 4, evaluateEvery: 3))
+                let stop = trainer.stopHandle
+                learner.onIteration = { iteration in if iteration == 6 { stop.requestStop() } }
+                let first = try trainer.run()
+                #expect(first.interrupted && first.completedSteps == 7 && first.checkpointStep == 7)
+                #expect(trainer.checkpointFolder.steps() == [4, 7])
+                #expect(!stop.isStopRequested, "the request is consumed by the run it stopped")
+
+                let (resumedLearner, second) = try resumed(root + "/stopped", steps: 12)
+                #expect(second.startStep == 7 && second.completedSteps == 12 && !second.interrupted)
+                #expect(second.stepsThisSession == 5)
+                expectSameState(resumedLearner, reference)
+                try expectSameMetrics(root + "/stopped", root + "/reference")
+            }
+        }
+
+        @Test("a shorter first run resumed with a larger step count extends it to the uninterrupted run")
+        func resumeWithMoreStepsExtendsTheRun() throws {
+            try withTemporaryDirectory { root in
+                let reference = try uninterrupted(root + "/reference", steps: 12)
+                _ = try uninterrupted(root + "/extended", steps: 5)
+                let (learner, summary) = try resumed(root + "/extended", steps: 12)
+                #expect(summary.startStep == 5 && summary.completedSteps == 12)
+                expectSameState(learner, reference)
+                try expectSameMetrics(root + "/extended", root + "/reference")
+            }
+        }
+
+        @Test("a session that fails keeps its metrics up to the failure; resuming drops the rows after the checkpoint")
+        func failedSessionResumesFromItsCheckpoint() throws {
+            try withTemporaryDirectory { root in
+                let reference = try uninterrupted(root + "/reference", steps: 12)
+                let learner = try LinearRegressionLearner()
+                learner.failAtIteration = 9
+                let trainer = Trainer(learner: learner, runFolder: root + "/failed",
+                                      configuration: try testConfiguration(steps: 12, checkpointEvery: 4, evaluateEvery: 3))
+                #expect(throws: LinearRegressionLearner.InjectedFailure.self) { try trainer.run() }
+                // Flushed on the way out: every completed step is on disk, past the checkpoint at 8.
+                #expect(try MetricsStore.read(root + "/failed/metrics.h5").steps == Array(1...9))
+                #expect(try trainer.checkpointFolder.latestPath() == trainer.checkpointFolder.path(step: 8))
+
+                let (resumedLearner, summary) = try resumed(root + "/failed", steps: 12)
+                #expect(summary.startStep == 8)
+                expectSameState(resumedLearner, reference)
+                try expectSameMetrics(root + "/failed", root + "/reference")
+            }
+        }
+
+        @Test("resuming a finished run trains nothing and returns its last checkpoint")
+        func resumingAFinishedRunTrainsNothing() throws {
+            try withTemporaryDirectory { root in
+                let reference = try uninterrupted(root + "/run", steps: 6)
+                let (learner, summary) = try resumed(root + "/run", steps: 6)
+                #expect(summary.stepsThisSession == 0 && summary.checkpointStep == 6 && summary.finalMetrics.isEmpty)
+                expectSameState(learner, reference)
+            }
+        }
+
+        @Test("resume refuses a folder without checkpoints, another seed, and a step count below the checkpoint")
+        func resumeRefusals() throws {
+            try withTemporaryDirectory { root in
+                let empty = Trainer(learner: try LinearRegressionLearner(), runFolder: root + "/empty",
+                                    configuration: try testConfiguration(steps: 5))
+                expectTrainerError(containing: ["no checkpoint", "Trainer.run()"]) { _ = try empty.resume() }
+
+                _ = try uninterrupted(root + "/run", steps: 6)
+                let otherSeed = Trainer(learner: try LinearRegressionLearner(seed: 8), runFolder: root + "/run",
+                                        configuration: try testConfiguration(steps: 10))
+                expectTrainerError(containing: ["seed 7", "seed 8"]) { _ = try otherSeed.resume() }
+                let tooFew = Trainer(learner: try LinearRegressionLearner(), runFolder: root + "/run",
+                                     configuration: try testConfiguration(steps: 4))
+                expectTrainerError(containing: ["completed 6 iterations", "steps 4"]) { _ = try tooFew.resume() }
+            }
+        }
+    }
+}
