@@ -138,6 +138,14 @@ let package = Package(
             swiftSettings: optimisationSettings
         ),
 
+        // Experiments: `swift run -c release <Name>`.
+        .executableTarget(
+            name: "RingOfEight",
+            dependencies: ["Agents", "Environments", "Tensors"],
+            path: "Experiments/RingOfEight",
+            swiftSettings: optimisationSettings
+        ),
+
         // Tests.
         .testTarget(
             name: "TensorsTests",
