@@ -44,6 +44,7 @@ let package = Package(
         .executable(name: "consistency-td-bench", targets: ["Benchmarks"]),
         .executable(name: "consistency-td-checkpoint-bench", targets: ["CheckpointBenchmark"]),
         .executable(name: "consistency-td-exact-value-bench", targets: ["ExactValueBenchmark"]),
+        .executable(name: "consistency-td-score-identity-bench", targets: ["ScoreIdentityBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -135,6 +136,17 @@ let package = Package(
             name: "ExactValueBenchmark",
             dependencies: ["Environments", "Tensors"],
             path: "Experiments/Benchmarks/ExactValue",
+            swiftSettings: optimisationSettings
+        ),
+
+        .executableTarget(
+            name: "ScoreIdentityBenchmark",
+            dependencies: [
+                "Tensors", "VarianceReduction", "AllocationCounter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Experiments/Benchmarks/ScoreIdentity",
+            exclude: ["score_identity_jax.py"],
             swiftSettings: optimisationSettings
         ),
 

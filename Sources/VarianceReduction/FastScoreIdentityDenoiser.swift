@@ -12,9 +12,11 @@ import Tensors
 ///    (the references packed in panels of 16); the squares are summed in Float over blocks of 16
 ///    coordinates and the block sums accumulated in Double — never ‖a‖² + ‖b‖² − 2a·b.
 /// 2. The row minimum distance (the maximum log-weight) is subtracted in Double, then the weights
-///    e_ij = exp(−(d_ij − d_i,min) / 2t_i²) are evaluated by the vectorised ``fastExp(_:)``; weights of
+///    e_ij = exp(−(d_ij − d_i,min) / 2t_i²) are evaluated in 16-lane vectors by the polynomial of ``fastExp(_:)``; weights of
 ///    references with another label (or below e^−87) are exactly 0. Row totals Σ_j e_ij in Double.
-/// 3. D̂ = E·X₀ by one `sgemm` (``gemm(_:transposeA:_:transposeB:into:alpha:beta:)``), each row then
+/// 3. Rows with at most 32 nonzero weights (at small t almost all: one reference
+///    dominates) are summed directly in Double. The other rows' weights are gathered into one block and
+///    D̂ = E·X₀ is one `sgemm` (``gemm(_:transposeA:_:transposeB:into:alpha:beta:)``); each row is then
 ///    divided by its total (the own point of an `ownPlusPool` set is added before the division).
 ///
 /// Steps 1–2 are split over `threadCount` threads by blocks of query rows when the work is large
@@ -31,6 +33,9 @@ public final class FastScoreIdentityDenoiser {
     private var totals = WorkspaceBuffer<Double>()
     private var ownWeights = WorkspaceBuffer<Double>()
     private var failures = WorkspaceBuffer<Int>()
+    private var denseRows = WorkspaceBuffer<Bool>()
+    private var denseList = WorkspaceBuffer<Int>()
+    private var denseOutput = WorkspaceBuffer<Float>()
 
     /// Queries processed together by the distance kernel.
     static let queryBlock = 4
@@ -38,6 +43,8 @@ public final class FastScoreIdentityDenoiser {
     static let coordinateBlock = 16
     /// Below this many query–reference–coordinate triples one thread does all the work.
     static let parallelThreshold = 1 << 18
+    /// Rows with at most this many nonzero weights are summed directly instead of by the product.
+    static let sparseRowLimit = 32
 
     /// - Parameter threadCount: threads for the distance and weight passes (clamped to ≥ 1).
     public init(threadCount: Int = 1) {
@@ -50,6 +57,9 @@ public final class FastScoreIdentityDenoiser {
         totals.release()
         ownWeights.release()
         failures.release()
+        denseRows.release()
+        denseList.release()
+        denseOutput.release()
     }
 
     /// D̂ for `count` queries (count × D, row-major) at per-row noise levels `times` (finite, > 0).
@@ -75,8 +85,10 @@ public final class FastScoreIdentityDenoiser {
         let totalBase = totals.reserve(count)
         let ownBase = ownWeights.reserve(count)
         let failureBase = failures.reserve(lanes)
+        let denseBase = denseRows.reserve(count)
 
         references.panels.withUnsafeBufferPointer { panelBuffer in
+            references.points.withUnsafeBufferPointer { poolBuffer in
             references.ownPoints.withUnsafeBufferPointer { ownBuffer in
                 withOptionalPointer(references.labels) { poolLabels in
                     withOptionalPointer(references.ownLabels) { ownLabels in
@@ -85,12 +97,14 @@ public final class FastScoreIdentityDenoiser {
                             poolLabels: poolLabels, own: references.layout == .ownPlusPool ? ownBuffer.baseAddress : nil,
                             ownLabels: ownLabels, poolCount: poolCount, stride: stride, dimension: dimension,
                             weights: weightBase, totals: totalBase, ownWeights: ownBase,
-                            effectiveSampleSizes: effectiveSampleSizes)
+                            effectiveSampleSizes: effectiveSampleSizes, pool: poolBuffer.baseAddress, output: output,
+                            denseRows: denseBase)
                         let job = LaneJob(pass: pass, count: count, lanes: lanes, distances: distanceBase,
                                           distanceStride: Self.queryBlock * max(stride, 1), failures: failureBase)
                         if lanes == 1 { job.run(lane: 0) } else { DispatchQueue.concurrentPerform(iterations: lanes) { job.run(lane: $0) } }
                     }
                 }
+            }
             }
         }
         for lane in 0..<lanes where failureBase[lane] >= 0 {
@@ -98,26 +112,30 @@ public final class FastScoreIdentityDenoiser {
             throw .noReferenceWithLabel(row: row, label: queryLabels?[row] ?? 0)
         }
 
-        // D̂ = (E·X₀ + e_own x_own) / total, row by row.
-        if poolCount > 0 {
-            references.points.withUnsafeBufferPointer { pool in
-                try! gemm(MatrixView(base: weightBase, rows: count, columns: poolCount, stride: stride),
-                          MatrixView(base: UnsafeMutablePointer(mutating: pool.baseAddress!), rows: poolCount, columns: dimension),
-                          into: MatrixView(base: output, rows: count, columns: dimension))
-            }
-        } else {
-            output.update(repeating: 0, count: count * dimension)
+        // Dense rows: D̂ = (E·X₀ + e_own x_own) / total, their weight rows moved together for one product.
+        let listBase = denseList.reserve(count)
+        var denseCount = 0
+        for row in 0..<count where denseBase[row] {
+            if denseCount != row { (weightBase + denseCount * stride).update(from: weightBase + row * stride, count: poolCount) }
+            listBase[denseCount] = row
+            denseCount += 1
+        }
+        guard denseCount > 0 else { return }
+        let products = denseOutput.reserve(denseCount * dimension)
+        references.points.withUnsafeBufferPointer { pool in
+            try! gemm(MatrixView(base: weightBase, rows: denseCount, columns: poolCount, stride: stride),
+                      MatrixView(base: UnsafeMutablePointer(mutating: pool.baseAddress!), rows: poolCount, columns: dimension),
+                      into: MatrixView(base: products, rows: denseCount, columns: dimension))
         }
         references.ownPoints.withUnsafeBufferPointer { own in
-            for row in 0..<count {
-                let out = output + row * dimension
-                let inverse = 1 / totalBase[row]
-                if references.layout == .ownPlusPool, ownBase[row] > 0 {
-                    let x0 = own.baseAddress! + row * dimension, e = ownBase[row]
-                    for k in 0..<dimension { out[k] = Float((Double(out[k]) + e * Double(x0[k])) * inverse) }
+            for index in 0..<denseCount {
+                let row = listBase[index], product = products + index * dimension, out = output + row * dimension
+                let inverse = 1 / totalBase[row], e = ownBase[row]
+                if references.layout == .ownPlusPool, e > 0 {
+                    let x0 = own.baseAddress! + row * dimension
+                    for k in 0..<dimension { out[k] = Float((Double(product[k]) + e * Double(x0[k])) * inverse) }
                 } else {
-                    let scale = Float(inverse)
-                    for k in 0..<dimension { out[k] *= scale }
+                    for k in 0..<dimension { out[k] = Float(Double(product[k]) * inverse) }
                 }
             }
         }

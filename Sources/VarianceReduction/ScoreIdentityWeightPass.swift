@@ -3,7 +3,7 @@ import Tensors
 
 /// Steps 1–2 of ``FastScoreIdentityDenoiser`` for a range of query rows: squared distances by direct
 /// differences (Double accumulation per block of 16 coordinates), the row maximum of the log-weights
-/// subtracted in Double, then e_ij = exp(log-weight) by ``fastExp(_:)`` into the weight matrix.
+/// subtracted in Double, then e_ij = exp(log-weight) by `weightExponential` (the polynomial of ``fastExp(_:)``) into the weight matrix.
 struct WeightPass {
     let queries: UnsafePointer<Float>
     let times: UnsafePointer<Float>
@@ -22,6 +22,13 @@ struct WeightPass {
     let totals: UnsafeMutablePointer<Double>
     let ownWeights: UnsafeMutablePointer<Double>
     let effectiveSampleSizes: UnsafeMutablePointer<Double>?
+    /// The pool (or shared points) row-major, for rows finished here (sparse weights).
+    let pool: UnsafePointer<Float>?
+    /// D̂ rows (count × D); written here for sparse rows.
+    let output: UnsafeMutablePointer<Float>
+    /// Set per row: true when the row's weights are left for the matrix product (dense), false when
+    /// the row was finished here.
+    let denseRows: UnsafeMutablePointer<Bool>
 
     /// Fills weights, totals, own weights and ESS for `rows`; returns the first row whose label no
     /// reference carries, or −1. `distances` holds 4 rows of `stride` Doubles.
@@ -58,8 +65,10 @@ struct WeightPass {
             while k < dimension {
                 let end = min(k + coordinateBlock, dimension)
                 var s0 = FloatVector(), s1 = FloatVector(), s2 = FloatVector(), s3 = FloatVector()
+                var row = panel + k &* 16
                 for c in k..<end {
-                    let point = loadVector(panel, c * 16)
+                    let point = loadVector(row, 0)
+                    row += 16
                     let e0 = point - q0[c], e1 = point - q1[c], e2 = point - q2[c], e3 = point - q3[c]
                     s0.addProduct(e0, e0)
                     s1.addProduct(e1, e1)
@@ -103,7 +112,8 @@ struct WeightPass {
         var smallest = SIMD8<Double>(repeating: .infinity)
         var j = 0
         while j < stride {
-            smallest = pointwiseMin(smallest, loadWide(d + j))
+            let candidate = loadWide(d + j)
+            smallest = smallest.replacing(with: candidate, where: candidate .< smallest)
             j += 8
         }
         var minimum = ownDistance
@@ -112,24 +122,62 @@ struct WeightPass {
 
         let t = Double(times[row]), factor = -0.5 / (t * t)
         let out = weights + row * stride
-        var sum = SIMD8<Double>(), squares = SIMD8<Double>()
+        // Log-weights relative to the row maximum (in Double), then e = exp in Float lanes; weights
+        // below e^−87 (other labels, padding, far points) are exactly 0.
+        // Three simple passes: they compile to straight vector code (fused into one, the SIMD16 built
+        // from two converted halves is split into scalar work by the compiler).
+        for j in 0..<stride { out[j] = Float((d[j] - minimum) * factor) }
         j = 0
         while j < stride {
-            let low = (loadWide(d + j) - minimum) * factor, high = (loadWide(d + j + 8) - minimum) * factor
-            let logit = FloatVector(lowHalf: SIMD8<Float>(low), highHalf: SIMD8<Float>(high))
-            let e = fastExp(logit).replacing(with: 0, where: logit .< -87)
-            storeVector(e, out, j)
-            let eLow = SIMD8<Double>(e.lowHalf), eHigh = SIMD8<Double>(e.highHalf)
-            sum += eLow + eHigh
-            squares += eLow * eLow + eHigh * eHigh
+            storeVector(weightExponential(loadVector(out, j)), out, j)
             j += 16
+        }
+        var sum = SIMD8<Double>(), squares = SIMD8<Double>(), nonzero = SIMD8<Double>()
+        j = 0
+        while j < stride {
+            let e = SIMD8<Double>(UnsafeRawPointer(out + j).loadUnaligned(as: SIMD8<Float>.self))
+            sum += e
+            squares += e * e
+            nonzero += SIMD8<Double>().replacing(with: 1, where: e .> 0)
+            j += 8
         }
         let ownE = ownDistance < .infinity ? Foundation.exp((ownDistance - minimum) * factor) : 0
         let total = sum.sum() + ownE, totalOfSquares = squares.sum() + ownE * ownE
         totals[row] = total
         ownWeights[row] = ownE
         effectiveSampleSizes?[row] = total * total / totalOfSquares
+        let sparse = nonzero.sum() <= Double(FastScoreIdentityDenoiser.sparseRowLimit)
+        denseRows[row] = !sparse
+        if sparse { finishSparseRow(row, weights: out, own: ownE, total: total) }
         return true
+    }
+
+    /// D̂_i = (Σ_{j: e_ij > 0} e_ij x₀^(j) + e_own x_own) / total, summed in Double over the few nonzero
+    /// weights — at small t almost every row has one (ESS ≈ 1), and a dense product would be wasted.
+    @inline(__always)
+    private func finishSparseRow(_ row: Int, weights e: UnsafeMutablePointer<Float>, own ownE: Double, total: Double) {
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: dimension) { buffer in
+            let accumulator = buffer.baseAddress!
+            accumulator.initialize(repeating: 0, count: dimension)
+            if let pool {
+                var j = 0
+                while j < stride {
+                    if loadVector(e, j).sum() > 0 {
+                        for lane in j..<Swift.min(j + 16, poolCount) where e[lane] > 0 {
+                            let w = Double(e[lane]), point = pool + lane * dimension
+                            for k in 0..<dimension { accumulator[k] += w * Double(point[k]) }
+                        }
+                    }
+                    j += 16
+                }
+            }
+            if let own, ownE > 0 {
+                let point = own + row * dimension
+                for k in 0..<dimension { accumulator[k] += ownE * Double(point[k]) }
+            }
+            let inverse = 1 / total, out = output + row * dimension
+            for k in 0..<dimension { out[k] = Float(accumulator[k] * inverse) }
+        }
     }
 }
 

@@ -9,12 +9,13 @@ struct FastScoreIdentityDenoiserTests {
         return zip(fast, exact).map { abs(Double($0) - $1) }.max()! / max(scale, 1e-300)
     }
 
-    func compare(count: Int, poolCount: Int, dimension: Int, ownPlusPool: Bool, labelled: Bool, threads: Int) throws {
+    func compare(count: Int, poolCount: Int, dimension: Int, ownPlusPool: Bool, labelled: Bool, threads: Int,
+                 timeRange: Range<Double> = 0.3..<3) throws {
         let seed = UInt64(count * 1000 + poolCount + dimension)
         let pool = normals(poolCount * dimension, seed: seed, purpose: "pool").map { Double(Float($0)) }
         let own = normals(count * dimension, seed: seed, purpose: "own").map { Double(Float($0)) }
         let queries = normals(count * dimension, seed: seed, purpose: "q").map { Double(Float($0 * 1.5)) }
-        let times = uniforms(count, in: 0.3..<3, seed: seed, purpose: "t").map { Double(Float($0)) }
+        let times = uniforms(count, in: timeRange, seed: seed, purpose: "t").map { Double(Float($0)) }
         let poolLabels = labelled ? (0..<poolCount).map { Int32($0 % 3) } : nil
         let ownLabels = labelled ? (0..<count).map { Int32($0 % 3) } : nil
         let queryLabels = labelled ? (0..<count).map { Int32(($0 + ($0 / 3)) % 3) } : nil
@@ -66,6 +67,12 @@ struct FastScoreIdentityDenoiserTests {
         try compare(count: 21, poolCount: 0, dimension: 7, ownPlusPool: true, labelled: false, threads: 1)
         try compare(count: 22, poolCount: 140, dimension: 9, ownPlusPool: true, labelled: true, threads: 2)
         try compare(count: 40, poolCount: 700, dimension: 12, ownPlusPool: false, labelled: true, threads: 2)
+    }
+
+    @Test("rows with few nonzero weights (summed directly) and dense rows (the matrix product) agree with the Double path")
+    func sparseAndDenseRowsAgree() throws {
+        try compare(count: 64, poolCount: 600, dimension: 16, ownPlusPool: false, labelled: false, threads: 2, timeRange: 0.05..<12)
+        try compare(count: 64, poolCount: 600, dimension: 16, ownPlusPool: true, labelled: true, threads: 1, timeRange: 0.05..<12)
     }
 
     @Test("the Float transition with one reference equals the conditional estimator and r = 0 gives D̂")
