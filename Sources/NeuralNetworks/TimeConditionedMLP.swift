@@ -13,10 +13,23 @@ public struct TimeConditionedMLPConfiguration: Equatable, Sendable {
     public var activation: Activation
     /// Dropout after every hidden activation (0 = none; iCT trains with dropout).
     public var dropout: Float
+    /// Normalisation of every hidden pre-activation (after the Linear, before the activation).
+    public var normalization: Normalization
+
+    /// Which normalisation follows every hidden Linear layer.
+    public enum Normalization: String, Sendable, CaseIterable {
+        /// None: `h_ℓ = act(h_{ℓ−1} W_ℓ + b_ℓ)` (the reference network).
+        case none
+        /// LayerNorm with gain and bias (Ba, Kiros & Hinton 2016): `h_ℓ = act(γ_ℓ ⊙ LN(z_ℓ) + β_ℓ)`.
+        case layerNorm
+        /// sLCT's non-scaling LayerNorm (Dao et al. 2025; METHODS.md §6): no learnable gain, bias kept,
+        /// `h_ℓ = act(LN(z_ℓ) + β_ℓ)`.
+        case layerNormWithoutScale
+    }
 
     public init(
         dataDimension: Int, width: Int = 256, depth: Int = 4, embedding: TimeEmbeddingKind = .reference,
-        activation: Activation = .silu, dropout: Float = 0
+        activation: Activation = .silu, dropout: Float = 0, normalization: Normalization = .none
     ) {
         self.dataDimension = dataDimension
         self.width = width
@@ -24,6 +37,7 @@ public struct TimeConditionedMLPConfiguration: Equatable, Sendable {
         self.embedding = embedding
         self.activation = activation
         self.dropout = dropout
+        self.normalization = normalization
     }
 }
 
@@ -33,8 +47,16 @@ public struct TimeConditionedMLPConfiguration: Equatable, Sendable {
 ///     h_ℓ = act(h_{ℓ−1} W_ℓ + b_ℓ)   ℓ = 1…depth     (W₁: (D+E)×W, then W×W)
 ///     F = h_depth W_out + b_out                       (W_out: W×D)
 ///
-/// with optional dropout after every hidden activation. Parameters are named
-/// `layers.<i>.weight` / `layers.<i>.bias` (i = 0…depth) plus the embedding's, all in one store.
+/// with optional dropout after every hidden activation. With a ``TimeConditionedMLPConfiguration/normalization``
+/// other than `.none`, every hidden layer normalises its pre-activation before the activation:
+///
+///     z_ℓ = h_{ℓ−1} W_ℓ + b_ℓ,   h_ℓ = act(LN_ℓ(z_ℓ))   (LN_ℓ: ``LayerNorm``, `.affine` or `.nonScaling`)
+///
+/// (the hidden Linears then carry no fused activation; b_ℓ is kept, although LN makes it inert, so
+/// that parameter names do not depend on the normalisation). Parameters are named
+/// `layers.<i>.weight` / `layers.<i>.bias` (i = 0…depth), `norms.<i>.gain` / `norms.<i>.bias`
+/// (i = 0…depth−1, gain only for `.layerNorm`) plus the embedding's, all in one store; the norms are
+/// registered after the layers, so the layers' offsets are those of the network without them.
 /// Input gradients are off by default (training never differentiates with respect to the data);
 /// set ``computesInputGradient`` to get dF/dx_in from ``backward(_:)``.
 public final class TimeConditionedMLP {
@@ -42,13 +64,17 @@ public final class TimeConditionedMLP {
     public let store: ParameterStore
     public let embedding: TimeEmbedding
     public let layers: [Linear]
+    /// One LayerNorm per hidden layer (empty without normalisation).
+    public let norms: [LayerNorm]
+    /// The standalone activation after each LayerNorm (empty without normalisation or for `.identity`).
+    let activations: [any Layer]
     let dropouts: [Dropout]
     private let concatenated = try! Tensor(zeros: [0, 0])
     private let inputGradient = try! Tensor(zeros: [0, 0])
 
     /// When set (with more than one lane), forward and backward split their rows and columns across
     /// the lanes (see ``ParallelLanes``); run OpenBLAS single-threaded meanwhile. Networks with dropout
-    /// run on one lane.
+    /// or normalisation run on one lane.
     public var lanes: ParallelLanes?
     private lazy var laneJob = MLPLaneJob(network: self)
 
@@ -77,15 +103,31 @@ public final class TimeConditionedMLP {
         var dropouts: [Dropout] = []
         let layerScope = scope.child("layers")
         var inputs = c.dataDimension + embedding.featureCount
+        let fusedActivation = c.normalization == .none ? c.activation : .identity
         for index in 0..<c.depth {
-            layers.append(try Linear(inputs, c.width, activation: c.activation, scope: layerScope.child(index)))
+            layers.append(try Linear(inputs, c.width, activation: fusedActivation, scope: layerScope.child(index)))
             if c.dropout > 0 {
                 dropouts.append(try Dropout(probability: c.dropout, name: layerScope.child(index).qualified("dropout")))
             }
             inputs = c.width
         }
         layers.append(try Linear(c.width, c.dataDimension, scope: layerScope.child(c.depth)))
+        var norms: [LayerNorm] = []
+        var activations: [any Layer] = []
+        if let mode = c.normalization.layerNormMode {
+            let normScope = scope.child("norms")
+            for index in 0..<c.depth {
+                norms.append(try LayerNorm(features: c.width, mode: mode, scope: normScope.child(index)))
+                switch c.activation {
+                case .identity: break
+                case .silu: activations.append(SiLU())
+                case .gelu: activations.append(GELU())
+                }
+            }
+        }
         self.layers = layers
+        self.norms = norms
+        self.activations = activations
         self.dropouts = dropouts
         self.computesInputGradient = false
         layers[0].computesInputGradient = false
@@ -105,7 +147,7 @@ public final class TimeConditionedMLP {
         }
         let rows = input.rows, columns = d + embedding.featureCount
         try concatenated.resize(rows: rows, columns: columns)
-        if let lanes, lanes.laneCount > 1, dropouts.isEmpty {
+        if let lanes, lanes.laneCount > 1, runsOnLanes {
             var layerInput = concatenated
             for layer in layers {
                 try layer.prepareForward(layerInput, context: context)
@@ -120,6 +162,8 @@ public final class TimeConditionedMLP {
         var hidden = concatenated
         for index in 0..<configuration.depth {
             hidden = try layers[index].forward(hidden, context: context)
+            if !norms.isEmpty { hidden = try norms[index].forward(hidden, context: context) }
+            if !activations.isEmpty { hidden = try activations[index].forward(hidden, context: context) }
             if !dropouts.isEmpty { hidden = try dropouts[index].forward(hidden, context: context) }
         }
         return try layers[configuration.depth].forward(hidden, context: context)
@@ -129,7 +173,7 @@ public final class TimeConditionedMLP {
     /// dL/dx_in ([b, D]) when ``computesInputGradient`` is on.
     public func backward(_ outputGradient: Tensor) throws(TensorError) -> Tensor {
         var gradient: Tensor
-        if let lanes, lanes.laneCount > 1, dropouts.isEmpty {
+        if let lanes, lanes.laneCount > 1, runsOnLanes {
             var layerGradient = outputGradient
             for layer in layers.reversed() {
                 _ = try layer.prepareBackward(layerGradient)
@@ -144,10 +188,15 @@ public final class TimeConditionedMLP {
         gradient = try layers[configuration.depth].backward(outputGradient)
         for index in stride(from: configuration.depth - 1, through: 0, by: -1) {
             if !dropouts.isEmpty { gradient = try dropouts[index].backward(gradient) }
+            if !activations.isEmpty { gradient = try activations[index].backward(gradient) }
+            if !norms.isEmpty { gradient = try norms[index].backward(gradient) }
             gradient = try layers[index].backward(gradient)
         }
         return try copyInputGradient(gradient)
     }
+
+    /// Whether forward and backward may split across ``lanes``: only plain Linear stacks do.
+    private var runsOnLanes: Bool { dropouts.isEmpty && norms.isEmpty }
 
     /// Writes rows `rows` of concat(x_in, emb(c)).
     func concatenate(_ input: Tensor, _ noiseConditioning: Tensor, rows: Range<Int>) {
@@ -172,6 +221,17 @@ public final class TimeConditionedMLP {
 
     /// Number of scalar parameters.
     public var parameterCount: Int { store.count }
+}
+
+extension TimeConditionedMLPConfiguration.Normalization {
+    /// The ``LayerNorm`` mode this normalisation uses (nil for `.none`).
+    var layerNormMode: LayerNorm.Mode? {
+        switch self {
+        case .none: return nil
+        case .layerNorm: return .affine
+        case .layerNormWithoutScale: return .nonScaling
+        }
+    }
 }
 
 /// The lanes' share of a forward or backward of a ``TimeConditionedMLP``:

@@ -54,6 +54,93 @@ struct TimeConditionedMLPTests {
         #expect(inputReport.relativeError < 5e-3, "\(inputReport)")
     }
 
+    @Test("with each hidden normalisation, parameter and input gradients match finite differences",
+          arguments: TimeConditionedMLPConfiguration.Normalization.allCases)
+    func normalizedMLPGradients(normalization: TimeConditionedMLPConfiguration.Normalization) throws {
+        let network = try TimeConditionedMLP(
+            TimeConditionedMLPConfiguration(dataDimension: 3, width: 16, depth: 3, embedding: .positional(features: 8, maxFrequency: 100),
+                                            normalization: normalization),
+            seed: 11)
+        network.computesInputGradient = true
+        // Move the norms' gains and biases off their initial 1 and 0 so their gradients are exercised in general position.
+        var stream = RandomStream(seed: 12, purpose: "norm-parameters")
+        for entry in network.store.entries where entry.name.hasPrefix("norms.") {
+            let values = network.store.values(of: entry.handle)
+            for i in values.indices { values[i] += 0.3 * (2 * stream.nextUniformFloat() - 1) }
+        }
+        let input = try LayerTestSupport.randomTensor([5, 3], seed: 13)
+        let conditioning = try Tensor(shape: [5], values: [-1.5, -0.7, -0.2, 0.4, 1.1])
+        let probe = try ProbeLoss(shape: [5, 3], seed: 14)
+        let loss = { () throws -> Double in try probe.value(of: network.forward(input, noiseConditioning: conditioning, context: .evaluation)) }
+        let parameters = try GradientChecker.checkParameters(of: network.store, maximumPerParameter: 24, loss: loss) {
+            _ = try network.forward(input, noiseConditioning: conditioning, context: .evaluation)
+            _ = try network.backward(probe.gradient)
+        }
+        #expect(parameters.relativeError < 5e-3, "\(parameters)")
+        _ = try network.forward(input, noiseConditioning: conditioning, context: .evaluation)
+        let inputGradient = try network.backward(probe.gradient).copy()
+        let inputReport = try GradientChecker.checkInput(input, analyticGradient: inputGradient, loss: loss)
+        #expect(inputReport.relativeError < 5e-3, "\(inputReport)")
+    }
+
+    @Test("normalisation adds norms.<i> parameters after the unchanged layers.<i> ones")
+    func normalizationParameterNames() throws {
+        func names(_ normalization: TimeConditionedMLPConfiguration.Normalization) throws -> [String] {
+            let configuration = TimeConditionedMLPConfiguration(dataDimension: 2, width: 8, depth: 2, normalization: normalization)
+            return try TimeConditionedMLP(configuration, seed: 0).store.entries.map { entry in entry.name }
+        }
+        let plain = try names(.none)
+        #expect(!plain.contains { name in name.hasPrefix("norms.") })
+        #expect(try names(.layerNorm) == plain + ["norms.0.gain", "norms.0.bias", "norms.1.gain", "norms.1.bias"])
+        #expect(try names(.layerNormWithoutScale) == plain + ["norms.0.bias", "norms.1.bias"])
+        // Same seed, same names ⇒ the shared parameters start equal whatever the normalisation.
+        let a = try TimeConditionedMLP(TimeConditionedMLPConfiguration(dataDimension: 2, width: 8, depth: 2), seed: 4)
+        let b = try TimeConditionedMLP(TimeConditionedMLPConfiguration(dataDimension: 2, width: 8, depth: 2, normalization: .layerNormWithoutScale), seed: 4)
+        #expect(Array(b.store.snapshotValues()[0..<a.parameterCount]) == a.store.snapshotValues())
+    }
+
+    @Test("with LayerNorm after the first Linear, scaling its weight and bias by a positive constant leaves the output unchanged",
+          arguments: [TimeConditionedMLPConfiguration.Normalization.layerNorm, .layerNormWithoutScale])
+    func layerNormScaleInvariance(normalization: TimeConditionedMLPConfiguration.Normalization) throws {
+        let configuration = TimeConditionedMLPConfiguration(dataDimension: 2, width: 16, depth: 2, normalization: normalization)
+        let network = try TimeConditionedMLP(configuration, seed: 3)
+        let input = try LayerTestSupport.randomTensor([6, 2], seed: 4)
+        let conditioning = try LayerTestSupport.randomTensor([6], seed: 5)
+        let before = try network.forward(input, noiseConditioning: conditioning, context: .evaluation).scalars
+        for name in ["layers.0.weight", "layers.0.bias"] {
+            let values = network.store.values(of: try #require(network.store.entry(named: name)).handle)
+            for i in values.indices { values[i] *= 4 }
+        }
+        let after = try network.forward(input, noiseConditioning: conditioning, context: .evaluation).scalars
+        for (x, y) in zip(before, after) { #expect(abs(x - y) < 1e-4 * (1 + abs(x))) }
+        // Without normalisation the same scaling changes the output: the invariance is the LayerNorm's.
+        let plain = try TimeConditionedMLP(TimeConditionedMLPConfiguration(dataDimension: 2, width: 16, depth: 2), seed: 3)
+        let plainBefore = try plain.forward(input, noiseConditioning: conditioning, context: .evaluation).scalars
+        let weights = plain.store.values(of: try #require(plain.store.entry(named: "layers.0.weight")).handle)
+        for i in weights.indices { weights[i] *= 4 }
+        let plainAfter = try plain.forward(input, noiseConditioning: conditioning, context: .evaluation).scalars
+        #expect(zip(plainBefore, plainAfter).contains { x, y in abs(x - y) > 1e-3 })
+    }
+
+    @Test("a normalised network with parallel lanes computes what it computes on one lane")
+    func normalizedNetworkIgnoresLanes() throws {
+        let configuration = TimeConditionedMLPConfiguration(dataDimension: 2, width: 16, depth: 2, normalization: .layerNorm)
+        let single = try TimeConditionedMLP(configuration, seed: 8), laned = try TimeConditionedMLP(configuration, seed: 8)
+        let lanes = ParallelLanes(laneCount: 2)
+        // One dispatch makes sure the worker thread has started: ParallelLanes' workers hold it unowned,
+        // and a pool destroyed before its worker first runs would crash the worker.
+        lanes.run(NoLaneWork())
+        laned.lanes = lanes
+        let input = try LayerTestSupport.randomTensor([7, 2], seed: 9)
+        let conditioning = try LayerTestSupport.randomTensor([7], seed: 10)
+        let gradient = try LayerTestSupport.randomTensor([7, 2], seed: 11)
+        #expect(try single.forward(input, noiseConditioning: conditioning, context: .evaluation).scalars
+                == laned.forward(input, noiseConditioning: conditioning, context: .evaluation).scalars)
+        _ = try single.backward(gradient)
+        _ = try laned.backward(gradient)
+        #expect(single.store.snapshotGradients() == laned.store.snapshotGradients())
+    }
+
     @Test("the reference network has the layout of BENCHMARK.md §1")
     func referenceLayout() throws {
         let network = try TimeConditionedMLP(TimeConditionedMLPConfiguration(dataDimension: 2, width: 256), seed: 0)
@@ -110,4 +197,9 @@ struct TimeConditionedMLPTests {
         try #require(allocations != nil, "the allocation counter is not interposed in the test binary")
         #expect(allocations == 0)
     }
+}
+
+/// Lane work that does nothing (used to wait until a pool's workers are running).
+private final class NoLaneWork: LaneWork {
+    func run(lane: Int, of laneCount: Int) {}
 }
