@@ -65,8 +65,8 @@ struct SamplingMiddleTimeSearchTests {
     func commonRandomNumbers() throws {
         let sampler = try ConsistencySampler(model: IdentityModel(), maximumTime: 2)
         let stream = RandomStream(seed: 9, purpose: "search")
-        // Mean squared coordinate ≈ t_max² E[z²] + (τ² − t_min²) E[z₁²] + cross term, minimised near t_min,
-        // plus a penalty that moves the minimiser inside: a noise-dependent but unimodal objective.
+        // Two-step samples are 2 z + s₁ z₁, whose mean square is ≈ 4 + τ₁²: the objective depends on the
+        // noise, with its minimiser near τ₁ ≈ 0.7.
         let objective: ([Double]) -> Double = { samples in
             let meanSquare = samples.reduce(0) { $0 + $1 * $1 } / Double(samples.count)
             return abs(meanSquare - 4.5)
