@@ -40,6 +40,7 @@ let package = Package(
         .library(name: "Environments", targets: ["Environments"]),
         .library(name: "VarianceReduction", targets: ["VarianceReduction"]),
         .library(name: "Agents", targets: ["Agents"]),
+        .library(name: "Analysis", targets: ["Analysis"]),
         .library(name: "ExperimentKit", targets: ["ExperimentKit"]),
         .executable(name: "consistency-td-bench", targets: ["Benchmarks"]),
         .executable(name: "consistency-td-checkpoint-bench", targets: ["CheckpointBenchmark"]),
@@ -106,6 +107,13 @@ let package = Package(
         .target(
             name: "Agents",
             dependencies: ["Tensors", "NeuralNetworks", "HDF5", "Environments", "VarianceReduction"],
+            swiftSettings: optimisationSettings
+        ),
+
+        // Sample-quality metrics (Gaussian-mixture NLL, mode coverage, precision) and target diagnostics.
+        .target(
+            name: "Analysis",
+            dependencies: ["Agents", "Environments", "Tensors"],
             swiftSettings: optimisationSettings
         ),
 
@@ -200,6 +208,14 @@ let package = Package(
             name: "VarianceReductionTests",
             dependencies: [
                 "VarianceReduction", "Environments", "Tensors",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: optimisationSettings
+        ),
+        .testTarget(
+            name: "AnalysisTests",
+            dependencies: [
+                "Analysis", "Agents", "Environments", "Tensors",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: optimisationSettings
