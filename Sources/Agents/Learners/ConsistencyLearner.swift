@@ -33,6 +33,7 @@ public final class ConsistencyLearner: TrainingLearner {
     public private(set) var skippedSteps = 0
 
     let optimizer: any StateBackedOptimizer
+    let averages: ExponentialMovingAverage?
     let loss: WeightedTDLoss
     let adaptiveConstant: AdaptiveHuberConstant?
     let empiricalPoints: [Double]?
@@ -109,6 +110,8 @@ public final class ConsistencyLearner: TrainingLearner {
         case .radam: optimizer = try RAdam()
         }
         try optimizer.prepare(for: online.store)
+        let onlineStore = online.store
+        averages = try configuration.evaluationAverageRate.map { try ExponentialMovingAverage(of: onlineStore, rates: [$0]) }
         loss = try WeightedTDLoss(metric: configuration.metric, weighting: configuration.weighting)
         if configuration.adaptsMetricConstant, let c0 = configuration.metric.constant,
            let curriculum = sampler as? ImprovedConsistencyPairSampler {
@@ -273,6 +276,7 @@ public final class ConsistencyLearner: TrainingLearner {
             return TrainingStepReport(metrics: metrics, skipped: true)
         }
         try optimizer.step(online.store, learningRate: learningRate(iteration: k))
+        try averages?.update(from: online.store)
         if let targetNetwork {
             let rate: Double
             switch configuration.targetNetwork {
@@ -290,7 +294,18 @@ public final class ConsistencyLearner: TrainingLearner {
     }
 
     public func evaluate() throws -> [String: Double] {
-        try evaluator?(online) ?? [:]
+        guard let evaluator else { return [:] }
+        return try evaluator(try averagedNetwork())
+    }
+
+    /// A copy of f_θ with the evaluation-average parameters (the online ones when averaging is off):
+    /// the model to sample from and evaluate.
+    public func averagedNetwork() throws -> PreconditionedNetwork {
+        let copy = try PreconditionedNetwork(network: TimeConditionedMLP(configuration.network, seed: seed),
+                                             preconditioning: online.preconditioning)
+        try copy.store.loadValues(Array(UnsafeBufferPointer(start: online.store.values, count: online.store.count)))
+        if let averages { try averages.copy(0, into: copy.store) }
+        return copy
     }
 
     public func checkpoint() -> Checkpoint {
@@ -299,7 +314,8 @@ public final class ConsistencyLearner: TrainingLearner {
         curriculum["data_standard_deviation"] = online.preconditioning.dataStandardDeviation
         return Checkpoint(step: completedIterations, method: methodName, seed: seed, configuration: configurationJSON,
                           store: online.store, target: targetNetwork?.store, optimizer: optimizer,
-                          learningRate: learningRate(iteration: max(completedIterations - 1, 0)), curriculum: curriculum)
+                          learningRate: learningRate(iteration: max(completedIterations - 1, 0)), averages: averages,
+                          curriculum: curriculum)
     }
 
     public func restore(from checkpoint: Checkpoint, path: String) throws {
@@ -309,7 +325,7 @@ public final class ConsistencyLearner: TrainingLearner {
         guard checkpoint.seed == seed else {
             throw AgentError.incompatible("\(path) was trained with seed \(checkpoint.seed) but this learner uses seed \(seed)")
         }
-        try checkpoint.restore(into: online.store, target: targetNetwork?.store, optimizer: optimizer, path: path)
+        try checkpoint.restore(into: online.store, target: targetNetwork?.store, optimizer: optimizer, averages: averages, path: path)
         if let sigma = checkpoint.curriculum["data_standard_deviation"] { online.preconditioning.dataStandardDeviation = sigma }
         targetNetwork?.preconditioning = online.preconditioning
         skippedSteps = Int(checkpoint.curriculum["skipped_steps"] ?? 0)

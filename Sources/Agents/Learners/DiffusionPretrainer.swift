@@ -19,6 +19,9 @@ public struct DiffusionPretrainingConfiguration: Sendable {
     public var learningRate: Float = 1e-3
     public var warmupSteps: Int = 0
     public var nonFinitePolicy: NonFinitePolicy = .default
+    /// Rate of the evaluation EMA of the parameters (nil = off); ``DiffusionPretrainer/averagedNetwork()``
+    /// returns the averaged denoiser that teaches CD and initialises ECT/SCT.
+    public var evaluationAverageRate: Float? = 0.999
 
     public init(steps: Int, dimension: Int, width: Int = 256, depth: Int = 4) {
         self.steps = steps
@@ -67,6 +70,7 @@ public final class DiffusionPretrainer: TrainingLearner {
     public private(set) var completedIterations = 0
     public private(set) var skippedSteps = 0
     let optimizer: Adam
+    let averages: ExponentialMovingAverage?
     private let outputGradient: Tensor
 
     public var methodName: String { "diffusion" }
@@ -86,6 +90,8 @@ public final class DiffusionPretrainer: TrainingLearner {
                                                                              minimumTime: configuration.minimumTime))
         optimizer = try Adam()
         try optimizer.prepare(for: network.store)
+        let networkStore = network.store
+        averages = try configuration.evaluationAverageRate.map { try ExponentialMovingAverage(of: networkStore, rates: [$0]) }
         outputGradient = try Tensor(zeros: [configuration.batchSize, distribution.dimension])
     }
 
@@ -129,6 +135,7 @@ public final class DiffusionPretrainer: TrainingLearner {
             network.store.zeroGradients()
             try network.backward(outputGradient)
             try optimizer.step(network.store, learningRate: learningRate(iteration: k))
+            try averages?.update(from: network.store)
         } else {
             skippedSteps += 1
         }
@@ -143,19 +150,32 @@ public final class DiffusionPretrainer: TrainingLearner {
         return warmup > 0 && k < warmup ? configuration.learningRate * Float(k + 1) / Float(warmup) : configuration.learningRate
     }
 
-    public func evaluate() throws -> [String: Double] { try evaluator?(network) ?? [:] }
+    public func evaluate() throws -> [String: Double] {
+        guard let evaluator else { return [:] }
+        return try evaluator(try averagedNetwork())
+    }
+
+    /// A copy of the denoiser with the evaluation-average parameters (the online ones when averaging is
+    /// off) — what teaches CD and initialises ECT/SCT.
+    public func averagedNetwork() throws -> PreconditionedNetwork {
+        let copy = try PreconditionedNetwork(network: TimeConditionedMLP(configuration.network, seed: seed),
+                                             preconditioning: network.preconditioning)
+        try copy.store.loadValues(Array(UnsafeBufferPointer(start: network.store.values, count: network.store.count)))
+        if let averages { try averages.copy(0, into: copy.store) }
+        return copy
+    }
 
     public func checkpoint() -> Checkpoint {
         Checkpoint(step: completedIterations, method: methodName, seed: seed, configuration: configurationJSON, store: network.store,
                    optimizer: optimizer, learningRate: learningRate(iteration: max(completedIterations - 1, 0)),
-                   curriculum: ["skipped_steps": Double(skippedSteps), "data_standard_deviation": network.preconditioning.dataStandardDeviation])
+                   averages: averages, curriculum: ["skipped_steps": Double(skippedSteps), "data_standard_deviation": network.preconditioning.dataStandardDeviation])
     }
 
     public func restore(from checkpoint: Checkpoint, path: String) throws {
         guard checkpoint.method == methodName else {
             throw AgentError.incompatible("\(path) holds a '\(checkpoint.method)' run, not a diffusion pretraining run")
         }
-        try checkpoint.restore(into: network.store, optimizer: optimizer, path: path)
+        try checkpoint.restore(into: network.store, optimizer: optimizer, averages: averages, path: path)
         if let sigma = checkpoint.curriculum["data_standard_deviation"] { network.preconditioning.dataStandardDeviation = sigma }
         skippedSteps = Int(checkpoint.curriculum["skipped_steps"] ?? 0)
         completedIterations = checkpoint.step

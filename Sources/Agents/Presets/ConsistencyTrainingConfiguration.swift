@@ -37,6 +37,9 @@ public struct ConsistencyTrainingConfiguration: Sendable {
     /// sLCT's diffusion loss at small noise (nil = off).
     public var smallNoiseDiffusionLoss: SmallNoiseDiffusionLoss?
     public var nonFinitePolicy: NonFinitePolicy = .default
+    /// Rate of the evaluation EMA of the online parameters (nil = evaluate the online parameters).
+    /// Consistency models are evaluated with such an average (CM, iCT, ECT); stored as `/ema/<rate>`.
+    public var evaluationAverageRate: Float? = 0.999
 
     /// The paper defaults of `method` (METHODS.md §6) for data of dimension `dimension`, with a toy-sized
     /// MLP (width 256, depth 4).
@@ -138,6 +141,7 @@ public struct ConsistencyTrainingConfiguration: Sendable {
             "ot_coupling": couplesNoiseByOptimalTransport,
             "small_noise_diffusion_loss": smallNoiseDiffusionLoss.map { ["quantile": $0.quantile, "weight": $0.weight] as Any } ?? NSNull(),
             "non_finite_policy": "\(nonFinitePolicy)",
+            "evaluation_average_rate": evaluationAverageRate.map { Double($0) as Any } ?? NSNull(),
         ]
         let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
