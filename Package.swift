@@ -45,6 +45,7 @@ let package = Package(
         .executable(name: "consistency-td-bench", targets: ["Benchmarks"]),
         .executable(name: "consistency-td-checkpoint-bench", targets: ["CheckpointBenchmark"]),
         .executable(name: "consistency-td-exact-value-bench", targets: ["ExactValueBenchmark"]),
+        .executable(name: "consistency-td-preset-bench", targets: ["PresetStepBenchmark"]),
         .executable(name: "consistency-td-score-identity-bench", targets: ["ScoreIdentityBenchmark"]),
     ],
     dependencies: [
@@ -158,6 +159,13 @@ let package = Package(
             swiftSettings: optimisationSettings
         ),
 
+        .executableTarget(
+            name: "PresetStepBenchmark",
+            dependencies: ["Agents", "Environments", "Tensors"],
+            path: "Experiments/Benchmarks/PresetStep",
+            swiftSettings: optimisationSettings
+        ),
+
         // Experiments: `swift run -c release <Name>`.
         .executableTarget(
             name: "RingOfEight",
@@ -202,6 +210,12 @@ let package = Package(
         .testTarget(
             name: "EnvironmentsTests",
             dependencies: ["Environments", "Tensors", "HDF5", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: optimisationSettings
+        ),
+        // Whole runs: learners with the trainer, resume, bad input, training quality on the ring of 8.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["Agents", "Analysis", "Environments", "ExperimentKit", "NeuralNetworks", "Tensors"],
             swiftSettings: optimisationSettings
         ),
         .testTarget(

@@ -1,0 +1,80 @@
+import Agents
+import Analysis
+import Environments
+import Tensors
+import Testing
+
+/// Training works, measured on the 2-D ring of 8 Gaussians (std 0.1, radius 2) with 1-step samples:
+/// mode coverage and the mean exact negative log-likelihood under the true density against the data's
+/// own (Experiments/RingOfEight prints the same table). Seeds are fixed; an untrained network fails
+/// every threshold here (its 1-step samples collapse near the origin: coverage 0–2 of 8 and NLL > 100).
+@Suite("Training quality on the ring of 8", .serialized)
+struct TrainingQualityTests {
+    static let ring = try! GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
+    static let steps = 4000
+
+    /// The diffusion model every tuning test starts from (pretrained once per test process).
+    nonisolated(unsafe) static let teacher: PreconditionedNetwork = {
+        var configuration = DiffusionPretrainingConfiguration(steps: steps, dimension: 2, width: 128, depth: 3)
+        configuration.batchSize = 512
+        configuration.learningRate = 2e-3
+        let pretrainer = try! DiffusionPretrainer(configuration: configuration, distribution: ring)
+        for _ in 0..<steps { _ = try! pretrainer.trainStep() }
+        return try! pretrainer.averagedNetwork()
+    }()
+
+    static func quality(_ model: some ConsistencyFunction) throws -> GaussianMixtureSampleQuality {
+        var stream = RandomStream(seed: 99, purpose: "evaluation", index: 0)
+        let samples = try ConsistencySampler(model: model).sample(count: 4096, stream: &stream)
+        var dataStream = RandomStream(seed: 7, purpose: "data-reference", index: 0)
+        return try GaussianMixtureSampleQuality(samples: samples, mixture: ring, dataSampleCount: 20_000, stream: &dataStream)
+    }
+
+    static func train(_ method: ConsistencyMethod) throws -> (initial: GaussianMixtureSampleQuality, final: GaussianMixtureSampleQuality) {
+        var configuration = try ConsistencyTrainingConfiguration.preset(method, steps: steps, dimension: 2)
+        configuration.network.width = 128
+        configuration.network.depth = 3
+        configuration.network.dropout = 0
+        configuration.batchSize = 512
+        configuration.learningRate = 1e-3
+        let learner = try ConsistencyLearner(configuration: configuration, distribution: ring,
+                                             initial: method.startsFromDiffusionModel ? teacher : nil,
+                                             teacher: method == .cd ? teacher : nil)
+        let initial = try quality(learner.online)
+        for _ in 0..<steps { _ = try learner.trainStep() }
+        return (initial, try quality(try learner.averagedNetwork()))
+    }
+
+    @Test("the pretrained diffusion model's 18-step Heun samples cover 8/8 modes within 1.5 nats of the data")
+    func diffusionTeacher() throws {
+        var stream = RandomStream(seed: 99, purpose: "evaluation", index: 0)
+        let samples = try EDMHeunSampler(denoiser: Self.teacher, dimension: 2).sample(count: 4096, stream: &stream)
+        var dataStream = RandomStream(seed: 7, purpose: "data-reference", index: 0)
+        let quality = try GaussianMixtureSampleQuality(samples: samples, mixture: Self.ring, dataSampleCount: 20_000, stream: &dataStream)
+        #expect(quality.coveredModeCount == 8)
+        #expect((quality.negativeLogLikelihoodGap ?? .infinity) < 1.5, "\(quality)")
+    }
+
+    @Test("CD distils the teacher: 8/8 modes, NLL within 2.5 nats of the data (goal: 1.0)")
+    func consistencyDistillation() throws {
+        let (_, final) = try Self.train(.cd)
+        #expect(final.coveredModeCount == 8)
+        #expect((final.negativeLogLikelihoodGap ?? .infinity) < 2.5, "\(final)")
+    }
+
+    @Test("ECT, SCT and iCT reach 8/8 modes and improve their 1-step likelihood gap at least twofold (goal: within 1 nat)", arguments: [ConsistencyMethod.ect, .sct, .ict])
+    func consistencyTuningAndTraining(method: ConsistencyMethod) throws {
+        let (initial, final) = try Self.train(method)
+        #expect(final.coveredModeCount == 8, "\(method): \(final)")
+        let before = initial.negativeLogLikelihoodGap ?? .infinity, after = final.negativeLogLikelihoodGap ?? .infinity
+        #expect(after * 2 < before, "\(method): gap \(before) → \(after)")
+        #expect(after < 60, "\(method): \(final)")
+    }
+
+    @Test("CT (original) runs and improves on its initial likelihood")
+    func consistencyTraining() throws {
+        let (initial, final) = try Self.train(.ct)
+        let before = initial.negativeLogLikelihoodGap ?? .infinity, after = final.negativeLogLikelihoodGap ?? .infinity
+        #expect(after < before, "gap \(before) → \(after)")
+    }
+}
