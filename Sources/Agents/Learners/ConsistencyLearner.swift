@@ -122,10 +122,11 @@ public final class ConsistencyLearner: TrainingLearner {
         outputGradient = try Tensor(zeros: [configuration.batchSize, d])
     }
 
-    /// The learning rate at iteration k (linear warm-up, then constant).
+    /// The learning rate at iteration k: linear warm-up, then the configured ``LearningRateDecay``.
     public func learningRate(iteration k: Int) -> Float {
         let base = configuration.learningRate, warmup = configuration.warmupSteps
-        return warmup > 0 && k < warmup ? base * Float(k + 1) / Float(warmup) : base
+        if warmup > 0 && k < warmup { return base * Float(k + 1) / Float(warmup) }
+        return base * configuration.learningRateDecay.factor(iteration: k, total: configuration.steps, warmup: warmup)
     }
 
     /// The metric at iteration k (with sLCT's adaptive c when enabled).

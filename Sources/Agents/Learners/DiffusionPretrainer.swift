@@ -18,6 +18,8 @@ public struct DiffusionPretrainingConfiguration: Sendable {
     public var minimumTime: Double = 0.002
     public var learningRate: Float = 1e-3
     public var warmupSteps: Int = 0
+    /// Decay of the learning rate after the warm-up (constant by default).
+    public var learningRateDecay: LearningRateDecay = .constant
     public var nonFinitePolicy: NonFinitePolicy = .default
     /// Rate of the evaluation EMA of the parameters (nil = off); ``DiffusionPretrainer/averagedNetwork()``
     /// returns the averaged denoiser that teaches CD and initialises ECT/SCT.
@@ -38,6 +40,7 @@ public struct DiffusionPretrainingConfiguration: Sendable {
         guard learningRate.isFinite, learningRate > 0 else {
             throw AgentError.invalidSetting("learning rate = \(learningRate)", expected: "a finite value > 0")
         }
+        try learningRateDecay.validate()
         if let sigma = dataStandardDeviation, !(sigma.isFinite && sigma > 0) {
             throw AgentError.invalidSetting("σ_d = \(sigma)", expected: "a finite value > 0, or none to measure it from the data")
         }
@@ -50,6 +53,7 @@ public struct DiffusionPretrainingConfiguration: Sendable {
             "network": ["dimension": network.dataDimension, "width": network.width, "depth": network.depth],
             "data_standard_deviation": dataStandardDeviation.map { $0 as Any } ?? NSNull(),
             "p_mean": logMean, "p_std": logStandardDeviation, "learning_rate": Double(learningRate), "warmup_steps": warmupSteps,
+            "learning_rate_decay": "\(learningRateDecay)",
         ]
         let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
@@ -144,10 +148,11 @@ public final class DiffusionPretrainer: TrainingLearner {
         return TrainingStepReport(metrics: metrics, skipped: !check.appliesUpdate)
     }
 
-    /// The learning rate at iteration k (linear warm-up, then constant).
+    /// The learning rate at iteration k: linear warm-up, then the configured ``LearningRateDecay``.
     public func learningRate(iteration k: Int) -> Float {
-        let warmup = configuration.warmupSteps
-        return warmup > 0 && k < warmup ? configuration.learningRate * Float(k + 1) / Float(warmup) : configuration.learningRate
+        let base = configuration.learningRate, warmup = configuration.warmupSteps
+        if warmup > 0 && k < warmup { return base * Float(k + 1) / Float(warmup) }
+        return base * configuration.learningRateDecay.factor(iteration: k, total: configuration.steps, warmup: warmup)
     }
 
     public func evaluate() throws -> [String: Double] {

@@ -30,6 +30,8 @@ public struct ConsistencyTrainingConfiguration: Sendable {
     public var learningRate: Float
     /// Linear learning-rate warm-up over this many iterations (0 = none).
     public var warmupSteps: Int = 0
+    /// Decay of the learning rate after the warm-up (constant in the papers).
+    public var learningRateDecay: LearningRateDecay = .constant
     /// Global gradient-norm clipping (nil = none).
     public var gradientClipNorm: Double?
     /// Pair noises with data by the exact minibatch OT assignment before noising (sLCT).
@@ -95,6 +97,7 @@ public struct ConsistencyTrainingConfiguration: Sendable {
             throw AgentError.invalidSetting("learning rate = \(learningRate)", expected: "a finite value > 0")
         }
         guard warmupSteps >= 0 else { throw AgentError.invalidSetting("warm-up steps = \(warmupSteps)", expected: "≥ 0") }
+        try learningRateDecay.validate()
         if let gradientClipNorm, !(gradientClipNorm.isFinite && gradientClipNorm > 0) {
             throw AgentError.invalidSetting("gradient clip norm = \(gradientClipNorm)", expected: "a finite value > 0, or none")
         }
@@ -136,7 +139,7 @@ public struct ConsistencyTrainingConfiguration: Sendable {
             "target": target.description, "target_network": "\(targetNetwork)", "shares_dropout_mask": sharesDropoutMask,
             "metric": metric.name, "metric_constant": metric.constant.map { $0 as Any } ?? NSNull(),
             "adapts_metric_constant": adaptsMetricConstant, "weighting": "\(weighting)", "optimizer": optimizer.rawValue,
-            "learning_rate": Double(learningRate), "warmup_steps": warmupSteps,
+            "learning_rate": Double(learningRate), "warmup_steps": warmupSteps, "learning_rate_decay": "\(learningRateDecay)",
             "gradient_clip_norm": gradientClipNorm.map { $0 as Any } ?? NSNull(),
             "ot_coupling": couplesNoiseByOptimalTransport,
             "small_noise_diffusion_loss": smallNoiseDiffusionLoss.map { ["quantile": $0.quantile, "weight": $0.weight] as Any } ?? NSNull(),

@@ -5,11 +5,14 @@ public enum PairSchedule: Equatable, Sendable {
     /// CM (Song et al. 2023): uniform interval of a Karras grid with N(k) points (s0, s1), or a fixed N
     /// (consistency distillation, N = 18); EMA rate μ(k) from μ0.
     case consistencyModels(initialScale: Int = 2, finalScale: Int = 150, fixedPointCount: Int? = nil, initialEMARate: Double = 0.9)
-    /// iCT (Song & Dhariwal 2023): log-normal interval choice and the doubling curriculum (s0, s1).
-    case improvedConsistency(initialScale: Int = 10, finalScale: Int = 1280)
-    /// ECT / SCT (Geng et al. 2024; Wang et al. 2024): log-normal t and the mapping r(t) with stepwise
-    /// (ECT) or continuous (SCT) stages, q = 2 (256 for ECT's fast recipe), d = total / 8.
-    case consistencyTuning(progression: ConsistencyTuningPairSampler.StageProgression, shrinkBase: Double = 2)
+    /// iCT (Song & Dhariwal 2023): log-normal interval choice (P_mean, P_std) and the doubling
+    /// curriculum (s0, s1).
+    case improvedConsistency(initialScale: Int = 10, finalScale: Int = 1280, logMean: Double = -1.1, logStandardDeviation: Double = 2.0)
+    /// ECT / SCT (Geng et al. 2024; Wang et al. 2024): log-normal t (P_mean, P_std) and the mapping r(t)
+    /// with stepwise (ECT) or continuous (SCT) stages, q = 2 (256 for ECT's fast recipe),
+    /// d = total / `stageCount` (8 in the papers).
+    case consistencyTuning(progression: ConsistencyTuningPairSampler.StageProgression, shrinkBase: Double = 2,
+                           logMean: Double = -1.1, logStandardDeviation: Double = 2.0, stageCount: Double = 8)
 
     /// The sampler for a run of `totalIterations` iterations on [t_min, t_max].
     public func makeSampler(totalIterations: Int, minimumTime: Double, maximumTime: Double) throws -> any TimePairSampler {
@@ -17,12 +20,17 @@ public enum PairSchedule: Equatable, Sendable {
         case let .consistencyModels(s0, s1, fixed, mu0):
             return try ConsistencyModelPairSampler(minimumTime: minimumTime, maximumTime: maximumTime, initialScale: s0, finalScale: s1,
                                                    totalIterations: totalIterations, initialEMARate: mu0, fixedPointCount: fixed)
-        case let .improvedConsistency(s0, s1):
+        case let .improvedConsistency(s0, s1, mean, std):
             return try ImprovedConsistencyPairSampler(minimumTime: minimumTime, maximumTime: maximumTime, initialScale: s0,
-                                                      finalScale: s1, totalIterations: totalIterations)
-        case let .consistencyTuning(progression, q):
-            return try ConsistencyTuningPairSampler(minimumTime: minimumTime, maximumTime: maximumTime,
-                                                    iterationsPerStage: Double(totalIterations) / 8, stageProgression: progression,
+                                                      finalScale: s1, totalIterations: totalIterations,
+                                                      logMean: mean, logStandardDeviation: std)
+        case let .consistencyTuning(progression, q, mean, std, stages):
+            guard stages.isFinite, stages > 0 else {
+                throw AgentError.invalidSetting("ECT/SCT stage count = \(stages)", expected: "a finite number of stages > 0 (8 in the papers)")
+            }
+            return try ConsistencyTuningPairSampler(minimumTime: minimumTime, maximumTime: maximumTime, logMean: mean,
+                                                    logStandardDeviation: std,
+                                                    iterationsPerStage: Double(totalIterations) / stages, stageProgression: progression,
                                                     mapping: ConsistencyTuningMapping(shrinkBase: q))
         }
     }
