@@ -114,7 +114,7 @@ let package = Package(
         // Sample-quality metrics (Gaussian-mixture NLL, mode coverage, precision) and target diagnostics.
         .target(
             name: "Analysis",
-            dependencies: ["Agents", "Environments", "Tensors"],
+            dependencies: ["Agents", "Environments", "Tensors", "HDF5", "VarianceReduction"],
             swiftSettings: optimisationSettings
         ),
 
@@ -229,7 +229,7 @@ let package = Package(
         .testTarget(
             name: "AnalysisTests",
             dependencies: [
-                "Analysis", "Agents", "Environments", "Tensors",
+                "Analysis", "Agents", "Environments", "Tensors", "HDF5",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: optimisationSettings
