@@ -229,7 +229,7 @@ let package = Package(
         .testTarget(
             name: "AnalysisTests",
             dependencies: [
-                "Analysis", "Agents", "Environments", "Tensors", "HDF5",
+                "Analysis", "Agents", "Environments", "Tensors", "HDF5", "NeuralNetworks",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: optimisationSettings

@@ -4,6 +4,7 @@ import Tensors
 @testable import Agents
 @testable import Analysis
 @testable import Environments
+import NeuralNetworks
 
 /// The bias half of METHODS.md §10 on a Gaussian mixture, against oracles computed independently of
 /// the diagnostics' code path.
@@ -114,5 +115,30 @@ struct TargetDiagnosticsBiasTests {
         #expect(rule.nextTime(after: below[2], pair: pair, index: 1) == below[5])
         #expect(TargetStepRule.ratios([0.5]).nextTime(after: 0.8, pair: TimePair(time: 2, targetTime: 1), index: 0) == 0.4)
         #expect(TargetStepRule.targetTimes([1.5]).nextTime(after: 1.5, pair: TimePair(time: 2, targetTime: 1.5), index: 0) == 1.0)
+    }
+}
+
+/// A checkpoint's network as the bootstrap: the whole TD target as training sees it.
+@Suite("Target diagnostics: a network bootstrap")
+struct TargetDiagnosticsNetworkBootstrapTests {
+    @Test("with a network f_θ the exact TD(0) target is f_θ(x_r, r) at the exact x_r, and the bias is measured against f*")
+    func networkBootstrapIsTheTarget() throws {
+        let mixture = try diagnosticsTestMixture()
+        let mlp = try TimeConditionedMLP(TimeConditionedMLPConfiguration(dataDimension: 2, width: 16, depth: 2), seed: 3)
+        let network = try PreconditionedNetwork(network: mlp, preconditioning: Preconditioning(.consistency, dataStandardDeviation: 0.8))
+        let settings = TargetDiagnosticsSettings(times: [1.2], steps: .ratios([0.7]), columns: [TargetDiagnosticsColumn(estimator: .exact)],
+                                                 queryCount: 5, sampleCount: 2, seed: 6, minimumTime: network.minimumTime)
+        let diagnostics = try TargetDiagnostics(distribution: mixture, settings: settings, bootstrap: .function(network, name: "untrained"))
+        let pair = try diagnostics.run().pairs[0]
+        let exactStep = try ExactTransition(distribution: mixture, minimumTime: settings.minimumTime)
+            .advance(pair.noisy, times: [Double](repeating: 1.2, count: 5), targetTimes: [Double](repeating: pair.targetTime, count: 5))
+        let expected = try network.consistency(exactStep, time: pair.targetTime)
+        let estimate = pair.estimates[0]
+        for (a, b) in zip(estimate.meanTarget, expected) { #expect(abs(a - b) < 1e-9, "\(a) vs \(b)") }
+        for i in 0..<5 {
+            let bias = TargetDiagnostics<GaussianMixture>.bias(expected, pair.exactValue, row: i, dimension: 2)
+            #expect(abs(estimate.bias[i] - bias) < 1e-9)
+            #expect(bias > 1e-3, "an untrained network is far from f*")
+        }
     }
 }
