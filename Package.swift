@@ -170,7 +170,7 @@ let package = Package(
 
         .executableTarget(
             name: "TrajectoryWriteBenchmark",
-            dependencies: ["Replay", "Environments", "Tensors"],
+            dependencies: ["Replay", "HDF5"],
             path: "Experiments/Benchmarks/TrajectoryWrite",
             exclude: ["trajectory_write_h5py.py"],
             swiftSettings: optimisationSettings

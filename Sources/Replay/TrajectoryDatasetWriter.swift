@@ -111,7 +111,9 @@ public final class TrajectoryDatasetWriter {
         guard episode.dimension == dimension, episode.times == times else {
             throw ReplayError("episode with D = \(episode.dimension) and times \(episode.times) does not match the dataset's D = \(dimension) and times \(times)")
         }
-        guard episode.values.keys.sorted() == valueNames, episode.targets.keys.sorted() == targetNames else {
+        guard episode.values.count == valueNames.count, episode.targets.count == targetNames.count,
+              valueNames.allSatisfy({ episode.values[$0] != nil }), targetNames.allSatisfy({ episode.targets[$0] != nil })
+        else {
             throw ReplayError("episode has values \(episode.values.keys.sorted()) and targets \(episode.targets.keys.sorted()); the dataset stores values \(valueNames) and targets \(targetNames)")
         }
         guard (episode.label != nil) == hasLabels else {
