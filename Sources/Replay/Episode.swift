@@ -19,10 +19,15 @@ public struct Episode: Equatable, Sendable {
     public let dimension: Int
     /// The K+1 times, descending (t_max first).
     public let times: [Double]
+    /// x at τ_0 … τ_K, (K+1) × D row-major.
     public internal(set) var observations: [Float]
+    /// The policy's actions x_{τ_{k+1}}, K × D.
     public internal(set) var actions: [Float]
+    /// R_k = x_{τ_{k+1}} − x_{τ_k}, K × D.
     public internal(set) var rewards: [Float]
+    /// True on the step that reaches t_min (K entries).
     public internal(set) var terminations: [Bool]
+    /// True where a step budget or a non-finite guard cut the episode (K entries).
     public internal(set) var truncations: [Bool]
     /// The seed of the episode's initial noise stream (see ``EpisodeRollout``).
     public var seed: UInt64

@@ -13,12 +13,14 @@ import Tensors
 /// under a fixed-step policy (an adaptive solver picks one step size per batch, so batching moves
 /// the path within the solver's tolerance).
 public struct EpisodeRollout {
+    /// The MDP whose episodes are rolled out (dimension, descending grid, step budget).
     public let environment: DenoisingMDP
     /// Named per-state quantities attached as `values/<name>` (for example "exact": f*).
     public var values: [String: StateValueFunction]
     /// Named per-transition TD targets attached as `targets/<name>`.
     public var targets: [String: TransitionTargetFunction]
 
+    /// A rollout of `environment` attaching the named `values` at every state and `targets` at every transition.
     public init(environment: DenoisingMDP, values: [String: StateValueFunction] = [:],
                 targets: [String: TransitionTargetFunction] = [:]) {
         self.environment = environment

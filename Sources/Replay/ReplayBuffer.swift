@@ -11,13 +11,16 @@ import Tensors
 ///   when the episodes have equal lengths, and exactly uniform per episode-step otherwise;
 /// - ``sampleTimeStratified(count:stream:)``: the grid steps are stratified — sample i takes the
 ///   step k_i = ⌊K (i + u) / count⌋ with one u ~ U[0, 1) per call (systematic sampling), so each
-///   step gets count/K samples ± 1, and an episode uniformly among those long enough;
+///   step gets count/K samples ± 1, and an episode uniformly among those long enough (a step no
+///   stored episode reaches is replaced by a uniform step below the longest length);
 /// - ``sampleWindows(count:length:stream:)``: n-step windows that never cross an episode's end.
 /// All sampling draws from a ``RandomStream``: the same stream state gives the same samples.
 public struct ReplayBuffer: Sendable {
     /// The largest number of episodes held.
     public let capacity: Int
+    /// D of every stored episode.
     public let dimension: Int
+    /// The K+1 grid times (descending) every stored episode shares.
     public let times: [Double]
     /// The stored episodes; slot order (not age order) once the buffer has wrapped.
     public private(set) var episodes: [Episode] = []
@@ -26,6 +29,7 @@ public struct ReplayBuffer: Sendable {
     /// Episodes ever added (added − count were overwritten).
     public private(set) var addedCount = 0
 
+    /// An empty buffer of `capacity` episodes of dimension D on the descending grid `times`.
     public init(capacity: Int, dimension: Int, times: [Double]) throws {
         guard capacity >= 1 else { throw ReplayError("a replay buffer needs capacity ≥ 1 episode, got \(capacity)") }
         guard dimension >= 1 else { throw ReplayError("a replay buffer needs D ≥ 1, got \(dimension)") }
@@ -62,6 +66,7 @@ public struct ReplayBuffer: Sendable {
         addedCount += 1
     }
 
+    /// Adds episodes in order (see ``append(_:)``).
     public mutating func append(contentsOf episodes: some Sequence<Episode>) throws {
         for episode in episodes { try append(episode) }
     }

@@ -10,7 +10,9 @@ import HDF5
 /// read by range with hyperslab reads (``episodes(_:)``), so slicing a large file reads only the
 /// rows asked for; Fletcher-32 checksums are verified as chunks are read.
 public final class TrajectoryDataset {
+    /// The file read.
     public let path: String
+    /// The root attributes (provenance).
     public let metadata: TrajectoryDatasetMetadata
     /// N, the number of episodes.
     public let episodeCount: Int
@@ -18,11 +20,15 @@ public final class TrajectoryDataset {
     public let dimension: Int
     /// The K+1 times, descending.
     public let times: [Double]
+    /// The names under `/values`, sorted.
     public let valueNames: [String]
+    /// The names under `/targets`, sorted.
     public let targetNames: [String]
+    /// Whether `/labels` is present.
     public let hasLabels: Bool
     private let file: HDF5File
 
+    /// Opens and validates the dataset at `path` (see the type's documentation for what is checked).
     public init(path: String) throws {
         self.path = path
         guard FileManager.default.fileExists(atPath: path) else { throw ReplayError.dataset(path, "no such file") }

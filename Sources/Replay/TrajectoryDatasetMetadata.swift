@@ -22,10 +22,12 @@ public struct TrajectoryDatasetMetadata: Equatable, Sendable {
     public var timeGrid: String
     /// The run seed the episode seeds derive from (``EpisodeRollout/episodeSeed(runSeed:index:)``).
     public var seed: UInt64
+    /// The version of the toolkit that wrote the file.
     public var toolkitVersion: String
     /// ISO 8601 UTC time the dataset was created.
     public var createdUTC: String
 
+    /// Provenance for a new dataset; `createdUTC` defaults to now.
     public init(environment: String, solver: String, estimator: String, timeGrid: String, seed: UInt64,
                 toolkitVersion: String = TrajectoryDatasetMetadata.currentToolkitVersion,
                 createdUTC: String = TrajectoryDatasetMetadata.now()) {

@@ -21,11 +21,17 @@ import HDF5
 /// after it is closed and fsync'ed; ``discard()`` (or a writer dropped without `finish`) removes the
 /// temporary file, so a failure never leaves a partial file under the final name.
 public final class TrajectoryDatasetWriter {
+    /// The final path (the file is built at `<path>.tmp` until ``finish()``).
     public let path: String
+    /// D.
     public let dimension: Int
+    /// The K+1 descending times every episode must have.
     public let times: [Double]
+    /// The per-state value names stored under `/values` (sorted).
     public let valueNames: [String]
+    /// The per-transition target names stored under `/targets` (sorted).
     public let targetNames: [String]
+    /// Whether every episode carries a label (stored as `/labels`).
     public let hasLabels: Bool
     /// Episodes per chunk and per buffered flush.
     public let chunkEpisodes: Int

@@ -19,7 +19,9 @@ public struct Transition: Sendable {
     public var action: ArraySlice<Float> { rows(episode.actions) }
     /// R_k = x_{τ_{k+1}} − x_{τ_k}.
     public var reward: ArraySlice<Float> { rows(episode.rewards) }
+    /// True when this step reached t_min.
     public var terminated: Bool { episode.terminations[step] }
+    /// True when this step was cut (step budget or non-finite point).
     public var truncated: Bool { episode.truncations[step] }
 
     /// The per-transition target `name` (nil if the episode has none by that name).
