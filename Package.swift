@@ -39,6 +39,7 @@ let package = Package(
         .library(name: "HDF5", targets: ["HDF5"]),
         .library(name: "Environments", targets: ["Environments"]),
         .library(name: "VarianceReduction", targets: ["VarianceReduction"]),
+        .library(name: "Replay", targets: ["Replay"]),
         .library(name: "Agents", targets: ["Agents"]),
         .library(name: "Analysis", targets: ["Analysis"]),
         .library(name: "ExperimentKit", targets: ["ExperimentKit"]),
@@ -47,6 +48,7 @@ let package = Package(
         .executable(name: "consistency-td-exact-value-bench", targets: ["ExactValueBenchmark"]),
         .executable(name: "consistency-td-preset-bench", targets: ["PresetStepBenchmark"]),
         .executable(name: "consistency-td-score-identity-bench", targets: ["ScoreIdentityBenchmark"]),
+        .executable(name: "consistency-td-trajectory-bench", targets: ["TrajectoryWriteBenchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -104,10 +106,17 @@ let package = Package(
             swiftSettings: optimisationSettings
         ),
 
+        // Episodes and transitions, the replay buffer, trajectory datasets (compact layout, Minari export).
+        .target(
+            name: "Replay",
+            dependencies: ["Tensors", "HDF5", "Environments"],
+            swiftSettings: optimisationSettings
+        ),
+
         // Consistency models as value functions, TD learning, method presets, samplers, checkpoints.
         .target(
             name: "Agents",
-            dependencies: ["Tensors", "NeuralNetworks", "HDF5", "Environments", "VarianceReduction"],
+            dependencies: ["Tensors", "NeuralNetworks", "HDF5", "Environments", "VarianceReduction", "Replay"],
             swiftSettings: optimisationSettings
         ),
 
@@ -156,6 +165,14 @@ let package = Package(
             ],
             path: "Experiments/Benchmarks/ScoreIdentity",
             exclude: ["score_identity_jax.py"],
+            swiftSettings: optimisationSettings
+        ),
+
+        .executableTarget(
+            name: "TrajectoryWriteBenchmark",
+            dependencies: ["Replay", "HDF5"],
+            path: "Experiments/Benchmarks/TrajectoryWrite",
+            exclude: ["trajectory_write_h5py.py"],
             swiftSettings: optimisationSettings
         ),
 
@@ -216,6 +233,21 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["Agents", "Analysis", "Environments", "ExperimentKit", "NeuralNetworks", "Tensors"],
+            swiftSettings: optimisationSettings
+        ),
+        .testTarget(
+            name: "ReplayTests",
+            dependencies: [
+                "Replay", "Environments", "Tensors", "HDF5", "H5pyInterop", "TrajectoryStreamWriter",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            swiftSettings: optimisationSettings
+        ),
+        // Streams synthetic episodes into a trajectory dataset and prints its peak RSS (memory-bound test).
+        .executableTarget(
+            name: "TrajectoryStreamWriter",
+            dependencies: ["Replay"],
+            path: "Tests/Support/TrajectoryStreamWriter",
             swiftSettings: optimisationSettings
         ),
         .testTarget(
