@@ -75,7 +75,7 @@ struct ConfigurationOverrideTests {
         #expect(message { _ = try load(["network.width=2.5"]) }.hasSuffix("expected an integer"))
         #expect(message { _ = try load(["training.learning_rate=fast"]) }.hasSuffix("expected a number"))
         #expect(message { _ = try load(["consistency.ot_coupling=7"]) }.hasSuffix("expected true or false"))
-        #expect(message { _ = try load(["evaluation.sample_steps=one"]) }.hasSuffix("expected a list of integers, e.g. [1, 2]"))
+        #expect(message { _ = try load(["evaluation.sample_steps=one"]) }.contains("expected a list"))
         #expect(message { _ = try load([], text: "method: ect\nnetwork: 5") }.contains("expected a mapping"))
     }
 

@@ -47,11 +47,11 @@ extension ExperimentConfiguration: Codable {
             throw ConfigurationError.unknownName(key: "method", name: methodName, valid: ExperimentMethod.names)
         }
         self.method = method
-        seed = try c.decode(UInt64.self, forKey: .seed)
+        seed = try c.decodeInteger(UInt64.self, forKey: .seed)
         environment = try c.decode(DistributionSpec.self, forKey: .environment)
 
         let n = try c.nestedContainer(keyedBy: NetworkKeys.self, forKey: .network)
-        network = NetworkSettings(width: try n.decode(Int.self, forKey: .width), depth: try n.decode(Int.self, forKey: .depth),
+        network = NetworkSettings(width: try n.decodeInteger(Int.self, forKey: .width), depth: try n.decodeInteger(Int.self, forKey: .depth),
                                   dropout: try n.decode(Double.self, forKey: .dropout),
                                   normalization: try ConfigurationNames.normalization(try n.decode(String.self, forKey: .normalization)))
 
@@ -67,7 +67,7 @@ extension ExperimentConfiguration: Codable {
         let policyName = try t.decode(String.self, forKey: .nonFinitePolicy)
         let policy: NonFinitePolicy
         switch policyName {
-        case "skip-and-count": policy = .skipAndCount(maximumConsecutive: try t.decode(Int.self, forKey: .maximumConsecutiveNonFinite))
+        case "skip-and-count": policy = .skipAndCount(maximumConsecutive: try t.decodeInteger(Int.self, forKey: .maximumConsecutiveNonFinite))
         case "zero-non-finite": policy = .zeroNonFinite
         default: throw ConfigurationError.unknownName(key: "training.non_finite_policy", name: policyName, valid: ConfigurationNames.policies)
         }
@@ -76,13 +76,13 @@ extension ExperimentConfiguration: Codable {
             throw ConfigurationError.unknownName(key: "training.optimizer", name: optimizerName, valid: OptimizerKind.allCases.map(\.rawValue))
         }
         training = TrainingSettings(
-            steps: try t.decode(Int.self, forKey: .steps), batchSize: try t.decode(Int.self, forKey: .batchSize), optimizer: optimizer,
-            learningRate: try t.decode(Double.self, forKey: .learningRate), warmupSteps: try t.decode(Int.self, forKey: .warmupSteps),
+            steps: try t.decodeInteger(Int.self, forKey: .steps), batchSize: try t.decodeInteger(Int.self, forKey: .batchSize), optimizer: optimizer,
+            learningRate: try t.decode(Double.self, forKey: .learningRate), warmupSteps: try t.decodeInteger(Int.self, forKey: .warmupSteps),
             learningRateDecay: decay, gradientClipNorm: try t.decode(Double?.self, forKey: .gradientClipNorm),
             dataStandardDeviation: try t.decode(Double?.self, forKey: .dataStandardDeviation),
             minimumTime: try t.decode(Double.self, forKey: .minimumTime), maximumTime: try t.decode(Double.self, forKey: .maximumTime),
             nonFinitePolicy: policy, evaluationAverageRate: try t.decode(Double?.self, forKey: .evaluationAverageRate),
-            checkpointEvery: try t.decode(Int.self, forKey: .checkpointEvery), keepCheckpoints: try t.decode(Int.self, forKey: .keepCheckpoints),
+            checkpointEvery: try t.decodeInteger(Int.self, forKey: .checkpointEvery), keepCheckpoints: try t.decodeInteger(Int.self, forKey: .keepCheckpoints),
             pretrained: try t.decode(String?.self, forKey: .pretrained))
 
         if method == .diffusion {
@@ -98,23 +98,23 @@ extension ExperimentConfiguration: Codable {
         }
 
         let e = try c.nestedContainer(keyedBy: EvaluationKeys.self, forKey: .evaluation)
-        evaluation = EvaluationSettings(every: try e.decode(Int?.self, forKey: .every), samples: try e.decode(Int.self, forKey: .samples),
-                                        sampleSteps: try e.decode([Int].self, forKey: .sampleSteps),
+        evaluation = EvaluationSettings(every: try e.decodeInteger(Int?.self, forKey: .every), samples: try e.decodeInteger(Int.self, forKey: .samples),
+                                        sampleSteps: try e.decodeInteger([Int].self, forKey: .sampleSteps),
                                         metrics: try e.decode([String].self, forKey: .metrics))
     }
 
     private static func decodeConsistency(_ c: KeyedDecodingContainer<ConsistencyKeys>) throws -> ConsistencySettings {
         let estimatorName = try c.decode(String.self, forKey: .estimator)
         var estimator = try ConfigurationNames.estimator(estimatorName)
-        if case .scoreIdentity = estimator { estimator = .scoreIdentity(referenceSize: try c.decode(Int?.self, forKey: .referenceSize)) }
+        if case .scoreIdentity = estimator { estimator = .scoreIdentity(referenceSize: try c.decodeInteger(Int?.self, forKey: .referenceSize)) }
 
         let targetName = try c.decode(String.self, forKey: .target)
         let target: TDTarget
         switch targetName {
         case "td0": target = .td0
-        case "nstep": target = .nStep(try c.decode(Int.self, forKey: .targetN))
-        case "lambda": target = .lambda(try c.decode(Double.self, forKey: .targetLambda), horizon: try c.decode(Int.self, forKey: .targetHorizon))
-        case "monte-carlo": target = .monteCarlo(maximumSteps: try c.decode(Int.self, forKey: .targetMaximumSteps))
+        case "nstep": target = .nStep(try c.decodeInteger(Int.self, forKey: .targetN))
+        case "lambda": target = .lambda(try c.decode(Double.self, forKey: .targetLambda), horizon: try c.decodeInteger(Int.self, forKey: .targetHorizon))
+        case "monte-carlo": target = .monteCarlo(maximumSteps: try c.decodeInteger(Int.self, forKey: .targetMaximumSteps))
         default: throw ConfigurationError.unknownName(key: "consistency.target", name: targetName, valid: ConfigurationNames.targets)
         }
 
@@ -175,13 +175,13 @@ extension ExperimentConfiguration: Codable {
         let name = try c.decode(String.self, forKey: .schedule)
         switch name {
         case "consistency-models":
-            return .consistencyModels(initialScale: try c.decode(Int.self, forKey: .initialScale),
-                                      finalScale: try c.decode(Int.self, forKey: .finalScale),
-                                      fixedPointCount: try c.decode(Int?.self, forKey: .fixedPointCount),
+            return .consistencyModels(initialScale: try c.decodeInteger(Int.self, forKey: .initialScale),
+                                      finalScale: try c.decodeInteger(Int.self, forKey: .finalScale),
+                                      fixedPointCount: try c.decodeInteger(Int?.self, forKey: .fixedPointCount),
                                       initialEMARate: try c.decode(Double.self, forKey: .initialEMARate))
         case "improved-consistency":
-            return .improvedConsistency(initialScale: try c.decode(Int.self, forKey: .initialScale),
-                                        finalScale: try c.decode(Int.self, forKey: .finalScale),
+            return .improvedConsistency(initialScale: try c.decodeInteger(Int.self, forKey: .initialScale),
+                                        finalScale: try c.decodeInteger(Int.self, forKey: .finalScale),
                                         logMean: try c.decode(Double.self, forKey: .logMean),
                                         logStandardDeviation: try c.decode(Double.self, forKey: .logStandardDeviation))
         case "consistency-tuning":
@@ -326,5 +326,25 @@ extension ExperimentConfiguration: Codable {
             try c.encode(std, forKey: .logStandardDeviation)
             try c.encode(stages, forKey: .stageCount)
         }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes an integer (or a list of them), reporting a number that is not a non-negative or
+    /// signed integer as needed (2.5; −1 for `UInt64`) as a type mismatch at `key`. The numbers are
+    /// checked as `Double`s first because the JSON decoder reports such a number without its path.
+    func decodeInteger<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        func mismatch() -> DecodingError {
+            .typeMismatch(type, DecodingError.Context(codingPath: codingPath + [key], debugDescription: "not an integer"))
+        }
+        func isInteger(_ value: Double) -> Bool {
+            value.isFinite && value.rounded() == value && (type != UInt64.self || value >= 0)
+        }
+        if type == [Int].self {
+            if let values = try? decode([Double].self, forKey: key), !values.allSatisfy(isInteger) { throw mismatch() }
+        } else if !((try? decodeNil(forKey: key)) ?? false), let value = try? decode(Double.self, forKey: key), !isInteger(value) {
+            throw mismatch()
+        }
+        return try decode(type, forKey: key)
     }
 }

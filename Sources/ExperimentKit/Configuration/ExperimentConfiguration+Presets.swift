@@ -21,13 +21,13 @@ extension ExperimentConfiguration {
             return ExperimentConfiguration(
                 experiment: environment.kind, method: method, seed: preset.seed, environment: environment,
                 network: NetworkSettings(width: preset.network.width, depth: preset.network.depth,
-                                         dropout: Double(preset.network.dropout), normalization: preset.network.normalization),
+                                         dropout: ConfigurationNames.shortestDouble(preset.network.dropout), normalization: preset.network.normalization),
                 training: TrainingSettings(
-                    steps: steps, batchSize: preset.batchSize, optimizer: .adam, learningRate: Double(preset.learningRate),
+                    steps: steps, batchSize: preset.batchSize, optimizer: .adam, learningRate: ConfigurationNames.shortestDouble(preset.learningRate),
                     warmupSteps: preset.warmupSteps, learningRateDecay: preset.learningRateDecay, gradientClipNorm: nil,
                     dataStandardDeviation: preset.dataStandardDeviation, minimumTime: preset.minimumTime,
                     maximumTime: NoiseRange.defaultMax, nonFinitePolicy: preset.nonFinitePolicy,
-                    evaluationAverageRate: preset.evaluationAverageRate.map(Double.init), checkpointEvery: 1000,
+                    evaluationAverageRate: preset.evaluationAverageRate.map(ConfigurationNames.shortestDouble), checkpointEvery: 1000,
                     keepCheckpoints: 3, pretrained: nil),
                 consistency: nil, pairs: nil,
                 diffusion: DiffusionSettings(logMean: preset.logMean, logStandardDeviation: preset.logStandardDeviation),
@@ -37,14 +37,14 @@ extension ExperimentConfiguration {
             return ExperimentConfiguration(
                 experiment: environment.kind, method: method, seed: preset.seed, environment: environment,
                 network: NetworkSettings(width: preset.network.width, depth: preset.network.depth,
-                                         dropout: Double(preset.network.dropout), normalization: preset.network.normalization),
+                                         dropout: ConfigurationNames.shortestDouble(preset.network.dropout), normalization: preset.network.normalization),
                 training: TrainingSettings(
                     steps: steps, batchSize: preset.batchSize, optimizer: preset.optimizer,
-                    learningRate: Double(preset.learningRate), warmupSteps: preset.warmupSteps,
+                    learningRate: ConfigurationNames.shortestDouble(preset.learningRate), warmupSteps: preset.warmupSteps,
                     learningRateDecay: preset.learningRateDecay, gradientClipNorm: preset.gradientClipNorm,
                     dataStandardDeviation: preset.dataStandardDeviation, minimumTime: preset.minimumTime,
                     maximumTime: preset.maximumTime, nonFinitePolicy: preset.nonFinitePolicy,
-                    evaluationAverageRate: preset.evaluationAverageRate.map(Double.init), checkpointEvery: 1000,
+                    evaluationAverageRate: preset.evaluationAverageRate.map(ConfigurationNames.shortestDouble), checkpointEvery: 1000,
                     keepCheckpoints: 3, pretrained: nil),
                 consistency: ConsistencySettings(
                     estimator: preset.estimator, target: preset.target, targetNetwork: preset.targetNetwork,
