@@ -88,7 +88,7 @@ let package = Package(
         ),
         .target(
             name: "ExperimentKit",
-            dependencies: ["HDF5", "Agents", "NeuralNetworks", "Tensors"],
+            dependencies: ["HDF5", "Agents", "Environments", "NeuralNetworks", "Tensors", .product(name: "Yams", package: "Yams")],
             swiftSettings: optimisationSettings
         ),
 
@@ -204,7 +204,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ExperimentKitTests",
-            dependencies: ["ExperimentKit", "HDF5", "H5pyInterop", "Agents", "NeuralNetworks", "Tensors"],
+            dependencies: [
+                "ExperimentKit", "HDF5", "H5pyInterop", "Agents", "Environments", "NeuralNetworks", "Tensors",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: optimisationSettings
         ),
         // Finds a Python with h5py for the interoperability tests (used by test targets only).

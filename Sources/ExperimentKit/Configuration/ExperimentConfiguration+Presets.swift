@@ -1,0 +1,157 @@
+import Agents
+import Environments
+import NeuralNetworks
+
+extension ExperimentConfiguration {
+    /// The method preset's defaults (METHODS.md §6 for the consistency methods, §7 for diffusion) on
+    /// `environment`, for `steps` iterations: exactly the settings of
+    /// ``ConsistencyTrainingConfiguration/preset(_:steps:dimension:)`` (resp.
+    /// ``DiffusionPretrainingConfiguration/init(steps:dimension:width:depth:)``) at the environment's
+    /// dimension D, with checkpoints every 1000 iterations (3 kept), no evaluation during training,
+    /// 4096 evaluation samples with 1- and 2-step sampling (18 Heun steps for diffusion) and every
+    /// metric of METHODS.md §9 that applies to the environment.
+    public static func defaults(method: ExperimentMethod, environment: DistributionSpec = defaultEnvironment,
+                                steps: Int = defaultSteps) throws -> ExperimentConfiguration {
+        let dimension = try dataDimension(of: environment)
+        let isMixture = environment.noiseRange != nil
+        let metrics = isMixture ? EvaluationSettings.metricNames : Array(EvaluationSettings.metricNames.dropFirst(3))
+        switch method {
+        case .diffusion:
+            let preset = DiffusionPretrainingConfiguration(steps: steps, dimension: dimension)
+            return ExperimentConfiguration(
+                experiment: environment.kind, method: method, seed: preset.seed, environment: environment,
+                network: NetworkSettings(width: preset.network.width, depth: preset.network.depth,
+                                         dropout: ConfigurationNames.shortestDouble(preset.network.dropout), normalization: preset.network.normalization),
+                training: TrainingSettings(
+                    steps: steps, batchSize: preset.batchSize, optimizer: .adam, learningRate: ConfigurationNames.shortestDouble(preset.learningRate),
+                    warmupSteps: preset.warmupSteps, learningRateDecay: preset.learningRateDecay, gradientClipNorm: nil,
+                    dataStandardDeviation: preset.dataStandardDeviation, minimumTime: preset.minimumTime,
+                    maximumTime: NoiseRange.defaultMax, nonFinitePolicy: preset.nonFinitePolicy,
+                    evaluationAverageRate: preset.evaluationAverageRate.map(ConfigurationNames.shortestDouble), checkpointEvery: 1000,
+                    keepCheckpoints: 3, pretrained: nil),
+                consistency: nil, pairs: nil,
+                diffusion: DiffusionSettings(logMean: preset.logMean, logStandardDeviation: preset.logStandardDeviation),
+                evaluation: EvaluationSettings(every: nil, samples: 4096, sampleSteps: [18], metrics: metrics))
+        case let .consistency(consistencyMethod):
+            let preset = try agentCall { try ConsistencyTrainingConfiguration.preset(consistencyMethod, steps: steps, dimension: dimension) }
+            return ExperimentConfiguration(
+                experiment: environment.kind, method: method, seed: preset.seed, environment: environment,
+                network: NetworkSettings(width: preset.network.width, depth: preset.network.depth,
+                                         dropout: ConfigurationNames.shortestDouble(preset.network.dropout), normalization: preset.network.normalization),
+                training: TrainingSettings(
+                    steps: steps, batchSize: preset.batchSize, optimizer: preset.optimizer,
+                    learningRate: ConfigurationNames.shortestDouble(preset.learningRate), warmupSteps: preset.warmupSteps,
+                    learningRateDecay: preset.learningRateDecay, gradientClipNorm: preset.gradientClipNorm,
+                    dataStandardDeviation: preset.dataStandardDeviation, minimumTime: preset.minimumTime,
+                    maximumTime: preset.maximumTime, nonFinitePolicy: preset.nonFinitePolicy,
+                    evaluationAverageRate: preset.evaluationAverageRate.map(ConfigurationNames.shortestDouble), checkpointEvery: 1000,
+                    keepCheckpoints: 3, pretrained: nil),
+                consistency: ConsistencySettings(
+                    estimator: preset.estimator, target: preset.target, targetNetwork: preset.targetNetwork,
+                    sharesDropoutMask: preset.sharesDropoutMask, metric: preset.metric,
+                    adaptsMetricConstant: preset.adaptsMetricConstant, weighting: preset.weighting,
+                    couplesNoiseByOptimalTransport: preset.couplesNoiseByOptimalTransport,
+                    smallNoiseDiffusionLoss: preset.smallNoiseDiffusionLoss),
+                pairs: preset.pairs, diffusion: nil,
+                evaluation: EvaluationSettings(every: nil, samples: 4096, sampleSteps: [1, 2], metrics: metrics))
+        }
+    }
+
+    /// The environment's data dimension D (builds the distribution; an empirical one reads its file).
+    public func dataDimension() throws -> Int { try Self.dataDimension(of: environment) }
+
+    /// The Agents configuration of a consistency method: the preset of ``method`` with every field
+    /// replaced by this configuration's. Validated (``ConsistencyTrainingConfiguration/validate()``).
+    public func consistencyTrainingConfiguration() throws -> ConsistencyTrainingConfiguration {
+        guard case let .consistency(consistencyMethod) = method, let consistency, let pairs else {
+            throw ConfigurationError.invalidCombination("method \(method.name) is not a consistency method; use diffusionPretrainingConfiguration()")
+        }
+        try validate()
+        var result = try Self.agentCall {
+            try ConsistencyTrainingConfiguration.preset(consistencyMethod, steps: training.steps, dimension: try dataDimension())
+        }
+        result.seed = seed
+        result.batchSize = training.batchSize
+        result.network.width = network.width
+        result.network.depth = network.depth
+        result.network.dropout = Float(network.dropout)
+        result.network.normalization = network.normalization
+        result.dataStandardDeviation = training.dataStandardDeviation
+        result.minimumTime = training.minimumTime
+        result.maximumTime = training.maximumTime
+        result.pairs = pairs
+        result.estimator = consistency.estimator
+        result.target = consistency.target
+        result.targetNetwork = consistency.targetNetwork
+        result.sharesDropoutMask = consistency.sharesDropoutMask
+        result.metric = consistency.metric
+        result.adaptsMetricConstant = consistency.adaptsMetricConstant
+        result.weighting = consistency.weighting
+        result.optimizer = training.optimizer
+        result.learningRate = Float(training.learningRate)
+        result.warmupSteps = training.warmupSteps
+        result.learningRateDecay = training.learningRateDecay
+        result.gradientClipNorm = training.gradientClipNorm
+        result.couplesNoiseByOptimalTransport = consistency.couplesNoiseByOptimalTransport
+        result.smallNoiseDiffusionLoss = consistency.smallNoiseDiffusionLoss
+        result.nonFinitePolicy = training.nonFinitePolicy
+        result.evaluationAverageRate = training.evaluationAverageRate.map(Float.init)
+        try Self.agentCall { try result.validate() }
+        return result
+    }
+
+    /// The Agents configuration of EDM diffusion pretraining (METHODS.md §7), validated.
+    public func diffusionPretrainingConfiguration() throws -> DiffusionPretrainingConfiguration {
+        guard method == .diffusion, let diffusion else {
+            throw ConfigurationError.invalidCombination("method \(method.name) is not diffusion; use consistencyTrainingConfiguration()")
+        }
+        try validate()
+        var result = DiffusionPretrainingConfiguration(steps: training.steps, dimension: try dataDimension(),
+                                                       width: network.width, depth: network.depth)
+        result.seed = seed
+        result.batchSize = training.batchSize
+        result.network.dropout = Float(network.dropout)
+        result.network.normalization = network.normalization
+        result.dataStandardDeviation = training.dataStandardDeviation
+        result.logMean = diffusion.logMean
+        result.logStandardDeviation = diffusion.logStandardDeviation
+        result.minimumTime = training.minimumTime
+        result.learningRate = Float(training.learningRate)
+        result.warmupSteps = training.warmupSteps
+        result.learningRateDecay = training.learningRateDecay
+        result.nonFinitePolicy = training.nonFinitePolicy
+        result.evaluationAverageRate = training.evaluationAverageRate.map(Float.init)
+        try Self.agentCall { try result.validate() }
+        return result
+    }
+
+    /// The ``Trainer``'s settings: steps, checkpoint interval, checkpoints kept, evaluation interval.
+    public func trainerConfiguration(progress: TrainerConfiguration.ProgressStyle = .automatic) throws -> TrainerConfiguration {
+        do {
+            return try TrainerConfiguration(steps: training.steps, checkpointEvery: training.checkpointEvery,
+                                            keepCheckpoints: training.keepCheckpoints, evaluateEvery: evaluation.every,
+                                            progress: progress)
+        } catch {
+            throw ConfigurationError.invalidCombination("\(error)")
+        }
+    }
+
+    static func dataDimension(of environment: DistributionSpec) throws -> Int {
+        do {
+            return try environment.makeDistribution().dimension
+        } catch {
+            throw ConfigurationError.invalidCombination("environment: \(error)")
+        }
+    }
+
+    /// Runs an Agents call, turning its errors into one-line configuration errors.
+    static func agentCall<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError.invalidCombination("\(error)")
+        }
+    }
+}

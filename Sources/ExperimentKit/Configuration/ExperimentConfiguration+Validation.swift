@@ -1,0 +1,166 @@
+import Agents
+import Environments
+
+extension ExperimentConfiguration {
+    /// Checks every setting that can be checked without training: sizes and counts ≥ 1, rates and
+    /// times finite and in range (no NaN or ∞), warm-up no longer than the run, known evaluation
+    /// metrics that apply to the environment, and then everything the Agents layer checks (impossible
+    /// pair schedules, incompatible targets …). Throws a ``ConfigurationError`` naming the key, the
+    /// value and what is expected, for the first problem found.
+    public func validate() throws {
+        guard !experiment.isEmpty, experiment.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }) else {
+            throw ConfigurationError.invalidValue(key: "experiment", value: "'\(experiment)'",
+                                                  expected: "a non-empty name of letters, digits, '.', '_' and '-' (it names run folders)")
+        }
+        try Self.atLeast(1, network.width, "network.width")
+        try Self.atLeast(1, network.depth, "network.depth")
+        guard network.dropout.isFinite, network.dropout >= 0, network.dropout < 1 else {
+            throw ConfigurationError.invalidValue(key: "network.dropout", value: "\(network.dropout)", expected: "0 ≤ dropout < 1")
+        }
+        try Self.atLeast(1, training.steps, "training.steps")
+        try Self.atLeast(1, training.batchSize, "training.batch_size")
+        try Self.positiveFinite(training.learningRate, "training.learning_rate")
+        try Self.atLeast(0, training.warmupSteps, "training.warmup_steps")
+        guard training.warmupSteps <= training.steps else {
+            throw ConfigurationError.invalidValue(key: "training.warmup_steps", value: "\(training.warmupSteps)",
+                                                  expected: "at most training.steps = \(training.steps)")
+        }
+        switch training.learningRateDecay {
+        case .constant: break
+        case let .cosine(phi), let .linear(phi):
+            guard phi.isFinite, phi >= 0, phi <= 1 else {
+                throw ConfigurationError.invalidValue(key: "training.decay_final_fraction", value: "\(phi)", expected: "0 ≤ φ ≤ 1")
+            }
+        }
+        if let clip = training.gradientClipNorm { try Self.positiveFinite(clip, "training.gradient_clip_norm") }
+        if let sigma = training.dataStandardDeviation { try Self.positiveFinite(sigma, "training.data_standard_deviation") }
+        try Self.positiveFinite(training.minimumTime, "training.t_min")
+        try Self.positiveFinite(training.maximumTime, "training.t_max")
+        guard training.minimumTime < training.maximumTime else {
+            throw ConfigurationError.invalidValue(key: "training.t_min", value: "\(training.minimumTime)",
+                                                  expected: "t_min < t_max = \(training.maximumTime)")
+        }
+        if case let .skipAndCount(maximum) = training.nonFinitePolicy {
+            try Self.atLeast(1, maximum, "training.max_consecutive_non_finite")
+        }
+        if let rate = training.evaluationAverageRate, !(rate.isFinite && rate >= 0 && rate < 1) {
+            throw ConfigurationError.invalidValue(key: "training.evaluation_average_rate", value: "\(rate)", expected: "0 ≤ rate < 1, or null")
+        }
+        try Self.atLeast(1, training.checkpointEvery, "training.checkpoint_every")
+        try Self.atLeast(1, training.keepCheckpoints, "training.keep_checkpoints")
+        if let every = evaluation.every { try Self.atLeast(1, every, "evaluation.every") }
+        try Self.atLeast(1, evaluation.samples, "evaluation.samples")
+        guard !evaluation.sampleSteps.isEmpty else {
+            throw ConfigurationError.invalidValue(key: "evaluation.sample_steps", value: "[]", expected: "at least one step count ≥ 1")
+        }
+        for steps in evaluation.sampleSteps { try Self.atLeast(1, steps, "evaluation.sample_steps") }
+        for name in evaluation.metrics {
+            guard EvaluationSettings.metricNames.contains(name) else {
+                throw ConfigurationError.unknownName(key: "evaluation.metrics", name: name, valid: EvaluationSettings.metricNames)
+            }
+            if EvaluationSettings.metricNames.prefix(3).contains(name), environment.noiseRange == nil {
+                throw ConfigurationError.invalidCombination(
+                    "evaluation metric \(name) needs a Gaussian-mixture environment, not \(environment.kind)")
+            }
+        }
+        try validateObjective()
+    }
+
+    private func validateObjective() throws {
+        switch method {
+        case .diffusion:
+            guard training.optimizer == .adam else {
+                throw ConfigurationError.invalidValue(key: "training.optimizer", value: training.optimizer.rawValue,
+                                                      expected: "adam (EDM diffusion pretraining uses Adam)")
+            }
+            guard let diffusion else { throw ConfigurationError.invalidCombination("method diffusion needs the diffusion section") }
+            guard diffusion.logMean.isFinite else {
+                throw ConfigurationError.invalidValue(key: "diffusion.log_mean", value: "\(diffusion.logMean)", expected: "a finite number")
+            }
+            try Self.positiveFinite(diffusion.logStandardDeviation, "diffusion.log_std")
+        case .consistency:
+            guard let consistency, let pairs else {
+                throw ConfigurationError.invalidCombination("method \(method.name) needs the consistency and pairs sections")
+            }
+            if case let .scoreIdentity(size?) = consistency.estimator { try Self.atLeast(1, size, "consistency.reference_size") }
+            if case let .ema(rate) = consistency.targetNetwork, !(rate.isFinite && rate >= 0 && rate < 1) {
+                throw ConfigurationError.invalidValue(key: "consistency.target_ema_rate", value: "\(rate)", expected: "0 ≤ μ < 1")
+            }
+            try validateTarget(consistency.target)
+            if let c = consistency.metric.constant {
+                let positive = consistency.metric.name == "cauchy"
+                guard c.isFinite, positive ? c > 0 : c >= 0 else {
+                    throw ConfigurationError.invalidValue(key: "consistency.c", value: "\(c)",
+                                                          expected: positive ? "a finite c > 0" : "a finite c ≥ 0")
+                }
+            }
+            switch consistency.weighting {
+            case let .inverseSquaredTimePlusData(sigma), let .edm(sigma):
+                try Self.positiveFinite(sigma, "consistency.weighting_sigma_data")
+            default: break
+            }
+            try validatePairs(pairs)
+        }
+    }
+
+    private func validateTarget(_ target: TDTarget) throws {
+        switch target {
+        case .td0: return
+        case let .nStep(n): try Self.atLeast(1, n, "consistency.target_n")
+        case let .lambda(lambda, horizon):
+            guard lambda.isFinite, lambda >= 0, lambda <= 1 else {
+                throw ConfigurationError.invalidValue(key: "consistency.target_lambda", value: "\(lambda)", expected: "0 ≤ λ ≤ 1")
+            }
+            try Self.atLeast(1, horizon, "consistency.target_horizon")
+        case let .monteCarlo(maximum): try Self.atLeast(1, maximum, "consistency.target_maximum_steps")
+        }
+    }
+
+    private func validatePairs(_ pairs: PairSchedule) throws {
+        switch pairs {
+        case let .consistencyModels(s0, s1, fixed, mu0):
+            if let fixed {
+                try Self.atLeast(2, fixed, "pairs.fixed_point_count")
+            } else {
+                try Self.atLeast(2, s0, "pairs.initial_scale")
+                guard s1 >= s0 else {
+                    throw ConfigurationError.invalidValue(key: "pairs.final_scale", value: "\(s1)", expected: "≥ pairs.initial_scale = \(s0)")
+                }
+            }
+            guard mu0.isFinite, mu0 >= 0, mu0 < 1 else {
+                throw ConfigurationError.invalidValue(key: "pairs.initial_ema_rate", value: "\(mu0)", expected: "0 ≤ μ₀ < 1")
+            }
+        case let .improvedConsistency(s0, s1, mean, std):
+            try Self.atLeast(2, s0, "pairs.initial_scale")
+            guard s1 >= s0 else {
+                throw ConfigurationError.invalidValue(key: "pairs.final_scale", value: "\(s1)", expected: "≥ pairs.initial_scale = \(s0)")
+            }
+            try validateLogNormal(mean, std)
+        case let .consistencyTuning(_, q, mean, std, stages):
+            guard q.isFinite, q > 1 else {
+                throw ConfigurationError.invalidValue(key: "pairs.shrink_base", value: "\(q)", expected: "a finite q > 1 (ECT: 2)")
+            }
+            try validateLogNormal(mean, std)
+            try Self.positiveFinite(stages, "pairs.stage_count")
+        }
+    }
+
+    private func validateLogNormal(_ mean: Double, _ std: Double) throws {
+        guard mean.isFinite else {
+            throw ConfigurationError.invalidValue(key: "pairs.log_mean", value: "\(mean)", expected: "a finite number")
+        }
+        try Self.positiveFinite(std, "pairs.log_std")
+    }
+
+    static func atLeast(_ minimum: Int, _ value: Int, _ key: String) throws {
+        guard value >= minimum else {
+            throw ConfigurationError.invalidValue(key: key, value: "\(value)", expected: "an integer ≥ \(minimum)")
+        }
+    }
+
+    static func positiveFinite(_ value: Double, _ key: String) throws {
+        guard value.isFinite, value > 0 else {
+            throw ConfigurationError.invalidValue(key: key, value: "\(value)", expected: "a finite number > 0")
+        }
+    }
+}

@@ -1,0 +1,135 @@
+import Agents
+import Environments
+import ExperimentKit
+import Foundation
+import Testing
+
+@Suite("Experiment configuration: loading, defaults and round trip")
+struct ConfigurationLoadingTests {
+    static let yamlText = """
+        experiment: ring-lr
+        method: ict
+        seed: 7
+        environment:
+          kind: ring
+          modes: 16
+          radius: 3
+          std: 0.05
+        network:
+          width: 128
+          dropout: 0.1
+        training:
+          steps: 500
+          learning_rate: 3e-4
+          learning_rate_decay: cosine
+        consistency:
+          target: nstep
+          target_n: 3
+          metric: cauchy
+          c: 0.01
+        pairs:
+          final_scale: 640
+        """
+
+    static let jsonText = """
+        {"experiment": "ring-lr", "method": "ict", "seed": 7,
+         "environment": {"kind": "ring", "modes": 16, "radius": 3, "std": 0.05},
+         "network": {"width": 128, "dropout": 0.1},
+         "training": {"steps": 500, "learning_rate": 3e-4, "learning_rate_decay": "cosine"},
+         "consistency": {"target": "nstep", "target_n": 3, "metric": "cauchy", "c": 0.01},
+         "pairs": {"final_scale": 640}}
+        """
+
+    @Test("a YAML file sets exactly the values it names; the rest are the preset's")
+    func yamlValuesAndPresetDefaults() throws {
+        let configuration = try ExperimentConfiguration.load(text: Self.yamlText)
+        #expect(configuration.experiment == "ring-lr")
+        #expect(configuration.method == .consistency(.ict))
+        #expect(configuration.seed == 7)
+        #expect(configuration.environment == .ring(RingSpec(modes: 16, radius: 3, std: 0.05)))
+        #expect(configuration.network.width == 128)
+        #expect(configuration.network.depth == 4)
+        #expect(configuration.network.dropout == 0.1)
+        #expect(configuration.training.steps == 500)
+        #expect(configuration.training.learningRate == 3e-4)
+        #expect(configuration.training.learningRateDecay == .cosine(finalFraction: 0.05))
+        #expect(configuration.training.optimizer == .radam)
+        #expect(configuration.consistency?.target == .nStep(3))
+        #expect(configuration.consistency?.metric == .cauchy(c: 0.01))
+        #expect(configuration.consistency?.weighting == .inverseGridStep)
+        #expect(configuration.pairs == .improvedConsistency(initialScale: 10, finalScale: 640))
+    }
+
+    @Test("the same settings in JSON resolve to the same configuration as in YAML")
+    func jsonEqualsYAML() throws {
+        let fromJSON = try ExperimentConfiguration.load(text: Self.jsonText)
+        let fromYAML = try ExperimentConfiguration.load(text: Self.yamlText)
+        #expect(fromJSON == fromYAML)
+    }
+
+    @Test("files are read by extension: .json as JSON, .yaml as YAML")
+    func filesByExtension() throws {
+        try withTemporaryDirectory { directory in
+            let jsonPath = directory + "/config.json", yamlPath = directory + "/config.yaml"
+            try Self.jsonText.write(toFile: jsonPath, atomically: true, encoding: .utf8)
+            try Self.yamlText.write(toFile: yamlPath, atomically: true, encoding: .utf8)
+            #expect(try ExperimentConfiguration.load(contentsOfFile: jsonPath) == ExperimentConfiguration.load(contentsOfFile: yamlPath))
+            #expect(throws: ConfigurationError.self) { try ExperimentConfiguration.load(contentsOfFile: directory + "/missing.yaml") }
+        }
+    }
+
+    @Test("method alone gives the preset of METHODS.md §6 on the default ring of 8", arguments: ConsistencyMethod.allCases)
+    func defaultsAreThePreset(method: ConsistencyMethod) throws {
+        let configuration = try ExperimentConfiguration.load(text: "method: \(method.rawValue)")
+        #expect(configuration.environment == ExperimentConfiguration.defaultEnvironment)
+        let preset = try ConsistencyTrainingConfiguration.preset(method, steps: ExperimentConfiguration.defaultSteps, dimension: 2)
+        #expect(try configuration.consistencyTrainingConfiguration().json == preset.json)
+    }
+
+    @Test("method diffusion gives the EDM pretraining defaults of METHODS.md §7")
+    func diffusionDefaults() throws {
+        let configuration = try ExperimentConfiguration.load(text: "method: diffusion\ntraining: {steps: 300}")
+        let preset = DiffusionPretrainingConfiguration(steps: 300, dimension: 2)
+        #expect(try configuration.diffusionPretrainingConfiguration().json == preset.json)
+        #expect(configuration.consistency == nil && configuration.pairs == nil)
+    }
+
+    @Test("the resolved YAML reads back to an equal configuration", arguments: ExperimentMethod.names)
+    func resolvedYAMLRoundTrips(method: String) throws {
+        let configuration = try ExperimentConfiguration.load(
+            text: "method: \(method)", overrides: ["training.learning_rate=0.00031", "environment.std=0.07", "seed=3"])
+        let yaml = try configuration.yaml()
+        let again = try ExperimentConfiguration.load(text: yaml, source: "config.yaml")
+        #expect(again == configuration)
+        #expect(try again.yaml() == yaml)
+    }
+
+    @Test("round trip keeps non-default cases: score identity with a reference size, TD(λ), EMA target, EDM weighting")
+    func nonDefaultCasesRoundTrip() throws {
+        let configuration = try ExperimentConfiguration.load(text: "method: sct", overrides: [
+            "consistency.reference_size=128", "consistency.target=lambda", "consistency.target_lambda=0.7",
+            "consistency.target_network=ema", "consistency.weighting=edm", "training.gradient_clip_norm=1.5",
+            "pairs.schedule=consistency-models", "pairs.fixed_point_count=18", "training.non_finite_policy=zero-non-finite",
+        ])
+        #expect(configuration.consistency?.estimator == .scoreIdentity(referenceSize: 128))
+        #expect(configuration.consistency?.target == .lambda(0.7, horizon: 8))
+        #expect(configuration.consistency?.targetNetwork == .ema(rate: 0.95))
+        #expect(configuration.consistency?.weighting == .edm(dataStandardDeviation: 0.5))
+        #expect(configuration.pairs == .consistencyModels(fixedPointCount: 18))
+        #expect(configuration.training.nonFinitePolicy == .zeroNonFinite)
+        let again = try ExperimentConfiguration.load(text: try configuration.yaml())
+        #expect(again == configuration)
+    }
+
+    @Test("a mixture environment given by kind replaces the default ring and round-trips")
+    func mixtureEnvironment() throws {
+        let text = """
+            method: ect
+            environment: {kind: gaussian-mixture, weights: [1, 3], means: [[-1, 0, 0.5], [1, 0, 0.25]], stds: [0.1, 0.2]}
+            """
+        let configuration = try ExperimentConfiguration.load(text: text)
+        #expect(try configuration.dataDimension() == 3)
+        #expect(try configuration.consistencyTrainingConfiguration().network.dataDimension == 3)
+        #expect(try ExperimentConfiguration.load(text: try configuration.yaml()) == configuration)
+    }
+}
