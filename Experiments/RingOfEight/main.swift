@@ -223,7 +223,7 @@ func main() throws {
         }
         let initial = method.startsFromDiffusionModel ? teacher : nil
         let learner = try ConsistencyLearner(configuration: configuration, distribution: mixture, initial: initial,
-                                             teacher: method == .cd ? teacher : nil)
+                                             teacher: teacher)
         if diagnose, let initial { try report(method.rawValue + "-init", initial, mixture, dataNLL: dataNLL, seconds: 0, steps: 0, diagnose: true) }
         let seconds = try train(learner, steps: configuration.steps, logEvery: logEvery)
         try report(method.rawValue, learner.online, mixture, dataNLL: dataNLL, seconds: seconds, steps: configuration.steps,
