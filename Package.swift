@@ -235,7 +235,7 @@ let package = Package(
         // Whole runs: learners with the trainer, resume, bad input, training quality on the ring of 8.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Agents", "Analysis", "Environments", "ExperimentKit", "NeuralNetworks", "Tensors"],
+            dependencies: ["Agents", "Analysis", "Environments", "ExperimentKit", "NeuralNetworks", "Replay", "Tensors"],
             swiftSettings: optimisationSettings
         ),
         .testTarget(

@@ -1,6 +1,7 @@
 import Environments
 import Foundation
 import NeuralNetworks
+import Replay
 import Tensors
 import VarianceReduction
 
@@ -12,7 +13,8 @@ import VarianceReduction
 ///     x̂_{τ_j} by the transition estimator;  G = TD(0) / n-step / TD(λ) / Monte-Carlo return with f_θ⁻
 ///     L = mean_b w(t, r) · m(f_θ(x_t, t) − sg G)   [+ λ_d ‖f_θ(x_t, t) − x₀‖² for t ≤ the 30% quantile (sLCT)]
 ///
-/// then an optimizer step and the target-network update. With a stop-gradient target and a shared
+/// then an optimizer step and the target-network update. With ``PairSource/replay(_:)`` the states,
+/// times and returns come from n-step windows of stored episodes instead (see ``PairSource``). With a stop-gradient target and a shared
 /// dropout mask, the online rows and every bootstrap state run as ONE stacked forward (rows of block
 /// k use the online rows' masks); otherwise the target pass runs first on its own.
 ///
@@ -29,6 +31,9 @@ public final class ConsistencyLearner: TrainingLearner {
     public let sampler: any TimePairSampler
     /// Evaluation hook (sample quality …); nil evaluates nothing.
     public var evaluator: ((PreconditionedNetwork) throws -> [String: Double])?
+    /// Stored episodes the ``PairSource/replay(_:)`` source draws from (refill or replace between steps;
+    /// ignored for fresh pairs). Its D must be the data's.
+    public var replayBuffer: ReplayBuffer?
     public private(set) var completedIterations = 0
     public private(set) var skippedSteps = 0
 
@@ -48,9 +53,20 @@ public final class ConsistencyLearner: TrainingLearner {
     /// a finite dataset for the empirical-exact estimator, and a pretrained diffusion network (`initial`)
     /// of the same architecture for methods that tune one (ECT, SCT, CD).
     public init(configuration: ConsistencyTrainingConfiguration, distribution: any DataDistribution,
-                initial: PreconditionedNetwork? = nil, teacher: (any RowTimeDenoiser)? = nil) throws {
+                initial: PreconditionedNetwork? = nil, teacher: (any RowTimeDenoiser)? = nil, replay: ReplayBuffer? = nil) throws {
         try configuration.validate()
         let d = distribution.dimension
+        if case .replay = configuration.pairSource {
+            guard let replay, replay.count > 0 else {
+                throw AgentError.incompatible("the replay pair source needs a non-empty replay buffer (`replay:`): fill one with ReplayBuffer.fill from a policy's rollouts or load a trajectory dataset")
+            }
+            guard replay.dimension == d else {
+                throw AgentError.shapeMismatch("the replay buffer holds episodes of D = \(replay.dimension) but the data have dimension \(d)")
+            }
+            guard replay.times.last! >= configuration.minimumTime * (1 - 1e-9) else {
+                throw AgentError.incompatible("the replay buffer's grid ends at t = \(replay.times.last!), below the learner's t_min = \(configuration.minimumTime)")
+            }
+        }
         guard configuration.network.dataDimension == d else {
             throw AgentError.shapeMismatch("the network's data dimension is \(configuration.network.dataDimension) but the data have dimension \(d)")
         }
@@ -80,6 +96,7 @@ public final class ConsistencyLearner: TrainingLearner {
         self.configuration = configuration
         self.distribution = distribution
         self.teacher = teacher
+        self.replayBuffer = replay
         sampler = try configuration.pairs.makeSampler(totalIterations: configuration.steps, minimumTime: configuration.minimumTime,
                                                       maximumTime: configuration.maximumTime)
         let sigma = configuration.dataStandardDeviation ?? TrainingDraws.measuredStandardDeviation(of: distribution)
@@ -178,26 +195,9 @@ public final class ConsistencyLearner: TrainingLearner {
 
     public func trainStep() throws -> TrainingStepReport {
         let k = completedIterations, b = configuration.batchSize, d = distribution.dimension
-        var draws = TrainingDraws(distribution: distribution, count: b, sampler: sampler, iteration: k, seed: configuration.seed)
-        if configuration.couplesNoiseByOptimalTransport {
-            let assignment = try OptimalTransportCoupling.assignment(sources: draws.noise, targets: draws.data, dimension: d)
-            var coupled = draws.noise
-            for (row, source) in assignment.enumerated() {
-                for j in 0..<d { coupled[row * d + j] = draws.noise[source * d + j] }
-            }
-            draws.noise = coupled
-        }
-        let times = draws.pairs.map(\.time), targetTimes = draws.pairs.map(\.targetTime)
-        var noisy = draws.data
-        for row in 0..<b { for j in 0..<d { noisy[row * d + j] += times[row] * draws.noise[row * d + j] } }
-
-        // TD target: roll the estimator along the paths, then bootstrap.
-        let target = configuration.target
-        let paths = try TimePaths(pairs: draws.pairs, horizon: target.horizon, minimumTime: configuration.minimumTime,
-                                  forceTerminal: !target.bootstraps) { [sampler] in sampler.nextTime(after: $0, iteration: k) }
-        let estimator = try makeEstimator(draws, iteration: k)
-        let states = try TDTargetKernels.rollout(from: noisy, paths: paths, steps: target.horizon, estimator: estimator)
-        let request = TDTargetKernels.bootstrapRequest(target, states: states, paths: paths)
+        let pairs = try preparePairs(iteration: k)
+        let noisy = pairs.states, times = pairs.times, targetTimes = pairs.targetTimes
+        let request = (points: pairs.bootstrapPoints, times: pairs.bootstrapTimes)
         let dropoutStream = RandomStream(seed: configuration.seed, purpose: "dropout", index: UInt64(k))
         let requestRows = request.times.count
         var bootstrapValues: [Double] = []
@@ -235,7 +235,7 @@ public final class ConsistencyLearner: TrainingLearner {
                 }
             }
         }
-        let returns = try TDTargetKernels.assemble(target, values: bootstrapValues, states: states, paths: paths)
+        let returns = try pairs.assemble(bootstrapValues)
 
         // Loss and dL/df for the online rows.
         let targetsFloat = returns.map { Float($0) }
@@ -245,8 +245,8 @@ public final class ConsistencyLearner: TrainingLearner {
                                      times: times, targetTimes: targetTimes, gradient: outputGradient.data)
         }
         var diffusionLoss = 0.0
-        if let smallNoise = configuration.smallNoiseDiffusionLoss {
-            let data = draws.data.map { Float($0) }
+        if let smallNoise = configuration.smallNoiseDiffusionLoss, let cleanData = pairs.cleanData {
+            let data = cleanData.map { Float($0) }
             diffusionLoss = data.withUnsafeBufferPointer { x0 in
                 smallNoise.addLossAndGradient(outputs: onlineOutput.data, cleanData: x0.baseAddress!, times: times,
                                               threshold: smallNoise.threshold(times: times), rows: b, dimension: d,

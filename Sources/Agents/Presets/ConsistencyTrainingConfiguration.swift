@@ -19,6 +19,8 @@ public struct ConsistencyTrainingConfiguration: Sendable {
     public var pairs: PairSchedule
     public var estimator: TransitionEstimator
     public var target: TDTarget = .td0
+    /// Fresh conditional pairs (the default) or windows replayed from stored episodes (``PairSource``).
+    public var pairSource: PairSource = .fresh
     public var targetNetwork: TargetNetwork
     /// Online and target passes share the dropout mask (CM/ECT convention; on by default).
     public var sharesDropoutMask: Bool = true
@@ -105,6 +107,15 @@ public struct ConsistencyTrainingConfiguration: Sendable {
             throw AgentError.invalidSetting("σ_d = \(sigma)", expected: "a finite value > 0, or none to measure it from the data")
         }
         try target.validate()
+        _ = try pairSource.windowLength(target)
+        if pairSource != .fresh {
+            if smallNoiseDiffusionLoss != nil {
+                throw AgentError.incompatible("the small-noise diffusion loss needs the clean x₀ of fresh pairs; replayed episodes do not carry it")
+            }
+            if couplesNoiseByOptimalTransport {
+                throw AgentError.incompatible("OT coupling pairs fresh noise with fresh data; it has no meaning for replayed pairs")
+            }
+        }
         if case let .scoreIdentity(size?) = estimator, size < 1 {
             throw AgentError.invalidSetting("score-identity reference size = \(size)", expected: "≥ 1")
         }
@@ -130,7 +141,7 @@ public struct ConsistencyTrainingConfiguration: Sendable {
 
     /// The resolved settings as a JSON object (stored in checkpoints).
     public var json: String {
-        let fields: [String: Any] = [
+        var fields: [String: Any] = [
             "method": method.rawValue, "steps": steps, "batch_size": batchSize, "seed": seed,
             "network": ["dimension": network.dataDimension, "width": network.width, "depth": network.depth,
                         "dropout": Double(network.dropout), "normalization": "\(network.normalization)"],
@@ -146,6 +157,7 @@ public struct ConsistencyTrainingConfiguration: Sendable {
             "non_finite_policy": "\(nonFinitePolicy)",
             "evaluation_average_rate": evaluationAverageRate.map { Double($0) as Any } ?? NSNull(),
         ]
+        if pairSource != .fresh { fields["pair_source"] = pairSource.description }
         let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
