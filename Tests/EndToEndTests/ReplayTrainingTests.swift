@@ -122,4 +122,44 @@ struct ReplayTrainingTests {
         let name = message { _ = try PairSource.named("replayed") }
         #expect(name.contains("fresh") && name.contains("replay-time-stratified"))
     }
+
+    @Test("a consistency model's multistep sampler is a policy: x_r = f(x_t, t) + s(r) z with unit-variance z, the same episodes however batched")
+    func consistencyModelPolicyRollouts() throws {
+        let environment = try DenoisingMDP(dimension: 2, grid: TimeGrid.karras(count: 5, maximum: Self.maximumTime))
+        let exact = try ExactValue(distribution: Self.ring, minimumTime: environment.minimumTime)
+        let policy = ConsistencyModelPolicy(model: exact, seed: 3)
+        var batched = try ReplayBuffer(capacity: 512, environment: environment)
+        try batched.fill(from: EpisodeRollout(environment: environment), policy: policy, runSeed: 1, count: 512, batchSize: 256)
+        // Batch independence, with a model whose rows do not interact (f* itself is an adaptive solve
+        // whose step sizes depend on the batch, and the noise is keyed by the row's exact bits).
+        let rowwise = ConsistencyModelPolicy(model: Shrink(), seed: 3)
+        var large = try ReplayBuffer(capacity: 64, environment: environment)
+        var small = try ReplayBuffer(capacity: 64, environment: environment)
+        try large.fill(from: EpisodeRollout(environment: environment), policy: rowwise, runSeed: 1, count: 64, batchSize: 64)
+        try small.fill(from: EpisodeRollout(environment: environment), policy: rowwise, runSeed: 1, count: 64, batchSize: 7)
+        #expect(large.episodes == small.episodes)
+        let times = environment.times
+        var standardized: [Double] = []
+        for episode in batched.episodes {
+            let start = episode.observations[0..<2].map(Double.init)
+            let estimate = try exact.consistency(start, time: times[0])
+            let scale = NoiseInjection.consistencyModels.noiseScale(nextTime: times[1], minimumTime: environment.minimumTime)
+            for j in 0..<2 { standardized.append((Double(episode.observations[2 + j]) - estimate[j]) / scale) }
+            // The last step goes to t_min: no noise, the model's clean estimate.
+            let last = episode.observations[(2 * (times.count - 2))..<(2 * (times.count - 1))].map(Double.init)
+            let final = try exact.consistency(last, time: times[times.count - 2])
+            for j in 0..<2 { #expect(abs(Double(episode.observations[2 * (times.count - 1) + j]) - final[j]) < 1e-5) }
+        }
+        let mean = standardized.reduce(0, +) / Double(standardized.count)
+        let variance = standardized.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(standardized.count - 1)
+        // 1 024 standard normals: the mean's standard error is 0.031, the variance's 0.044.
+        #expect(abs(mean) < 0.13 && abs(variance - 1) < 0.18, "mean \(mean), variance \(variance)")
+    }
+
+    /// f(x, t) = x / (1 + t): a row-wise consistency function (f(x, t_min) is not x, which the policy does not need).
+    struct Shrink: ConsistencyFunction {
+        var dimension: Int { 2 }
+        var minimumTime: Double { 0.002 }
+        func consistency(_ points: [Double], time t: Double) throws -> [Double] { points.map { $0 / (1 + t) } }
+    }
 }
