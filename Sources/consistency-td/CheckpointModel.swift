@@ -21,7 +21,9 @@ struct CheckpointModel {
     /// "ect step 4000 (EMA 0.999)".
     var label: String { "\(method) step \(checkpoint.step)" + (averageRate.map { " (EMA \($0))" } ?? "") }
 
-    static func load(_ path: String) throws -> CheckpointModel {
+    /// Loads the model of the checkpoint at `path`; `online` chooses the online parameters even when an
+    /// evaluation average is stored (useful early in a run, when the average still remembers the start).
+    static func load(_ path: String, online: Bool = false) throws -> CheckpointModel {
         guard FileManager.default.fileExists(atPath: path) else {
             throw CommandLineFailure("checkpoint '\(path)' does not exist; expected an HDF5 checkpoint such as <run>/checkpoints/step-00001000.h5")
         }
@@ -29,10 +31,10 @@ struct CheckpointModel {
         do { checkpoint = try CheckpointFile.read(from: path) } catch {
             throw CommandLineFailure("'\(path)' is not a readable consistency-td checkpoint: \(error)")
         }
-        return try CheckpointModel(path: path, checkpoint: checkpoint)
+        return try CheckpointModel(path: path, checkpoint: checkpoint, online: online)
     }
 
-    init(path: String, checkpoint: Checkpoint) throws {
+    init(path: String, checkpoint: Checkpoint, online: Bool = false) throws {
         self.path = path
         self.checkpoint = checkpoint
         guard let object = try? JSONSerialization.jsonObject(with: Data(checkpoint.configuration.utf8)) as? [String: Any],
@@ -55,7 +57,7 @@ struct CheckpointModel {
             network: TimeConditionedMLP(configuration, seed: checkpoint.seed),
             preconditioning: Preconditioning(parameterisation, dataStandardDeviation: sigma, minimumTime: minimumTime))
         var source = checkpoint
-        if let average = checkpoint.averages.first {
+        if !online, let average = checkpoint.averages.first {
             source.parameters = average.parameters
             averageRate = average.rate
         } else {

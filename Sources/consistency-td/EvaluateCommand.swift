@@ -25,6 +25,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Samples per sampler (and reference data points).")
     var count: Int = 4096
 
+    @Option(help: ParameterChoice.help)
+    var parameters: ParameterChoice = .ema
+
     @Option(help: "The seed of the sampling noise and the reference data.")
     var seed: UInt64 = 0
 
@@ -44,7 +47,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let path = try TrainCommand.resolveCheckpoint(checkpoint)
-        let model = try CheckpointModel.load(path)
+        let model = try CheckpointModel.load(path, online: parameters == .online)
         let source = try Self.environment(environment, checkpoint: path)
         guard source.distribution.dimension == model.dimension else {
             throw CommandLineFailure("the checkpoint has dimension \(model.dimension) but \(source.name) has dimension \(source.distribution.dimension); pass the environment it was trained on with --environment")

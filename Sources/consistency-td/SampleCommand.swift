@@ -28,6 +28,9 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("heun-steps"), help: "Karras grid points of the Heun sampler for diffusion checkpoints.")
     var heunSteps: Int = 18
 
+    @Option(help: ParameterChoice.help)
+    var parameters: ParameterChoice = .ema
+
     @Option(help: "The seed of the sampling noise.")
     var seed: UInt64 = 0
 
@@ -42,16 +45,17 @@ struct SampleCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = try CheckpointModel.load(try TrainCommand.resolveCheckpoint(checkpoint))
+        let model = try CheckpointModel.load(try TrainCommand.resolveCheckpoint(checkpoint), online: parameters == .online)
         let generation = SampleGeneration(steps: steps, middleTime: middleTime, heunSteps: heunSteps)
         let samples = try generation.samples(of: model, count: count, seed: seed)
-        var numbers: [String: Double] = ["t_max": model.maximumTime, "seed": Double(seed), "step": Double(model.checkpoint.step)]
-        numbers["sampling_steps"] = model.isDiffusion ? Double(heunSteps) : Double(steps)
+        var numbers: [String: Double] = ["t_max": model.maximumTime]
         if !model.isDiffusion && steps == 2 { numbers["middle_time"] = middleTime }
+        let integers: [String: Int64] = ["seed": Int64(bitPattern: seed), "step": Int64(model.checkpoint.step),
+                                         "sampling_steps": Int64(model.isDiffusion ? heunSteps : steps)]
         try SamplesFile.write(samples, dimension: model.dimension, to: out,
                               attributes: ["checkpoint": model.path, "method": model.method, "sampler": generation.name(for: model),
                                            "parameters": model.averageRate.map { "ema \($0)" } ?? "online"],
-                              numbers: numbers)
+                              numbers: numbers, integers: integers)
         print("sampled \(count) × \(model.dimension) from \(model.label) with \(generation.name(for: model))")
         var outputs = OutputList()
         outputs.add("samples", out)

@@ -61,6 +61,10 @@ struct CLIEndToEndTests {
         #expect(try CLI.readFloats(folder + "/again.h5", dataset: "samples").values == first, "same seed, same samples")
         #expect(try CLI.readFloats(folder + "/other.h5", dataset: "samples").values != first, "another seed, other samples")
         #expect(try CLI.readFloats(folder + "/s2.h5", dataset: "samples").values != first, "2-step differs from 1-step")
+        let online = try CLI.run(["sample", "--checkpoint", "ect", "--count", "50", "--seed", "3", "--parameters", "online", "--out", "online.h5"],
+                                 in: folder)
+        Self.expectSuccess(online, "sample --parameters online")
+        #expect(try CLI.readFloats(folder + "/online.h5", dataset: "samples").values != first, "online parameters differ from the EMA")
 
         let heun = try CLI.run(["sample", "--checkpoint", "teacher", "--count", "20", "--heun-steps", "4", "--out", "heun.h5"], in: folder)
         Self.expectSuccess(heun, "sample a diffusion checkpoint")
@@ -81,6 +85,12 @@ struct CLIEndToEndTests {
             }
             #expect((value("precision") ?? -1) >= 0 && (value("precision") ?? 2) <= 1)
         }
+
+        let evaluationFile = try CLI.run(["evaluate", "--checkpoint", "ect", "--count", "64", "--out", "evaluation.h5"], in: folder)
+        Self.expectSuccess(evaluationFile, "evaluate --out .h5")
+        #expect(try CLI.readFloats(folder + "/evaluation.h5", dataset: "2-step/samples").shape == [64, 2])
+        let inspectEvaluation = try CLI.run(["inspect", "evaluation.h5"], in: folder)
+        #expect(inspectEvaluation.standardOutput.contains("samplers 1-step, 2-step"), "\(inspectEvaluation.standardOutput)")
 
         let inspect = try CLI.run(["inspect", "ect/checkpoints/step-00000020.h5"], in: folder)
         Self.expectSuccess(inspect, "inspect checkpoint")
