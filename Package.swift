@@ -43,6 +43,8 @@ let package = Package(
         .library(name: "Agents", targets: ["Agents"]),
         .library(name: "Analysis", targets: ["Analysis"]),
         .library(name: "ExperimentKit", targets: ["ExperimentKit"]),
+        .library(name: "ConsistencyTD", targets: ["ConsistencyTD"]),
+        .executable(name: "consistency-td", targets: ["consistency-td"]),
         .executable(name: "consistency-td-bench", targets: ["Benchmarks"]),
         .executable(name: "consistency-td-checkpoint-bench", targets: ["CheckpointBenchmark"]),
         .executable(name: "consistency-td-exact-value-bench", targets: ["ExactValueBenchmark"]),
@@ -124,6 +126,21 @@ let package = Package(
         .target(
             name: "Analysis",
             dependencies: ["Agents", "Environments", "Tensors", "HDF5", "VarianceReduction"],
+            swiftSettings: optimisationSettings
+        ),
+
+        // The umbrella module for scripts (`import ConsistencyTD`) and the command-line tool.
+        .target(
+            name: "ConsistencyTD",
+            dependencies: [
+                "Tensors", "NeuralNetworks", "HDF5", "Environments", "VarianceReduction", "Agents", "Analysis",
+                "ExperimentKit",
+            ],
+            swiftSettings: optimisationSettings
+        ),
+        .executableTarget(
+            name: "consistency-td",
+            dependencies: ["ConsistencyTD", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: optimisationSettings
         ),
 
@@ -251,6 +268,12 @@ let package = Package(
             name: "TrajectoryStreamWriter",
             dependencies: ["Replay"],
             path: "Tests/Support/TrajectoryStreamWriter",
+            swiftSettings: optimisationSettings
+        ),
+        // The `consistency-td` binary run as a subprocess: every command end to end, bad input, --help.
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["consistency-td", "HDF5"],
             swiftSettings: optimisationSettings
         ),
         .testTarget(

@@ -1,0 +1,70 @@
+import ConsistencyTD
+import Foundation
+
+/// The model stored in a checkpoint file, rebuilt for sampling and evaluation: the network of the
+/// checkpoint's resolved configuration (dimension, width, depth, normalisation) with the
+/// evaluation-average parameters when the checkpoint has them (what CM, iCT and ECT evaluate), the
+/// online parameters otherwise. A "diffusion" checkpoint is an EDM denoiser D(x, t); every other
+/// method's is a consistency function f(x, t).
+struct CheckpointModel {
+    let path: String
+    let checkpoint: Checkpoint
+    let network: PreconditionedNetwork
+    /// The rate of the average whose parameters were loaded, nil for the online parameters.
+    let averageRate: String?
+    /// t_max of the run (80 unless the configuration recorded another).
+    let maximumTime: Double
+
+    var method: String { checkpoint.method }
+    var isDiffusion: Bool { checkpoint.method == "diffusion" }
+    var dimension: Int { network.dimension }
+    /// "ect step 4000 (EMA 0.999)".
+    var label: String { "\(method) step \(checkpoint.step)" + (averageRate.map { " (EMA \($0))" } ?? "") }
+
+    /// Loads the model of the checkpoint at `path`; `online` chooses the online parameters even when an
+    /// evaluation average is stored (useful early in a run, when the average still remembers the start).
+    static func load(_ path: String, online: Bool = false) throws -> CheckpointModel {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandLineFailure("checkpoint '\(path)' does not exist; expected an HDF5 checkpoint such as <run>/checkpoints/step-00001000.h5")
+        }
+        let checkpoint: Checkpoint
+        do { checkpoint = try CheckpointFile.read(from: path) } catch {
+            throw CommandLineFailure("'\(path)' is not a readable consistency-td checkpoint: \(error)")
+        }
+        return try CheckpointModel(path: path, checkpoint: checkpoint, online: online)
+    }
+
+    init(path: String, checkpoint: Checkpoint, online: Bool = false) throws {
+        self.path = path
+        self.checkpoint = checkpoint
+        guard let object = try? JSONSerialization.jsonObject(with: Data(checkpoint.configuration.utf8)) as? [String: Any],
+              let network = object["network"] as? [String: Any],
+              let dimension = (network["dimension"] as? NSNumber)?.intValue, let width = (network["width"] as? NSNumber)?.intValue,
+              let depth = (network["depth"] as? NSNumber)?.intValue
+        else {
+            throw CommandLineFailure("checkpoint '\(path)' has no network settings (dimension, width, depth) in its config attribute; it was not written by a consistency-td learner")
+        }
+        let normalizationName = network["normalization"] as? String ?? "none"
+        guard let normalization = TimeConditionedMLPConfiguration.Normalization(rawValue: normalizationName) else {
+            throw CommandLineFailure("checkpoint '\(path)' names an unknown normalisation '\(normalizationName)'; expected one of \(TimeConditionedMLPConfiguration.Normalization.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let configuration = TimeConditionedMLPConfiguration(dataDimension: dimension, width: width, depth: depth, normalization: normalization)
+        let sigma = checkpoint.curriculum["data_standard_deviation"] ?? 0.5
+        let minimumTime = (object["t_min"] as? NSNumber)?.doubleValue ?? 0.002
+        maximumTime = (object["t_max"] as? NSNumber)?.doubleValue ?? 80
+        let parameterisation: Parameterisation = checkpoint.method == "diffusion" ? .edmDenoiser : .consistency
+        self.network = try PreconditionedNetwork(
+            network: TimeConditionedMLP(configuration, seed: checkpoint.seed),
+            preconditioning: Preconditioning(parameterisation, dataStandardDeviation: sigma, minimumTime: minimumTime))
+        var source = checkpoint
+        if !online, let average = checkpoint.averages.first {
+            source.parameters = average.parameters
+            averageRate = average.rate
+        } else {
+            averageRate = nil
+        }
+        do { try source.restore(into: self.network.store, path: path) } catch {
+            throw CommandLineFailure("checkpoint '\(path)' does not match its own network settings: \(error)")
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import ArgumentParser
+import ConsistencyTD
+import Foundation
+
+/// `consistency-td`: everything the Swift API can do, from a shell (DESIGN.md §6). Every subcommand
+/// ends by printing the paths it wrote; every error ends the process with one line
+/// `error: <what was wrong and what is expected>` on standard error and a non-zero exit status
+/// (DESIGN.md §7) — never a stack trace.
+@main
+struct ConsistencyTDCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consistency-td",
+        abstract: "Consistency models as value functions learned by TD learning.",
+        discussion: """
+            Start with `consistency-td quickstart`. Every command prints the files it wrote at the end; \
+            errors are one line on standard error and a non-zero exit status.
+            """,
+        version: ToolkitVersion.current,
+        subcommands: [
+            TrainCommand.self, ResumeCommand.self, SampleCommand.self, EvaluateCommand.self,
+            AnalyzeTargetsCommand.self, ExportTrajectoriesCommand.self, SweepCommand.self, InspectCommand.self,
+            QuickstartCommand.self,
+        ]
+    )
+
+    /// Parses and runs a command; help and version requests print as usual, every failure becomes
+    /// one line on standard error (exit status 64 for usage errors, 1 otherwise).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let status = exitCode(for: error)
+            if status == .success { exit(withError: error) }
+            FileHandle.standardError.write(Data(("error: " + CommandLineFailure.oneLine(message(for: error)) + "\n").utf8))
+            Foundation.exit(status.rawValue)
+        }
+    }
+}

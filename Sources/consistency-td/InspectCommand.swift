@@ -1,0 +1,101 @@
+import ArgumentParser
+import ConsistencyTD
+import Foundation
+
+/// `consistency-td inspect FILE.h5`: a short summary of the toolkit's own files (by their `format`
+/// attribute: checkpoints, metrics, samples, evaluations, target diagnostics, trajectory datasets)
+/// followed by HDF5's ``HDF5Inspector`` listing of every group, dataset and attribute.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Describe an HDF5 file: a summary of consistency-td files, then every object and attribute.",
+        discussion: "Example: consistency-td inspect runs/ect/checkpoints/step-00004000.h5"
+    )
+
+    @Argument(help: ArgumentHelp("The HDF5 file.", valueName: "FILE.h5"))
+    var file: String
+
+    func run() throws {
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw CommandLineFailure("'\(file)' does not exist; expected an HDF5 file")
+        }
+        guard (try? HDF5File.isHDF5(file)) == true else {
+            throw CommandLineFailure("'\(file)' is not an HDF5 file; inspect reads HDF5 files (checkpoints, metrics.h5, samples, diagnostics, trajectories)")
+        }
+        let summary = try Self.summary(of: file)
+        if !summary.isEmpty { print(summary.joined(separator: "\n") + "\n") }
+        print(try HDF5Inspector.describe(path: file))
+    }
+
+    /// The summary lines for a file of a known format (empty for other files).
+    static func summary(of path: String) throws -> [String] {
+        let file = try HDF5File(path, mode: .readOnly)
+        defer { try? file.close() }
+        guard (try? file.hasAttribute("format")) == true, let format = try? file.stringAttribute("format") else { return [] }
+        switch format {
+        case Checkpoint.formatName:
+            let checkpoint = try CheckpointFile.read(from: path)
+            let parameters = checkpoint.parameters.reduce(0) { $0 + $1.values.count }
+            var lines = ["checkpoint: \(checkpoint.method), step \(checkpoint.step), seed \(checkpoint.seed), written \(checkpoint.createdUTC)",
+                         "  \(parameters) parameters in \(checkpoint.parameters.count) arrays"
+                             + (checkpoint.averages.isEmpty ? "" : ", evaluation averages " + checkpoint.averages.map(\.rate).joined(separator: ", "))
+                             + (checkpoint.optimizer.map { ", optimizer \($0.kind) at step \($0.stepCount)" } ?? "")]
+            lines.append("  config: \(checkpoint.configuration)")
+            return lines
+        case TargetDiagnosticsResult.fileFormat:
+            let names = try file.stringArrayAttribute("estimators")
+            let t: [Double] = try file.openDataset("summary/t").read()
+            let r: [Double] = try file.openDataset("summary/r").read()
+            var lines = ["target diagnostics: \(t.count) pairs (t, r), estimators " + names.joined(separator: ", "),
+                         "  " + "t".padding(toLength: 9, withPad: " ", startingAt: 0) + "r".padding(toLength: 9, withPad: " ", startingAt: 0)
+                             + "estimator".padding(toLength: 24, withPad: " ", startingAt: 0) + "bias         variance"]
+            for name in names {
+                let bias: [Double] = try file.openDataset("summary/\(name)/bias").read()
+                let variance: [Double] = try file.openDataset("summary/\(name)/variance").read()
+                for k in t.indices {
+                    lines.append("  " + String(format: "%-9.4g%-9.4g", t[k], r[k]) + name.padding(toLength: 24, withPad: " ", startingAt: 0)
+                                 + String(format: "%.3e    %.3e", bias[k], variance[k]))
+                }
+            }
+            return lines
+        case SamplesFile.format:
+            let samples = try file.openDataset("samples")
+            let shape = try samples.shape()
+            let method = (try? file.stringAttribute("method")) ?? "?"
+            let sampler = (try? file.stringAttribute("sampler")) ?? "?"
+            let values: [Float] = try samples.read()
+            let dimension = shape.count == 2 ? shape[1] : 1
+            let count = values.count / max(dimension, 1)
+            var lines = ["samples: \(shape.map(String.init).joined(separator: " × ")) from a \(method) checkpoint, sampler \(sampler)"]
+            for d in 0..<min(dimension, 8) where count > 0 {
+                let column = (0..<count).map { Double(values[$0 * dimension + d]) }
+                let mean = column.reduce(0, +) / Double(count)
+                let std = (column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(count)).squareRoot()
+                lines.append(String(format: "  dimension %d: mean %.4f, std %.4f", d, mean, std))
+            }
+            return lines
+        case "consistency-td.metrics":
+            try file.close()
+            let stored = try MetricsStore.read(path)
+            let last = stored.steps.last.map(String.init) ?? "none"
+            return ["metrics: \(stored.steps.count) rows up to step \(last), series " + stored.series.keys.sorted().joined(separator: ", ")]
+        case "consistency-td.evaluation":
+            let samplers = (try? file.stringArrayAttribute("samplers")) ?? []
+            var lines = ["evaluation of \((try? file.stringAttribute("checkpoint")) ?? "?"): samplers " + samplers.joined(separator: ", ")]
+            for sampler in samplers {
+                let group = try file.openGroup(sampler)
+                let metrics = try group.attributeNames().sorted().map { name in
+                    "\(name) " + String(format: "%.4g", (try? group.attribute(name, as: Double.self)) ?? .nan)
+                }
+                lines.append("  \(sampler): " + metrics.joined(separator: ", "))
+            }
+            return lines
+        case "consistency-td.trajectories":
+            // INTEGRATE: summarise with Replay's TrajectoryDataset reader (episodes, steps, policy, values).
+            let names = try file.attributeNames().sorted()
+            return ["trajectory dataset: attributes " + names.joined(separator: ", ")]
+        default:
+            return ["format: \(format) (not a consistency-td format this build summarises)"]
+        }
+    }
+}

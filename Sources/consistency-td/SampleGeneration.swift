@@ -1,0 +1,37 @@
+import ConsistencyTD
+import Foundation
+
+/// Samples from a checkpoint's model (METHODS.md §8): a consistency model one-step,
+/// x = f(t_max z, t_max), or two-step through a middle time τ (CM noise injection); a diffusion model
+/// by EDM's Heun sampler on the Karras grid. Noise comes from the stream (seed, "cli.sample", 0), so a
+/// seed gives the same samples every time.
+struct SampleGeneration {
+    /// The middle time of two-step sampling used by ECT on CIFAR-10 (``TwoStepSamplingDefaults``).
+    static let defaultMiddleTime = TwoStepSamplingDefaults.cifarMiddleTime
+
+    var steps: Int = 1
+    var middleTime: Double = defaultMiddleTime
+    var heunSteps: Int = 18
+
+    /// "1-step", "2-step (τ = 0.821)" or "heun-18".
+    func name(for model: CheckpointModel) -> String {
+        if model.isDiffusion { return "heun-\(heunSteps)" }
+        return steps == 1 ? "1-step" : "2-step"
+    }
+
+    /// `count` samples (count × D, row-major) of `model`.
+    func samples(of model: CheckpointModel, count: Int, seed: UInt64) throws -> [Double] {
+        var stream = RandomStream(seed: seed, purpose: "cli.sample", index: 0)
+        if model.isDiffusion {
+            let sampler = try EDMHeunSampler(denoiser: model.network, dimension: model.dimension, stepCount: heunSteps,
+                                             minimumTime: model.network.minimumTime, maximumTime: model.maximumTime)
+            return try sampler.sample(count: count, stream: &stream)
+        }
+        let sampler = try ConsistencySampler(model: model.network, maximumTime: model.maximumTime)
+        switch steps {
+        case 1: return try sampler.sample(count: count, stream: &stream)
+        case 2: return try sampler.sample(count: count, middleTimes: [middleTime], stream: &stream)
+        default: throw CommandLineFailure("--steps \(steps) is not valid; expected 1 or 2")
+        }
+    }
+}

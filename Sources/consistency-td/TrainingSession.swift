@@ -1,0 +1,47 @@
+import ConsistencyTD
+import Foundation
+
+/// Runs a ``TrainingRecipe`` in a run folder through ExperimentKit's ``Trainer`` (checkpoints,
+/// metrics.h5/metrics.csv, provenance.json, progress on standard error) and lists what it wrote.
+enum TrainingSession {
+    /// Starts a fresh run: checks the folder holds no run, builds the learner (every setting is checked
+    /// before anything is written), stores `run.json` and trains.
+    static func start(_ recipe: TrainingRecipe, runFolder: String, progress: TrainerConfiguration.ProgressStyle = .automatic) throws
+        -> (summary: TrainingSummary, outputs: OutputList)
+    {
+        if FileManager.default.fileExists(atPath: TrainingRecipe.path(inRunFolder: runFolder)) {
+            throw CommandLineFailure("run folder '\(runFolder)' already holds a run (\(TrainingRecipe.fileName)); continue it with `consistency-td resume \(runFolder)` or choose another --run-dir")
+        }
+        let learner = try recipe.makeLearner()
+        let configuration = try TrainerConfiguration(steps: recipe.steps, checkpointEvery: recipe.checkpointEvery, progress: progress)
+        let trainer = Trainer(learner: learner, runFolder: runFolder, configuration: configuration)
+        var outputs = OutputList()
+        outputs.add("run description", try recipe.write(toRunFolder: runFolder))
+        let summary = try trainer.run()
+        outputs.add(summary)
+        return (summary, outputs)
+    }
+
+    /// Continues the run in `runFolder` from `checkpoints/latest` up to `steps` iterations (default: the
+    /// recipe's). The learner's curricula keep the recipe's length.
+    static func resume(runFolder: String, steps: Int?) throws -> (summary: TrainingSummary, outputs: OutputList) {
+        let recipe = try TrainingRecipe.read(runFolder: runFolder)
+        let learner = try recipe.makeLearner()
+        let configuration = try TrainerConfiguration(steps: steps ?? recipe.steps, checkpointEvery: recipe.checkpointEvery)
+        let summary = try Trainer(learner: learner, runFolder: runFolder, configuration: configuration).resume()
+        var outputs = OutputList()
+        outputs.add("run description", TrainingRecipe.path(inRunFolder: runFolder))
+        outputs.add(summary)
+        return (summary, outputs)
+    }
+
+    /// "trained ect: steps 0 → 4000 in 41.2 s, final loss 0.0123".
+    static func describe(_ summary: TrainingSummary, preset: String) -> String {
+        let seconds = Double(summary.wallTime.components.seconds) + Double(summary.wallTime.components.attoseconds) * 1e-18
+        var line = "trained \(preset): steps \(summary.startStep) → \(summary.completedSteps) in " + String(format: "%.1f s", seconds)
+        if let loss = summary.finalMetrics["train/train/loss"] ?? summary.finalMetrics["train/loss"] { line += ", final loss " + String(format: "%.4g", loss) }
+        if summary.skippedSteps > 0 { line += ", \(summary.skippedSteps) skipped (non-finite) steps" }
+        if summary.interrupted { line += " (interrupted)" }
+        return line
+    }
+}
