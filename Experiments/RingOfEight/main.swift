@@ -8,7 +8,7 @@
 // and sLCT train from scratch. Every method starts from its paper preset and then takes the toy
 // settings of `toySettings` (the tuned ones, see the table there); `key=value` arguments override
 // them for all methods, `method.key=value` for one (keys: steps batch lr decay warmup width depth
-// ema target est metric c weight q pmean pstd stages s0 s1 sigma tmax diag; diffusion: dsteps dlr
+// ema target est metric c weight q pmean pstd stages s0 s1 sigma tmax emb diag; diffusion: dsteps dlr
 // ddecay dbatch).
 import Agents
 import Environments
@@ -151,6 +151,7 @@ func configure(_ method: ConsistencyMethod, scale: Double, settings s: Settings)
     c.network.width = s.int("width") ?? 128
     c.network.depth = s.int("depth") ?? 3
     c.network.dropout = Float(s.double("dropout") ?? 0)
+    if let frequency = s.double("emb") { c.network.embedding = .positional(features: 64, maxFrequency: Float(frequency)) }
     c.batchSize = s.int("batch") ?? 512
     c.learningRate = Float(s.double("lr") ?? 1e-3)
     c.learningRateDecay = decay(s.string("decay"))
@@ -202,6 +203,9 @@ func main() throws {
     var diffusionConfiguration = DiffusionPretrainingConfiguration(steps: Int(Double(diffusionSettings.int("dsteps") ?? 4000) * scale),
                                                                    dimension: 2, width: width, depth: depth)
     diffusionConfiguration.batchSize = diffusionSettings.int("dbatch") ?? 512
+    if let frequency = diffusionSettings.double("emb") {
+        diffusionConfiguration.network.embedding = .positional(features: 64, maxFrequency: Float(frequency))
+    }
     diffusionConfiguration.learningRate = Float(diffusionSettings.double("dlr") ?? 2e-3)
     diffusionConfiguration.learningRateDecay = decay(diffusionSettings.string("ddecay"))
     let diffusion = try DiffusionPretrainer(configuration: diffusionConfiguration, distribution: mixture)
