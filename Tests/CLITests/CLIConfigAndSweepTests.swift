@@ -60,6 +60,11 @@ struct CLIConfigAndSweepTests {
         #expect(result.standardError.contains("training.learning_rat") && result.standardError.contains("training.learning_rate"),
                 "\(result.standardError)")
         #expect(!FileManager.default.fileExists(atPath: folder + "/bad"))
+        // A flag the configured method has no key for is named as the flag, not as a --set.
+        try Self.write("method: ect\ntraining: {steps: 3}\n", to: folder + "/ect.yaml")
+        let flag = try CLI.run(["train", "--config", "ect.yaml", "--final-scale", "10", "--run-dir", "bad2"], in: folder)
+        #expect(flag.status != 0 && flag.errorLines.count == 1 && flag.standardError.contains("--final-scale sets pairs.final_scale"),
+                "\(flag.standardError)")
         let missing = try CLI.run(["train", "--config", "nope.yaml"], in: folder)
         #expect(missing.status != 0 && missing.errorLines.count == 1 && missing.standardError.contains("nope.yaml"))
     }
