@@ -133,8 +133,8 @@ let package = Package(
         .target(
             name: "ConsistencyTD",
             dependencies: [
-                "Tensors", "NeuralNetworks", "HDF5", "Environments", "VarianceReduction", "Agents", "Analysis",
-                "ExperimentKit",
+                "Tensors", "NeuralNetworks", "HDF5", "Environments", "VarianceReduction", "Replay", "Agents",
+                "Analysis", "ExperimentKit",
             ],
             swiftSettings: optimisationSettings
         ),
@@ -273,7 +273,7 @@ let package = Package(
         // The `consistency-td` binary run as a subprocess: every command end to end, bad input, --help.
         .testTarget(
             name: "CLITests",
-            dependencies: ["consistency-td", "HDF5"],
+            dependencies: ["consistency-td", "HDF5", "Replay", "ExperimentKit", "H5pyInterop"],
             swiftSettings: optimisationSettings
         ),
         .testTarget(

@@ -9,13 +9,12 @@
 //     let summary = try Trainer(learner: learner, runFolder: "runs/ict",
 //                               configuration: TrainerConfiguration(steps: 4000)).run()
 //
-// INTEGRATE: add `@_exported import Replay` once the Replay module (trajectory datasets, Minari
-// export) is part of the package.
 @_exported import Agents
 @_exported import Analysis
 @_exported import Environments
 @_exported import ExperimentKit
 @_exported import HDF5
 @_exported import NeuralNetworks
+@_exported import Replay
 @_exported import Tensors
 @_exported import VarianceReduction

@@ -90,10 +90,23 @@ struct InspectCommand: ParsableCommand {
                 lines.append("  \(sampler): " + metrics.joined(separator: ", "))
             }
             return lines
-        case "consistency-td.trajectories":
-            // INTEGRATE: summarise with Replay's TrajectoryDataset reader (episodes, steps, policy, values).
-            let names = try file.attributeNames().sorted()
-            return ["trajectory dataset: attributes " + names.joined(separator: ", ")]
+        case TrajectoryDatasetMetadata.format:
+            try file.close()
+            let dataset: TrajectoryDataset
+            do { dataset = try TrajectoryDataset(path: path) } catch {
+                throw CommandLineFailure("'\(path)' claims to be a trajectory dataset but cannot be read: \(error)")
+            }
+            defer { try? dataset.close() }
+            let metadata = dataset.metadata
+            let steps = dataset.times.count - 1
+            let list: ([String]) -> String = { $0.isEmpty ? "none" : $0.sorted().joined(separator: ", ") }
+            return ["trajectory dataset: \(dataset.episodeCount) episodes × K = \(steps) steps, D = \(dataset.dimension)"
+                        + (dataset.hasLabels ? ", with labels" : ""),
+                    "  policy \(metadata.estimator), solver \(metadata.solver), seed \(metadata.seed)",
+                    "  time grid \(metadata.timeGrid): " + String(format: "t_max %.4g → t_min %.4g", dataset.times.first ?? .nan, dataset.times.last ?? .nan),
+                    "  values: \(list(dataset.valueNames)); targets: \(list(dataset.targetNames))",
+                    "  written by toolkit \(metadata.toolkitVersion) at \(metadata.createdUTC)",
+                    "  environment: \(metadata.environment)"]
         default:
             return ["format: \(format) (not a consistency-td format this build summarises)"]
         }

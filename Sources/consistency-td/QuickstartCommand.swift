@@ -6,7 +6,9 @@ import Foundation
 /// std 0.1) — pretrain an EDM diffusion model, tune it with ECT and with SCT, train iCT from scratch,
 /// score every model's 1-step and 2-step samples (exact NLL, mode coverage and precision against the
 /// true density; SW₂², MMD², energy against the teacher's 18-step Heun samples), run the TD-target
-/// bias/variance diagnostics across step sizes, and print one summary table and every output path.
+/// bias/variance diagnostics across step sizes, export trajectory datasets (the teacher's Heun-18 and
+/// ECT's 2-step episodes, 1000 each, exact values f* attached), and print one summary table and every
+/// output path.
 ///
 /// The training settings are the tuned toy settings of Experiments/RingOfEight (`toySettings`): width
 /// 128, depth 3, a cosine learning-rate decay to 5%, t_max = 20, lr 1e−3 (diffusion 2e−3), uniform pair
@@ -19,7 +21,10 @@ struct QuickstartCommand: ParsableCommand {
         discussion: "Example: consistency-td quickstart --out quickstart"
     )
 
-    @Option(help: ArgumentHelp("The output folder (run folders, evaluation, diagnostics).", valueName: "DIR"))
+    /// Episodes of each exported trajectory dataset.
+    static let trajectoryEpisodes = 1000
+
+    @Option(help: ArgumentHelp("The output folder (run folders, evaluation, diagnostics, trajectory datasets).", valueName: "DIR"))
     var out: String = "quickstart"
 
     @Option(help: "Multiplies every training step count (diffusion 6000, ECT 6000, SCT 4000, iCT 8000 at 1).")
@@ -124,9 +129,28 @@ struct QuickstartCommand: ParsableCommand {
         try result.write(to: diagnosticsPath)
         outputs.add("diagnostics", diagnosticsPath)
 
-        // INTEGRATE: export a trajectory dataset of the ring (Heun policy of the closed-form denoiser, 1000
-        // episodes) with Replay's TrajectoryExport into <out>/trajectories.h5 and add it to the outputs.
-        print("trajectory export: skipped (the Replay module is not part of this build)")
+        // Trajectory datasets of the ring with exact values f* attached: the teacher's Heun-18 episodes
+        // (the trained diffusion network as denoiser) and the ECT model's 2-step multistep episodes.
+        let exact = try ExactValue(distribution: mixture)
+        func exportTrajectories(_ label: String, file: String, policy: some TransitionPolicy, steps: Int, maximumTime: Double,
+                                solver: String, estimator: String) throws {
+            let mdp = try DenoisingMDP(dimension: 2, grid: try TimeGrid.karras(count: steps + 1, minimum: exact.minimumTime, maximum: maximumTime))
+            let metadata = TrajectoryDatasetMetadata(
+                environment: try TrajectoryDatasetMetadata.environmentJSON(data: source.spec, environment: mdp), solver: solver,
+                estimator: estimator, timeGrid: "karras(count=\(steps + 1), min=\(exact.minimumTime), max=\(maximumTime), rho=7)", seed: seed)
+            let path = (out as NSString).appendingPathComponent(file)
+            print("exporting \(Self.trajectoryEpisodes) \(label) episodes with exact values f* to \(path)")
+            try TrajectoryExport.export(rollout: EpisodeRollout(environment: mdp, values: ["exact": .exact(exact)]), policy: policy,
+                                        episodeCount: Self.trajectoryEpisodes, runSeed: seed, to: path, metadata: metadata)
+            outputs.add("trajectories (\(label))", path)
+        }
+        try exportTrajectories("teacher heun-18", file: "trajectories-heun.h5", policy: SolverPolicy(solver: HeunSolver(), denoiser: teacher.network),
+                               steps: 18, maximumTime: teacher.maximumTime, solver: "heun", estimator: "teacher-heun (\(teacher.label))")
+        let ect = try CheckpointModel.load(ectPath)
+        try exportTrajectories("ect 2-step", file: "trajectories-ect.h5",
+                               policy: ConsistencyModelPolicy(model: ect.network, noiseInjection: .consistencyModels, seed: seed),
+                               steps: 2, maximumTime: ect.maximumTime, solver: "none",
+                               estimator: "consistency-multistep(\(ect.label), noise cm)")
 
         print("")
         print("=== quick start summary: \(source.name) ===")

@@ -4,7 +4,9 @@ import Foundation
 
 /// `consistency-td sweep`: runs the Cartesian grid of an experiment config, one slice per process
 /// (`--shard i/n`, also read from Slurm array or Open MPI rank variables, DESIGN.md §8), and merges
-/// the slices' summaries (`--merge`).
+/// the slices' summaries (`--merge`). Every run trains like `train --config` (``ConfiguredTraining``)
+/// in `<out>/<sweep name>-<k>` and leaves ExperimentKit's ``RunSummary`` (`summary.json`); a run whose
+/// summary exists is skipped and one that stopped half-way is resumed, so a shard can be rerun.
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
@@ -39,15 +41,82 @@ struct SweepCommand: ParsableCommand {
             }
         }
         if !merge, config == nil { throw ValidationError("sweep needs --config FILE (or --merge)") }
+        if merge, shard != nil { throw ValidationError("--merge collects every shard's summaries; drop --shard") }
     }
 
     func run() throws {
-        if let config, !FileManager.default.fileExists(atPath: config) {
-            throw CommandLineFailure("sweep config '\(config)' does not exist; expected a YAML or JSON experiment config")
+        if merge { return try mergeSummaries() }
+        guard let config else { throw CommandLineFailure("sweep needs --config FILE (or --merge)") }
+        let specification = try Self.specification(config, overrides: overrides)
+        let slice = try shard.map(SweepShard.init(parsing:)) ?? SweepShard.detect(environment: ProcessInfo.processInfo.environment) ?? .all
+        let indices = slice.runIndices(of: specification.runCount)
+        print("sweep \(specification.name): \(specification.runCount) runs over " + specification.axes.map(\.key).joined(separator: ", ")
+              + "; shard \(slice) runs \(indices.count) of them in \(out)")
+        var outputs = OutputList()
+        for (position, index) in indices.enumerated() {
+            let run = try specification.run(index)
+            let folder = (out as NSString).appendingPathComponent(run.name)
+            let summaryPath = (folder as NSString).appendingPathComponent(RunSummary.fileName)
+            if FileManager.default.fileExists(atPath: summaryPath) {
+                print("[\(position + 1)/\(indices.count)] \(run.name): finished earlier (\(summaryPath))")
+                continue
+            }
+            let settings = run.overrides.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            print("[\(position + 1)/\(indices.count)] \(run.name): \(settings)")
+            let summary: TrainingSummary
+            if FileManager.default.fileExists(atPath: TrainingRecipe.path(inRunFolder: folder)) {
+                summary = try TrainingSession.resume(runFolder: folder, steps: nil).summary   // an interrupted earlier attempt
+            } else {
+                summary = try ConfiguredTraining.start(run.configuration, runFolder: folder).summary
+            }
+            print(TrainingSession.describe(summary, preset: run.configuration.method.name))
+            outputs.add("run summary", try RunSummary(run: run, values: Self.results(of: summary)).write(toFolder: folder))
         }
-        // INTEGRATE: with ExperimentKit's configuration layer: load the config, apply --set, expand the
-        // SweepSpecification, pick this process's SweepShard (flag or Slurm/Open MPI variables), run each
-        // point with TrainingSession into <out>/<point>, or merge the RunSummary files into a SweepTable.
-        throw CommandLineFailure("sweep is not available in this build yet: it needs ExperimentKit's configs and sweeps")
+        outputs.show()
+        print("merge the shards' summaries with: consistency-td sweep --merge --out \(out)")
+    }
+
+    /// The sweep file with every `--set` applied to its base configuration (before the axes).
+    static func specification(_ path: String, overrides: [String]) throws -> SweepSpecification {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandLineFailure("sweep config '\(path)' does not exist; expected a YAML or JSON sweep file with name, base (or config) and axes")
+        }
+        let file = try SweepSpecification(contentsOfFile: path)
+        guard !overrides.isEmpty else { return file }
+        let specification = try SweepSpecification(name: file.name, base: try file.base.applying(settings: overrides), axes: file.axes)
+        _ = try specification.run(0)          // a bad --set fails here, naming the key
+        return specification
+    }
+
+    /// A run's results in its summary: the last training row (`train/loss`, `train/learning_rate`, …,
+    /// deterministic for a seeded run) and the completed step count — never wall time, so a sharded
+    /// sweep merges to exactly the serial sweep's table.
+    static func results(of summary: TrainingSummary) -> [String: Double] {
+        var values = summary.finalMetrics
+        values["steps"] = Double(summary.completedSteps)
+        return values
+    }
+
+    /// `sweep --merge`: every `summary.json` under --out into `<out>/sweep.h5`, `.csv` and `.md`;
+    /// with --config, missing runs are reported.
+    func mergeSummaries() throws {
+        guard FileManager.default.fileExists(atPath: out) else {
+            throw CommandLineFailure("sweep folder '\(out)' does not exist; run `consistency-td sweep --config FILE --out \(out)` first")
+        }
+        let table = try SweepTable.collect(under: [out])
+        guard !table.rows.isEmpty else {
+            throw CommandLineFailure("no run summaries (\(RunSummary.fileName)) under '\(out)'; run the sweep's shards first")
+        }
+        if let config {
+            let missing = table.missingRuns(of: try Self.specification(config, overrides: overrides).runCount)
+            if !missing.isEmpty {
+                FileHandle.standardError.write(Data("warning: runs \(missing.map(String.init).joined(separator: ", ")) have no summary yet; the table lacks them\n".utf8))
+            }
+        }
+        let paths = try table.write(toFolder: out, name: "sweep")
+        print(table.markdown)
+        var outputs = OutputList()
+        for (label, path) in zip(["sweep table (HDF5)", "sweep table (CSV)", "sweep table (Markdown)"], paths) { outputs.add(label, path) }
+        outputs.show()
     }
 }

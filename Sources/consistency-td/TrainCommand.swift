@@ -5,6 +5,11 @@ import Foundation
 /// `consistency-td train`: trains one preset in a run folder (DESIGN.md §6) with ExperimentKit's
 /// ``Trainer``: `checkpoints/`, `metrics.h5`, `metrics.csv`, `provenance.json` and `run.json` (the
 /// resolved settings `resume` rebuilds the learner from).
+///
+/// With `--config FILE` the run is described by an ExperimentKit configuration instead: precedence,
+/// lowest first, is the method preset's defaults < the file < each `--set key=value` (in order) < the
+/// explicit flags (`--preset`, `--steps`, `--seed`, `--width`, …, each mapped to its configuration
+/// key); the resolved configuration is stored as `config.yaml` (``ConfiguredTraining``).
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -14,32 +19,40 @@ struct TrainCommand: ParsableCommand {
 
               consistency-td train --preset diffusion --steps 4000 --run-dir runs/teacher
               consistency-td train --preset ect --from runs/teacher --run-dir runs/ect
+              consistency-td train --config ring-ect.yaml --set training.learning_rate=2e-4 --steps 2000
+
+            With --config, settings are taken in this order (later wins): the method preset's defaults, the \
+            config file, each --set in order, then the flags given explicitly on the command line (--preset → \
+            method, --steps → training.steps, --seed → seed, --width/--depth/--dropout → network.*, \
+            --batch-size/--learning-rate/--lr-decay/--warmup/--max-time/--checkpoint-every/--from → \
+            training.*, --weighting → consistency.weighting, --final-scale → pairs.final_scale, --environment \
+            replaces environment). The run folder then also holds the resolved config.yaml.
             """
     )
 
-    @Option(help: "The method to train. (required)")
-    var preset: TrainingPreset
+    @Option(help: "The method to train. (required unless --config sets `method`)")
+    var preset: TrainingPreset?
 
     @Option(help: ArgumentHelp("A distribution spec (JSON, or YAML for .yaml/.yml). (default: the built-in ring of 8 Gaussians, radius 2, std 0.1)",
                                valueName: "ENV.json"))
     var environment: String?
 
-    @Option(help: "Training iterations; curricula and the learning-rate decay are scaled to them.")
-    var steps: Int = 4000
+    @Option(help: "Training iterations; curricula and the learning-rate decay are scaled to them. (default: 4000, or the config's)")
+    var steps: Int?
 
     @Option(name: .customLong("run-dir"), help: ArgumentHelp(
         "The run folder. (default: runs/<environment>__<preset>__seed<S>__<UTC timestamp>)", valueName: "DIR"))
     var runDirectory: String?
 
-    @Option(help: "The run seed every random stream derives from.")
-    var seed: UInt64 = 0
+    @Option(help: "The run seed every random stream derives from. (default: 0, or the config's)")
+    var seed: UInt64?
 
     @Option(help: ArgumentHelp("The pretrained diffusion checkpoint: the initial network of ect/sct and the teacher of cd; a run folder means its checkpoints/latest. (default: none)",
                                valueName: "CHECKPOINT"))
     var from: String?
 
-    @Option(name: .customLong("checkpoint-every"), help: "Write a checkpoint every K iterations (and at the end).")
-    var checkpointEvery: Int = 1000
+    @Option(name: .customLong("checkpoint-every"), help: "Write a checkpoint every K iterations (and at the end). (default: 1000, or the config's)")
+    var checkpointEvery: Int?
 
     @Option(help: "Hidden-layer width of the MLP. (default: 128, or the --from model's)")
     var width: Int?
@@ -47,17 +60,17 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Hidden layers of the MLP. (default: 3, or the --from model's)")
     var depth: Int?
 
-    @Option(name: .customLong("batch-size"), help: "Minibatch size.")
-    var batchSize: Int = 512
+    @Option(name: .customLong("batch-size"), help: "Minibatch size. (default: 512, or the config's)")
+    var batchSize: Int?
 
-    @Option(name: .customLong("learning-rate"), help: "Base learning rate.")
-    var learningRate: Double = 1e-3
+    @Option(name: .customLong("learning-rate"), help: "Base learning rate. (default: 0.001, or the config's)")
+    var learningRate: Double?
 
-    @Option(name: .customLong("lr-decay"), help: "Learning-rate decay after warm-up: \(LearningRateDecayArgument.help).")
-    var learningRateDecay: String = "cosine:0.05"
+    @Option(name: .customLong("lr-decay"), help: "Learning-rate decay after warm-up: \(LearningRateDecayArgument.help). (default: cosine:0.05, or the config's)")
+    var learningRateDecay: String?
 
-    @Option(help: "Linear learning-rate warm-up iterations.")
-    var warmup: Int = 0
+    @Option(help: "Linear learning-rate warm-up iterations. (default: 0, or the config's)")
+    var warmup: Int?
 
     @Option(name: .customLong("max-time"), help: "t_max of the consistency presets. (default: the preset's, 80)")
     var maximumTime: Double?
@@ -71,31 +84,34 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("final-scale"), help: "Final curriculum scale s₁ of ict/slct. (default: the preset's, 1280)")
     var finalScale: Int?
 
-    // INTEGRATE: the configs branch fills these two: load an ExperimentKit YAML/JSON config, apply the
-    // dotted `--set key=value` overrides (unknown keys rejected with the nearest valid key), then apply
-    // the explicit flags above on top.
-    @Option(help: ArgumentHelp("A YAML or JSON experiment config. (default: none; not available in this build)", valueName: "FILE"))
+    @Option(help: ArgumentHelp("A YAML or JSON ExperimentKit config (see --help's discussion for the precedence of --set and flags). (default: none)", valueName: "FILE"))
     var config: String?
 
-    @Option(name: .customLong("set"), help: ArgumentHelp("Override one config value, e.g. --set training.lr=2e-4; repeatable. (default: none; not available in this build)",
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override one config value, e.g. --set training.learning_rate=2e-4; repeatable, needs --config. (default: none)",
                                                          valueName: "key=value"))
     var overrides: [String] = []
 
     func validate() throws {
-        guard steps >= 1 else { throw ValidationError("--steps \(steps) is not valid; expected a positive number of iterations") }
-        guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every \(checkpointEvery) is not valid; expected ≥ 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size \(batchSize) is not valid; expected ≥ 1") }
-        guard learningRate.isFinite, learningRate > 0 else { throw ValidationError("--learning-rate \(learningRate) is not valid; expected a finite value > 0") }
+        if let steps, steps < 1 { throw ValidationError("--steps \(steps) is not valid; expected a positive number of iterations") }
+        if let checkpointEvery, checkpointEvery < 1 { throw ValidationError("--checkpoint-every \(checkpointEvery) is not valid; expected ≥ 1") }
+        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size \(batchSize) is not valid; expected ≥ 1") }
+        if let learningRate, !(learningRate.isFinite && learningRate > 0) {
+            throw ValidationError("--learning-rate \(learningRate) is not valid; expected a finite value > 0")
+        }
         if let width, width < 1 { throw ValidationError("--width \(width) is not valid; expected ≥ 1") }
         if let depth, depth < 1 { throw ValidationError("--depth \(depth) is not valid; expected ≥ 1") }
         if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout \(dropout) is not valid; expected 0 ≤ p < 1") }
-        guard warmup >= 0 else { throw ValidationError("--warmup \(warmup) is not valid; expected ≥ 0") }
-        if config != nil || !overrides.isEmpty {
-            throw ValidationError("--config and --set are not available in this build yet (they come with ExperimentKit's configuration layer); use the explicit flags, see `consistency-td train --help`")
+        if let warmup, warmup < 0 { throw ValidationError("--warmup \(warmup) is not valid; expected ≥ 0") }
+        if config == nil {
+            if !overrides.isEmpty { throw ValidationError("--set overrides a config value; it needs --config FILE") }
+            if preset == nil { throw ValidationError("train needs --preset (diffusion, cd, ct, ict, ect, sct, slct) or --config FILE") }
         }
     }
 
     func run() throws {
+        if let config { return try runConfigured(config) }
+        guard let preset else { throw CommandLineFailure("train needs --preset or --config FILE") }
+        let steps = self.steps ?? 4000, seed = self.seed ?? 0
         let source = try EnvironmentSource.load(environment)
         let fromPath = try from.map(Self.resolveCheckpoint)
         var defaultWidth = 128, defaultDepth = 3
@@ -105,8 +121,9 @@ struct TrainCommand: ParsableCommand {
         }
         let recipe = TrainingRecipe(
             preset: preset, steps: steps, seed: seed, environment: source.spec, environmentName: source.name, from: fromPath,
-            checkpointEvery: checkpointEvery, width: width ?? defaultWidth, depth: depth ?? defaultDepth, batchSize: batchSize,
-            learningRate: learningRate, learningRateDecay: learningRateDecay, warmupSteps: warmup, maximumTime: maximumTime,
+            checkpointEvery: checkpointEvery ?? 1000, width: width ?? defaultWidth, depth: depth ?? defaultDepth, batchSize: batchSize ?? 512,
+            learningRate: learningRate ?? 1e-3, learningRateDecay: learningRateDecay ?? "cosine:0.05", warmupSteps: warmup ?? 0,
+            maximumTime: maximumTime,
             dropout: dropout, weighting: weighting, finalScale: finalScale)
         let folder = runDirectory ?? Self.defaultRunFolder(environment: environment, preset: preset, seed: seed)
         print("training \(preset.rawValue) on \(source.name) for \(steps) steps in \(folder)")

@@ -6,8 +6,10 @@ import Foundation
 /// spec, the diffusion checkpoint it starts from, the network and optimiser settings, and the toy
 /// overrides of the preset (t_max, pair weighting, iCT's final curriculum scale, dropout).
 ///
-/// INTEGRATE: the configs branch stores the resolved ExperimentKit configuration as `config.yaml`
-/// beside this file; `resume` should then prefer it.
+/// A run started from an ExperimentKit configuration (`train --config`, `sweep`) has the resolved
+/// configuration as `config.yaml` beside this file and ``configurationFile`` set: the fields here then
+/// summarise it, and `resume` rebuilds the learner from `config.yaml` (``ConfiguredTraining``) after
+/// checking the two agree.
 struct TrainingRecipe: Codable, Equatable {
     static let fileName = "run.json"
 
@@ -36,6 +38,8 @@ struct TrainingRecipe: Codable, Equatable {
     var weighting: String?
     /// iCT/sLCT curriculum's final scale s₁; nil keeps the preset's (1280).
     var finalScale: Int?
+    /// `config.yaml` when the run was started from an ExperimentKit configuration (nil: from flags).
+    var configurationFile: String? = nil
 
     /// The learner of the recipe, with every setting checked (Agents validates the configuration).
     func makeLearner() throws -> any TrainingLearner {

@@ -23,11 +23,22 @@ enum TrainingSession {
     }
 
     /// Continues the run in `runFolder` from `checkpoints/latest` up to `steps` iterations (default: the
-    /// recipe's). The learner's curricula keep the recipe's length.
+    /// recipe's). The learner's curricula keep the recipe's length. A run started from a configuration
+    /// is rebuilt from its `config.yaml` (checked against `run.json`, ``ConfiguredTraining``).
     static func resume(runFolder: String, steps: Int?) throws -> (summary: TrainingSummary, outputs: OutputList) {
         let recipe = try TrainingRecipe.read(runFolder: runFolder)
-        let learner = try recipe.makeLearner()
-        let configuration = try TrainerConfiguration(steps: steps ?? recipe.steps, checkpointEvery: recipe.checkpointEvery)
+        let learner: any TrainingLearner
+        let configuration: TrainerConfiguration
+        if recipe.configurationFile != nil {
+            let experiment = try ConfiguredTraining.configuration(ofRunFolder: runFolder, recipe: recipe)
+            learner = try ConfiguredTraining.makeLearner(experiment)
+            var extended = experiment
+            extended.training.steps = steps ?? recipe.steps
+            configuration = try extended.trainerConfiguration()
+        } else {
+            learner = try recipe.makeLearner()
+            configuration = try TrainerConfiguration(steps: steps ?? recipe.steps, checkpointEvery: recipe.checkpointEvery)
+        }
         let summary = try Trainer(learner: learner, runFolder: runFolder, configuration: configuration).resume()
         var outputs = OutputList()
         outputs.add("run description", TrainingRecipe.path(inRunFolder: runFolder))
@@ -39,7 +50,7 @@ enum TrainingSession {
     static func describe(_ summary: TrainingSummary, preset: String) -> String {
         let seconds = Double(summary.wallTime.components.seconds) + Double(summary.wallTime.components.attoseconds) * 1e-18
         var line = "trained \(preset): steps \(summary.startStep) → \(summary.completedSteps) in " + String(format: "%.1f s", seconds)
-        if let loss = summary.finalMetrics["train/train/loss"] ?? summary.finalMetrics["train/loss"] { line += ", final loss " + String(format: "%.4g", loss) }
+        if let loss = summary.finalMetrics["train/loss"] { line += ", final loss " + String(format: "%.4g", loss) }
         if summary.skippedSteps > 0 { line += ", \(summary.skippedSteps) skipped (non-finite) steps" }
         if summary.interrupted { line += " (interrupted)" }
         return line

@@ -9,6 +9,7 @@ struct CLIBadInputTests {
         let folder = try! CLI.temporaryFolder("bad-input")
         try! #"{"kind": "ring", "modes": 0, "radius": 2, "std": 0.1}"#.write(toFile: folder + "/invalid.json", atomically: true, encoding: .utf8)
         try! #"{"kind": "spiral"}"#.write(toFile: folder + "/unknown.json", atomically: true, encoding: .utf8)
+        try! #"{"kind": "two-moons"}"#.write(toFile: folder + "/moons.json", atomically: true, encoding: .utf8)
         try! "this is not JSON".write(toFile: folder + "/garbage.json", atomically: true, encoding: .utf8)
         try! "plain text".write(toFile: folder + "/notes.h5", atomically: true, encoding: .utf8)
         try! FileManager.default.createDirectory(atPath: folder + "/empty-run", withIntermediateDirectories: true)
@@ -43,6 +44,11 @@ struct CLIBadInputTests {
         (["export-trajectories", "--policy", "teleport"], "teleport"),
         (["export-trajectories", "--format", "parquet"], "parquet"),
         (["sweep", "--config", "sweep.yaml", "--shard", "4/4"], "4/4"),
+        (["sweep", "--config", "missing-sweep.yaml"], "missing-sweep.yaml"),
+        (["sweep", "--merge", "--out", "no-sweep-here"], "no-sweep-here"),
+        (["export-trajectories", "--targets", "td7x", "--episodes", "1", "--steps", "1"], "td7x"),
+        (["export-trajectories", "--policy", "checkpoint"], "--checkpoint"),
+        (["export-trajectories", "--policy", "exact", "--environment", "moons.json", "--episodes", "1", "--steps", "1"], "closed-form"),
     ]
 
     @Test("each bad command exits non-zero with one readable error line naming the problem", arguments: cases.indices)

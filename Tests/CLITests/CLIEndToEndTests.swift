@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Replay
 import Testing
 
 /// Every command of `consistency-td` run as a subprocess on a tiny configuration (width 16, depth 1,
@@ -168,19 +169,14 @@ struct CLIEndToEndTests {
         }
         #expect(result.standardOutput.contains("quick start summary"))
         for name in ["evaluation.h5", "target-diagnostics.h5", "runs/diffusion/run.json", "runs/ect/metrics.h5", "runs/sct/metrics.h5",
-                     "runs/ict/metrics.h5"] {
+                     "runs/ict/metrics.h5", "trajectories-heun.h5", "trajectories-ect.h5"] {
             #expect(FileManager.default.fileExists(atPath: folder + "/qs/" + name), "missing qs/\(name)")
         }
-        Self.expectWrittenPathsExist(result, in: folder, atLeast: 20)
-    }
-
-    @Test("export-trajectories and sweep validate their options and then say plainly that they are not available yet")
-    func notYetAvailableCommands() throws {
-        let folder = try CLI.temporaryFolder("pending")
-        for arguments in [["export-trajectories", "--policy", "heun", "--episodes", "4"], ["sweep", "--merge"]] {
-            let result = try CLI.run(arguments, in: folder)
-            #expect(result.status != 0)
-            #expect(result.errorLines.count == 1 && result.standardError.contains("not available"), "\(result.standardError)")
+        for (name, steps) in [("trajectories-heun.h5", 18), ("trajectories-ect.h5", 2)] {
+            let dataset = try TrajectoryDataset(path: folder + "/qs/" + name)
+            #expect(dataset.episodeCount == 1000 && dataset.times.count == steps + 1 && dataset.valueNames == ["exact"], "\(name)")
+            try dataset.close()
         }
+        Self.expectWrittenPathsExist(result, in: folder, atLeast: 22)
     }
 }

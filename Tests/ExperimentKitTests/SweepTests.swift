@@ -89,6 +89,23 @@ struct SweepTests {
         }
     }
 
+    @Test("result names with slashes (train/loss, train/curriculum/x) are nested groups under /values in the HDF5 table")
+    func slashedResultNamesNest() throws {
+        try withTemporaryDirectory { directory in
+            let table = try SweepTable(summaries: [
+                RunSummary(index: 0, run: "s-0", parameters: ["seed": "0"], values: ["train/loss": 0.5, "train/curriculum/x": 2, "steps": 4]),
+                RunSummary(index: 1, run: "s-1", parameters: ["seed": "1"], values: ["train/loss": 0.25, "steps": 4]),
+            ])
+            try table.writeHDF5(to: directory + "/t.h5")
+            let file = try HDF5File(directory + "/t.h5")
+            defer { try? file.close() }
+            #expect(try file.openDataset("values/train/loss").read(as: Double.self) == [0.5, 0.25])
+            let curriculum = try file.openDataset("values/train/curriculum/x").read(as: Double.self)
+            #expect(curriculum[0] == 2 && curriculum[1].isNaN)
+            #expect(try file.openDataset("values/steps").read(as: Double.self) == [4, 4])
+        }
+    }
+
     @Test("the CSV lists runs in order with axis values and results")
     func csvLayout() throws {
         let table = try SweepTable(summaries: [

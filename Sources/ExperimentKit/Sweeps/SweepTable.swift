@@ -7,7 +7,8 @@ import HDF5
 /// lacks is NaN).
 ///
 /// Written as `<name>.h5` (`/index` int64, `/run` strings, `/parameters/<key>` strings,
-/// `/values/<name>` float64, one entry per row), `<name>.csv` and `<name>.md` (a Markdown table).
+/// `/values/<name>` float64, one entry per row; a result name with slashes such as `train/loss` is
+/// nested in groups, `/values/train/loss`), `<name>.csv` and `<name>.md` (a Markdown table).
 public struct SweepTable: Equatable, Sendable {
     public let rows: [RunSummary]
     public let parameterKeys: [String]
@@ -92,6 +93,8 @@ public struct SweepTable: Equatable, Sendable {
             }
             _ = try file.createGroup("values")
             for name in valueNames {
+                let parent = ("values/\(name)" as NSString).deletingLastPathComponent
+                if parent != "values", try !file.contains(parent) { _ = try file.createGroup(parent, createIntermediateGroups: true) }
                 try file.createDataset("values/\(name)", values: rows.map { value($0, name) })
             }
             try file.close()

@@ -12,7 +12,8 @@ import Foundation
 /// ```
 ///
 /// **An iteration.** `learner.trainStep()` trains iteration i and completes step s = i + 1. The
-/// trainer records, at step s, the report's metrics as `train/<name>` plus `train/skipped_steps`
+/// trainer records, at step s, the report's metrics as `train/<name>` (names that already start with
+/// `train/` are kept, never doubled) plus `train/skipped_steps`
 /// (skipped steps so far in the whole run); when s is a multiple of `evaluateEvery`,
 /// `learner.evaluate()` as `eval/<name>` in the same row; when s is a multiple of
 /// `checkpointEvery`, a checkpoint (DESIGN.md §5: atomic, last K kept, `latest` pointer). Metrics
@@ -227,12 +228,20 @@ public final class Trainer {
         return step
     }
 
-    /// `values` with every name prefixed; throws for a name the trainer records itself.
+    /// `values` under `prefix`: a name that already starts with `prefix` (the Agents learners report
+    /// `train/loss`) is kept as it is, any other gets the prefix — so a series is never recorded as
+    /// `train/train/loss`. `train/skipped_steps` is the trainer's own run-wide count: a learner's value
+    /// under that name is dropped (the trainer writes its count into the row), while a learner that
+    /// reports the bare name `skipped_steps` is refused (``TrainerError/reservedMetricName(_:)``).
     static func prefixed(_ values: [String: Double], _ prefix: String) throws -> [String: Double] {
         var result: [String: Double] = [:]
         for (name, value) in values {
-            let full = prefix + name
-            if full == skippedStepsSeries { throw TrainerError.reservedMetricName(name) }
+            let alreadyPrefixed = name.hasPrefix(prefix)
+            let full = alreadyPrefixed ? name : prefix + name
+            if full == skippedStepsSeries {
+                if alreadyPrefixed { continue }
+                throw TrainerError.reservedMetricName(name)
+            }
             result[full] = value
         }
         return result

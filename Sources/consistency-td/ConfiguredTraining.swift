@@ -1,0 +1,93 @@
+import ConsistencyTD
+import Foundation
+
+/// Training from an ExperimentKit configuration (`train --config`, every run of `sweep`): the
+/// resolved ``ExperimentConfiguration`` is the single source of the run's settings. The run folder
+/// (ExperimentKit's ``ExperimentRunFolder``) gets `config.yaml` (the resolved configuration, every
+/// default written out) and `provenance.json` (``RunProvenance``) before training starts, plus the
+/// `run.json` summary of ``TrainingRecipe`` (marked with `configuration: config.yaml`) that `resume`
+/// reads — `resume` rebuilds the learner from `config.yaml` and refuses to go on when the two disagree.
+enum ConfiguredTraining {
+    /// The learner of a resolved configuration: Agents' ``DiffusionPretrainer`` for `diffusion`, a
+    /// ``ConsistencyLearner`` otherwise; `training.pretrained` (a checkpoint or run folder) is the
+    /// initial network of cd/ect/sct and the teacher of cd.
+    static func makeLearner(_ configuration: ExperimentConfiguration) throws -> any TrainingLearner {
+        let distribution = try configuration.environment.makeDistribution()
+        switch configuration.method {
+        case .diffusion:
+            if configuration.training.pretrained != nil {
+                throw CommandLineFailure("training.pretrained is the diffusion model of cd, ect and sct; the diffusion method trains one from scratch")
+            }
+            return try DiffusionPretrainer(configuration: configuration.diffusionPretrainingConfiguration(), distribution: distribution)
+        case let .consistency(method):
+            let agents = try configuration.consistencyTrainingConfiguration()
+            var initial: PreconditionedNetwork?
+            if let pretrained = configuration.training.pretrained {
+                guard method.startsFromDiffusionModel else {
+                    throw CommandLineFailure("training.pretrained is the diffusion model of cd, ect and sct; \(method.rawValue) trains from scratch")
+                }
+                let model = try CheckpointModel.load(try TrainCommand.resolveCheckpoint(pretrained))
+                guard model.isDiffusion else {
+                    throw CommandLineFailure("training.pretrained '\(pretrained)' holds a '\(model.method)' checkpoint; expected a diffusion checkpoint")
+                }
+                initial = model.network
+            } else if method.startsFromDiffusionModel {
+                throw CommandLineFailure("\(method.rawValue) starts from a pretrained diffusion model; set training.pretrained (or pass --from) to a diffusion checkpoint")
+            }
+            return try ConsistencyLearner(configuration: agents, distribution: distribution, initial: initial,
+                                          teacher: method == .cd ? initial : nil)
+        }
+    }
+
+    /// The ``TrainingRecipe`` that describes `configuration` in `run.json` (the fields both know; the
+    /// rest lives in `config.yaml`, which the recipe names).
+    static func recipe(of configuration: ExperimentConfiguration) throws -> TrainingRecipe {
+        guard let preset = TrainingPreset(rawValue: configuration.method.name) else {
+            throw CommandLineFailure("method '\(configuration.method.name)' has no train preset; expected one of \(TrainingPreset.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let decay: String
+        switch configuration.training.learningRateDecay {
+        case .constant: decay = "constant"
+        case let .cosine(phi): decay = "cosine:\(phi)"
+        case let .linear(phi): decay = "linear:\(phi)"
+        }
+        var recipe = TrainingRecipe(
+            preset: preset, steps: configuration.training.steps, seed: configuration.seed, environment: configuration.environment,
+            environmentName: configuration.experiment, from: configuration.training.pretrained,
+            checkpointEvery: configuration.training.checkpointEvery, width: configuration.network.width,
+            depth: configuration.network.depth, batchSize: configuration.training.batchSize,
+            learningRate: configuration.training.learningRate, learningRateDecay: decay,
+            warmupSteps: configuration.training.warmupSteps, maximumTime: configuration.training.maximumTime,
+            dropout: configuration.network.dropout, weighting: nil, finalScale: nil)
+        recipe.configurationFile = ExperimentRunFolder.configurationFileName
+        return recipe
+    }
+
+    /// Starts a fresh run of `configuration` in `runFolder` (which must not exist) and trains it.
+    static func start(_ configuration: ExperimentConfiguration, runFolder: String,
+                      progress: TrainerConfiguration.ProgressStyle = .automatic) throws -> (summary: TrainingSummary, outputs: OutputList) {
+        let learner = try makeLearner(configuration)          // every setting is checked before anything is written
+        let recipe = try recipe(of: configuration)
+        let trainerConfiguration = try configuration.trainerConfiguration(progress: progress)
+        let folder = try ExperimentRunFolder.create(for: configuration, path: runFolder)
+        var outputs = OutputList()
+        outputs.add("configuration", folder.configurationPath)
+        outputs.add("run description", try recipe.write(toRunFolder: folder.path))
+        let summary = try Trainer(learner: learner, runFolder: folder.path, configuration: trainerConfiguration).run()
+        outputs.add(summary)
+        return (summary, outputs)
+    }
+
+    /// The configuration of a configured run folder, checked against its `run.json`.
+    static func configuration(ofRunFolder folder: String, recipe: TrainingRecipe) throws -> ExperimentConfiguration {
+        let run = ExperimentRunFolder(path: folder)
+        guard FileManager.default.fileExists(atPath: run.configurationPath) else {
+            throw CommandLineFailure("run folder '\(folder)' was trained from a configuration but has no \(ExperimentRunFolder.configurationFileName)")
+        }
+        let configuration = try run.configuration()
+        guard try Self.recipe(of: configuration) == recipe else {
+            throw CommandLineFailure("\(run.configurationPath) and \(TrainingRecipe.path(inRunFolder: folder)) disagree; restore the files written by `consistency-td train`")
+        }
+        return configuration
+    }
+}

@@ -1,0 +1,77 @@
+import ConsistencyTD
+import Foundation
+
+/// The per-state values and per-transition TD targets `export-trajectories` attaches to episodes.
+///
+/// - `values/exact`: f*(x_{τ_k}, τ_k), the PF-ODE solution at t_min from every recorded state
+///   (Dormand–Prince, tolerance ≤ 1e−9; METHODS.md §0) — closed-form data only.
+/// - `targets/<name>` for a ``TDTarget`` name (td0, nstep-n, lambda-λ, monte-carlo): the return of
+///   METHODS.md §4 from the recorded state x_{τ_k}, with the path following the episode's own grid
+///   τ_k > τ_{k+1} > … (held at t_min once it is reached), the states x̂ along it from the **exact
+///   transition** (Dormand–Prince with the closed-form denoiser, Agents' ``ExactTransition``) and
+///   the bootstrap value f_θ⁻(x̂_{τ_n}, τ_n) from `bootstrap`: exact f* (then every target equals
+///   f*(x_{τ_k}, τ_k) up to the solver's tolerance — the zero-bias reference) or a consistency
+///   checkpoint's network (then the target shows that network's bootstrap error along exact paths).
+///   At a terminal time the bootstrap value is the point itself (Agents' ``TDTargetKernels``).
+enum TrajectoryAnnotations {
+    /// The bootstrap value of the targets.
+    enum Bootstrap {
+        case exact
+        case network(PreconditionedNetwork, label: String)
+
+        var label: String {
+            switch self {
+            case .exact: return "exact f*"
+            case let .network(_, label): return label
+            }
+        }
+    }
+
+    /// `values/exact`: f*(x, τ_k) of the closed-form distribution.
+    static func exactValues<Distribution: ClosedFormDistribution>(_ distribution: Distribution, minimumTime: Double) throws
+        -> StateValueFunction
+    {
+        .exact(try ExactValue(distribution: distribution, minimumTime: minimumTime))
+    }
+
+    /// The TD target `target` of every transition of a batch (see the type's documentation).
+    static func target<Distribution: ClosedFormDistribution>(
+        _ target: TDTarget, distribution: Distribution, grid times: [Double], bootstrap: Bootstrap
+    ) throws -> TransitionTargetFunction {
+        try target.validate()
+        let minimumTime = times[times.count - 1]
+        let exact = try ExactValue(distribution: distribution, minimumTime: minimumTime)
+        let estimator = ExactTransition(distribution: distribution, minimumTime: minimumTime)
+        return TransitionTargetFunction { batch in
+            let horizon = target.horizon
+            var path = [Double](repeating: minimumTime, count: horizon + 1)
+            for j in 0...horizon where batch.step + j < times.count { path[j] = times[batch.step + j] }
+            if case .monteCarlo = target { path[horizon] = minimumTime }
+            let paths = try TimePaths(times: Array((0..<batch.count).map { _ in path }.joined()), rows: batch.count,
+                                      minimumTime: minimumTime)
+            return try TDTargetKernels.target(target, start: batch.states, paths: paths, estimator: estimator) { points, pointTimes in
+                try bootstrapValues(points, times: pointTimes, dimension: batch.dimension, bootstrap: bootstrap, exact: exact)
+            }
+        }
+    }
+
+    /// f(x_i, t_i) for rows that come in blocks of equal times: each run of equal times is one call.
+    static func bootstrapValues<Distribution: ClosedFormDistribution>(
+        _ points: [Double], times: [Double], dimension: Int, bootstrap: Bootstrap, exact: ExactValue<Distribution>
+    ) throws -> [Double] {
+        var result = [Double]()
+        result.reserveCapacity(points.count)
+        var start = 0
+        while start < times.count {
+            var end = start + 1
+            while end < times.count, times[end] == times[start] { end += 1 }
+            let block = Array(points[(start * dimension)..<(end * dimension)])
+            switch bootstrap {
+            case .exact: result += try exact.consistency(block, time: times[start])
+            case let .network(network, _): result += try network.consistency(block, time: times[start])
+            }
+            start = end
+        }
+        return result
+    }
+}

@@ -1,0 +1,107 @@
+import ExperimentKit
+import Foundation
+import Testing
+
+/// `train --config` with `--set` and flags (precedence file < --set < flags; config.yaml and run.json
+/// agree; resume continues from config.yaml), unknown keys, and `sweep` sharded vs serial.
+@Suite("consistency-td train --config and sweep", .serialized)
+struct CLIConfigAndSweepTests {
+    static let tinyConfig = """
+        method: ict
+        seed: 9
+        network: {width: 16, depth: 1}
+        training: {steps: 6, batch_size: 32, checkpoint_every: 3, learning_rate: 0.001}
+        """
+
+    static func write(_ text: String, to path: String) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test("train --config: file < --set < explicit flags; config.yaml and run.json agree; resume extends the run")
+    func configSetAndFlagPrecedence() throws {
+        let folder = try CLI.temporaryFolder("config-train")
+        try Self.write(Self.tinyConfig, to: folder + "/ring.yaml")
+        let result = try CLI.run(["train", "--config", "ring.yaml", "--set", "training.learning_rate=0.0002", "--set", "training.steps=7",
+                                  "--set", "seed=4", "--steps", "8", "--run-dir", "cfg"], in: folder)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardError.contains("loss "), "the progress lines show no loss: \(result.standardError)")
+        let configuration = try ExperimentRunFolder(path: folder + "/cfg").configuration()
+        #expect(configuration.method == .consistency(.ict))
+        #expect(configuration.training.learningRate == 0.0002)      // --set over the file
+        #expect(configuration.training.steps == 8)                   // the flag over --set
+        #expect(configuration.seed == 4)                             // --set over the file
+        #expect(configuration.network.width == 16 && configuration.training.batchSize == 32)
+        for name in ["config.yaml", "provenance.json", "run.json", "metrics.h5", "checkpoints/step-00000008.h5"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/cfg/" + name), "missing cfg/\(name)")
+        }
+        let run = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/cfg/run.json"))) as? [String: Any]
+        #expect((run?["steps"] as? NSNumber)?.intValue == 8 && (run?["seed"] as? NSNumber)?.intValue == 4)
+        #expect(run?["configurationFile"] as? String == "config.yaml" && run?["preset"] as? String == "ict")
+
+        let resumed = try CLI.run(["resume", "cfg", "--steps", "10"], in: folder)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        #expect(FileManager.default.fileExists(atPath: folder + "/cfg/checkpoints/step-00000010.h5"))
+
+        // A config.yaml edited behind run.json's back is refused, in one line.
+        let yaml = try String(contentsOfFile: folder + "/cfg/config.yaml", encoding: .utf8)
+        try Self.write(yaml.replacingOccurrences(of: "seed: 4", with: "seed: 5"), to: folder + "/cfg/config.yaml")
+        let refused = try CLI.run(["resume", "cfg", "--steps", "12"], in: folder)
+        #expect(refused.status != 0 && refused.errorLines.count == 1 && refused.standardError.contains("disagree"), "\(refused.standardError)")
+    }
+
+    @Test("an unknown --set key fails with one line naming the nearest valid key")
+    func unknownKeySuggestsNearest() throws {
+        let folder = try CLI.temporaryFolder("config-unknown")
+        try Self.write(Self.tinyConfig, to: folder + "/ring.yaml")
+        let result = try CLI.run(["train", "--config", "ring.yaml", "--set", "training.learning_rat=0.1", "--run-dir", "bad"], in: folder)
+        #expect(result.status != 0)
+        #expect(result.errorLines.count == 1, "\(result.standardError)")
+        #expect(result.errorLines.first?.hasPrefix("error: ") == true)
+        #expect(result.standardError.contains("training.learning_rat") && result.standardError.contains("training.learning_rate"),
+                "\(result.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/bad"))
+        // A flag the configured method has no key for is named as the flag, not as a --set.
+        try Self.write("method: ect\ntraining: {steps: 3}\n", to: folder + "/ect.yaml")
+        let flag = try CLI.run(["train", "--config", "ect.yaml", "--final-scale", "10", "--run-dir", "bad2"], in: folder)
+        #expect(flag.status != 0 && flag.errorLines.count == 1 && flag.standardError.contains("--final-scale sets pairs.final_scale"),
+                "\(flag.standardError)")
+        let missing = try CLI.run(["train", "--config", "nope.yaml"], in: folder)
+        #expect(missing.status != 0 && missing.errorLines.count == 1 && missing.standardError.contains("nope.yaml"))
+    }
+
+    @Test("sweep in 2 shards + merge gives exactly the serial sweep's merged table")
+    func shardedSweepMergesToSerialTable() throws {
+        let folder = try CLI.temporaryFolder("sweep")
+        try Self.write("""
+            name: tiny
+            config: {method: ict, network: {width: 16, depth: 1}, training: {steps: 4, batch_size: 16, checkpoint_every: 4}}
+            axes:
+              seed: [0, 1]
+              training.learning_rate: [0.001, 0.002]
+            """, to: folder + "/sweep.yaml")
+        let serial = try CLI.run(["sweep", "--config", "sweep.yaml", "--shard", "0/1", "--out", "serial"], in: folder)
+        #expect(serial.status == 0, "\(serial.standardError)")
+        for shard in ["0/2", "1/2"] {
+            let part = try CLI.run(["sweep", "--config", "sweep.yaml", "--shard", shard, "--out", "sharded"], in: folder)
+            #expect(part.status == 0, "\(part.standardError)")
+            #expect(part.standardOutput.contains("runs 2 of them"), "\(part.standardOutput)")
+        }
+        for name in ["serial", "sharded"] {
+            let merged = try CLI.run(["sweep", "--merge", "--config", "sweep.yaml", "--out", name], in: folder)
+            #expect(merged.status == 0, "\(merged.standardError)")
+            #expect(merged.standardError.isEmpty, "\(merged.standardError)")     // no missing runs
+            for suffix in ["h5", "csv", "md"] { #expect(FileManager.default.fileExists(atPath: "\(folder)/\(name)/sweep.\(suffix)")) }
+        }
+        let serialCSV = try String(contentsOfFile: folder + "/serial/sweep.csv", encoding: .utf8)
+        let shardedCSV = try String(contentsOfFile: folder + "/sharded/sweep.csv", encoding: .utf8)
+        #expect(serialCSV == shardedCSV)
+        #expect(serialCSV.split(separator: "\n").count == 5, "\(serialCSV)")
+        #expect(serialCSV.contains("train/loss") && !serialCSV.contains("train/train"), "\(serialCSV)")
+        let table = try SweepTable.collect(under: [folder + "/sharded"])
+        #expect(table.rows.map { $0.index } == [0, 1, 2, 3])
+        #expect(table.rows.allSatisfy { ($0.values["train/loss"] ?? .nan).isFinite && $0.values["steps"] == 4 })
+        // A second pass over a finished shard trains nothing.
+        let rerun = try CLI.run(["sweep", "--config", "sweep.yaml", "--shard", "1/2", "--out", "sharded"], in: folder)
+        #expect(rerun.status == 0 && rerun.standardOutput.contains("finished earlier"), "\(rerun.standardOutput)")
+    }
+}
