@@ -25,6 +25,41 @@ public protocol LaneWork: AnyObject {
 public final class ParallelLanes: @unchecked Sendable {
     /// Number of lanes, including the calling thread.
     public let laneCount: Int
+    /// Everything the worker threads touch. Workers hold it strongly and never the pool itself, so
+    /// a pool released at any moment (even before its threads have started) stops them cleanly.
+    private let state: LaneState
+
+    /// Starts `laneCount − 1` worker threads. Throws-free: a count below 1 is treated as 1.
+    public init(laneCount: Int) {
+        self.laneCount = max(1, laneCount)
+        let state = LaneState(laneCount: self.laneCount)
+        self.state = state
+        for lane in 1..<self.laneCount {
+            let thread = Thread { state.workerLoop(lane: lane) }
+            thread.name = "consistency-td.lane.\(lane)"
+            thread.start()
+        }
+    }
+
+    deinit { state.stop() }
+
+    /// Runs `work` on every lane and returns when all lanes have finished.
+    public func run(_ work: LaneWork) { state.run(work) }
+
+    /// Waits until every lane has reached this barrier. Every lane must call it the same number of times.
+    public func barrier() { state.barrier() }
+
+    /// The part of `0..<count` that lane `lane` of `laneCount` handles (contiguous, sizes differ by ≤ 1).
+    public static func share(of count: Int, lane: Int, of laneCount: Int) -> Range<Int> {
+        let base = count / laneCount, extra = count % laneCount
+        let start = lane * base + min(lane, extra)
+        return start..<(start + base + (lane < extra ? 1 : 0))
+    }
+}
+
+/// The dispatch and barrier state of a ``ParallelLanes`` pool, shared with its worker threads.
+final class LaneState: @unchecked Sendable {
+    let laneCount: Int
 
     private let dispatchGeneration = Atomic<Int>(0)
     private let finishedWorkers = Atomic<Int>(0)
@@ -40,25 +75,17 @@ public final class ParallelLanes: @unchecked Sendable {
     /// Spins this many times waiting for work before a worker goes to sleep (a few milliseconds).
     static let spinsBeforeSleeping = 200_000
 
-    /// Starts `laneCount − 1` worker threads. Throws-free: a count below 1 is treated as 1.
-    public init(laneCount: Int) {
-        self.laneCount = max(1, laneCount)
-        for lane in 1..<self.laneCount {
-            let thread = Thread { [unowned self] in self.workerLoop(lane: lane) }
-            thread.name = "consistency-td.lane.\(lane)"
-            thread.start()
-        }
-    }
+    init(laneCount: Int) { self.laneCount = laneCount }
 
-    deinit {
+    /// Tells every worker to exit and waits until all have.
+    func stop() {
         stopping.store(true, ordering: .releasing)
         dispatchGeneration.add(1, ordering: .releasing)
         for _ in 1..<laneCount { wakeUp.signal() }
         for _ in 1..<laneCount { stopped.wait() }
     }
 
-    /// Runs `work` on every lane and returns when all lanes have finished.
-    public func run(_ work: LaneWork) {
+    func run(_ work: LaneWork) {
         guard laneCount > 1 else {
             work.run(lane: 0, of: 1)
             return
@@ -74,8 +101,7 @@ public final class ParallelLanes: @unchecked Sendable {
         currentWork = nil
     }
 
-    /// Waits until every lane has reached this barrier. Every lane must call it the same number of times.
-    public func barrier() {
+    func barrier() {
         guard laneCount > 1 else { return }
         let generation = barrierGeneration.load(ordering: .acquiring)
         if barrierArrivals.add(1, ordering: .acquiringAndReleasing).newValue == laneCount {
@@ -87,14 +113,7 @@ public final class ParallelLanes: @unchecked Sendable {
         }
     }
 
-    /// The part of `0..<count` that lane `lane` of `laneCount` handles (contiguous, sizes differ by ≤ 1).
-    public static func share(of count: Int, lane: Int, of laneCount: Int) -> Range<Int> {
-        let base = count / laneCount, extra = count % laneCount
-        let start = lane * base + min(lane, extra)
-        return start..<(start + base + (lane < extra ? 1 : 0))
-    }
-
-    private func workerLoop(lane: Int) {
+    func workerLoop(lane: Int) {
         var seen = 0
         while true {
             var spins = 0

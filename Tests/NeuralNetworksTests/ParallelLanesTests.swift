@@ -42,6 +42,18 @@ struct ParallelLanesTests {
         }
     }
 
+    @Test("a pool released at once, before its threads have started, stops them cleanly (workers never reach a released pool)")
+    func poolReleasedBeforeWorkersStart() {
+        for round in 0..<300 {
+            let lanes = ParallelLanes(laneCount: 2 + round % 3)
+            _ = lanes.laneCount
+        }
+        let lanes = ParallelLanes(laneCount: 2)
+        let probe = BarrierProbe(lanes: lanes, count: 100)
+        lanes.run(probe)
+        #expect(probe.sums == [1, 2])
+    }
+
     @Test("every lane runs, and a barrier makes each lane's writes visible to the others")
     func barrierOrdersWrites() {
         let lanes = ParallelLanes(laneCount: 2)
