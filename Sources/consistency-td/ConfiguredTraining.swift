@@ -21,19 +21,9 @@ enum ConfiguredTraining {
             return try DiffusionPretrainer(configuration: configuration.diffusionPretrainingConfiguration(), distribution: distribution)
         case let .consistency(method):
             let agents = try configuration.consistencyTrainingConfiguration()
-            var initial: PreconditionedNetwork?
-            if let pretrained = configuration.training.pretrained {
-                guard method.startsFromDiffusionModel else {
-                    throw CommandLineFailure("training.pretrained is the diffusion model of cd, ect and sct; \(method.rawValue) trains from scratch")
-                }
-                let model = try CheckpointModel.load(try TrainCommand.resolveCheckpoint(pretrained))
-                guard model.isDiffusion else {
-                    throw CommandLineFailure("training.pretrained '\(pretrained)' holds a '\(model.method)' checkpoint; expected a diffusion checkpoint")
-                }
-                initial = model.network
-            } else if method.startsFromDiffusionModel {
-                throw CommandLineFailure("\(method.rawValue) starts from a pretrained diffusion model; set training.pretrained (or pass --from) to a diffusion checkpoint")
-            }
+            let initial = try PretrainedDiffusionModel.network(
+                for: method, path: try configuration.training.pretrained.map(TrainCommand.resolveCheckpoint), setting: "training.pretrained",
+                instruction: "set training.pretrained (or pass --from) to a diffusion checkpoint")
             return try ConsistencyLearner(configuration: agents, distribution: distribution, initial: initial,
                                           teacher: method == .cd ? initial : nil)
         }

@@ -81,19 +81,9 @@ struct TrainingRecipe: Codable, Equatable {
             }
             configuration.pairs = .improvedConsistency(initialScale: s0, finalScale: finalScale, logMean: mean, logStandardDeviation: std)
         }
-        var initial: PreconditionedNetwork?
-        if let from {
-            guard method.startsFromDiffusionModel else {
-                throw CommandLineFailure("--from is the pretrained diffusion model of cd, ect and sct; \(preset.rawValue) trains from scratch")
-            }
-            let model = try CheckpointModel.load(from)
-            guard model.isDiffusion else {
-                throw CommandLineFailure("--from '\(from)' holds a '\(model.method)' checkpoint; expected a diffusion checkpoint (train one with --preset diffusion)")
-            }
-            initial = model.network
-        } else if method.startsFromDiffusionModel {
-            throw CommandLineFailure("\(preset.rawValue) starts from a pretrained diffusion model; pass --from <diffusion checkpoint> (train one with `consistency-td train --preset diffusion`)")
-        }
+        let initial = try PretrainedDiffusionModel.network(
+            for: method, path: from, setting: "--from",
+            instruction: "pass --from <diffusion checkpoint> (train one with `consistency-td train --preset diffusion`)")
         return try ConsistencyLearner(configuration: configuration, distribution: distribution, initial: initial,
                                       teacher: method == .cd ? initial : nil)
     }

@@ -116,9 +116,16 @@ struct ReplayTrainingTests {
         var coupled = try Self.configuration(steps: 10)
         coupled.couplesNoiseByOptimalTransport = true
         #expect(message { try coupled.validate() }.contains("OT coupling"))
-        let wrongDimension = try ReplayBuffer(capacity: 1, dimension: 3, times: [1, 0.5, 0.002])
+        let empty = try ReplayBuffer(capacity: 1, dimension: 2, times: [1, 0.5, 0.002])
+        let emptyText = message { _ = try ConsistencyLearner(configuration: try Self.configuration(steps: 10), distribution: Self.ring, replay: empty) }
+        #expect(emptyText.contains("non-empty replay buffer"))
+        let cube = try GaussianMixture(weights: [1], means: [[0, 0, 0]], standardDeviations: [1])
+        let environment = try DenoisingMDP(dimension: 3, times: [1, 0.5, 0.002])
+        var wrongDimension = try ReplayBuffer(capacity: 1, environment: environment)
+        try wrongDimension.fill(from: EpisodeRollout(environment: environment), policy: SolverPolicy(solver: HeunSolver(), denoiser: cube),
+                                runSeed: 0, count: 1)
         let shape = message { _ = try ConsistencyLearner(configuration: try Self.configuration(steps: 10), distribution: Self.ring, replay: wrongDimension) }
-        #expect(shape.contains("non-empty") || shape.contains("D = 3"))
+        #expect(shape.contains("D = 3") && shape.contains("dimension 2"), "\(shape)")
         let name = message { _ = try PairSource.named("replayed") }
         #expect(name.contains("fresh") && name.contains("replay-time-stratified"))
     }
