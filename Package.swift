@@ -228,6 +228,11 @@ let package = Package(
             swiftSettings: optimisationSettings
         ),
         // Finds a Python with h5py for the interoperability tests (used by test targets only).
+        .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["HDF5", "H5pyInterop"],
+            swiftSettings: optimisationSettings
+        ),
         .target(name: "H5pyInterop", path: "Tests/Support/H5pyInterop"),
         .testTarget(
             name: "AgentsTests",
