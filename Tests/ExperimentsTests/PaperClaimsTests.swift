@@ -36,16 +36,20 @@ struct PaperClaimsTests {
         #expect(batch.independent > 0 && batch.coupled > 0 && batch.independent.isFinite && batch.coupled.isFinite)
     }
 
-    @Test("a tiny run writes every claim with per-seed values consistent with table.md; the notebook executes on it",
-          .timeLimit(.minutes(10)))
-    func tinyRunEndToEnd() throws {
+    /// One tiny run (3 seeds, 8 steps, MLP 16×1) shared by the layout and notebook tests.
+    static let tinyRun: Result<String, any Error> = Result {
         let folder = try ExperimentBinary.temporaryFolder("paper-claims")
-        let output = folder + "/paper-claims"
         let result = try ExperimentBinary.run("PaperClaims", [
-            "--quick", "--output", output, "--seeds", "3", "--steps", "8", "--pretraining-steps", "20", "--batch", "16",
+            "--quick", "--output", folder + "/paper-claims", "--seeds", "3", "--steps", "8", "--pretraining-steps", "20", "--batch", "16",
             "--width", "16", "--depth", "1", "--evaluations", "2", "--samples", "64", "--coupling-batches", "1", "--coupling-batch", "16",
         ], in: folder)
-        #expect(result.status == 0, "\(result.standardError)")
+        guard result.status == 0 else { throw ExperimentTestError("PaperClaims failed (exit \(result.status)): \(result.standardError)") }
+        return folder
+    }
+
+    @Test("a tiny run writes every claim with per-seed values consistent with table.md", .timeLimit(.minutes(10)))
+    func tinyRunResultsFile() throws {
+        let output = try Self.tinyRun.get() + "/paper-claims"
         let file = try HDF5File(output + "/results.h5")
         #expect(try file.stringAttribute("format") == "consistency-td.paper-claims")
         #expect(try file.attributeArray("seeds", as: Int64.self) == [0, 1, 2])
@@ -71,8 +75,17 @@ struct PaperClaimsTests {
         // The ECT arm and the SCT claims' conditional arm are the same runs; its final gap is the ECT claim's "better".
         let ect = try file.openDataset("arms/ect/nll_gap_1step").read(as: Double.self)
         #expect(try file.openDataset("claims/ect_tuning/better").read(as: Double.self) == ect)
-        if NotebookRunner.shouldRun {
-            try NotebookRunner.execute("paper-claims.ipynb", results: folder)
-        }
+    }
+
+    @Test("the notebook executes on a fresh tiny run", .enabled(if: NotebookRunner.shouldRun), .timeLimit(.minutes(10)))
+    func notebookExecutes() throws {
+        try NotebookRunner.execute("paper-claims.ipynb", results: try Self.tinyRun.get())
+    }
+
+    @Test("bad sizes fail with a message naming the option and what is expected")
+    func badSizesAreRejected() throws {
+        #expect(throws: ClaimError.self) { try PaperClaimsCommand.parse(["--seeds", "1"]).resolvedSize() }
+        #expect(throws: ClaimError.self) { try PaperClaimsCommand.parse(["--coupling-batch", "2000"]).resolvedSize() }
+        #expect(try PaperClaimsCommand.parse(["--quick"]).resolvedSize() == ClaimSize.quick)
     }
 }

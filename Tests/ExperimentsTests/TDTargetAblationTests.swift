@@ -44,17 +44,23 @@ struct TDTargetAblationTests {
         #expect(try TDTargetAblationCommand.parse(["--environments", "gmm16"]).selectedEnvironments().map(\.name) == ["gmm16"])
     }
 
-    @Test("a tiny run writes a results file consistent with table.md and with its own laws; the notebook executes on it",
-          .timeLimit(.minutes(10)))
-    func tinyRunEndToEnd() throws {
+    /// One tiny run (full grid, 2 seeds, 6 steps, MLP 16×1) shared by the layout and notebook tests: the
+    /// results folder, or the failure.
+    static let tinyRun: Result<String, any Error> = Result {
         let folder = try ExperimentBinary.temporaryFolder("td-target-ablation")
-        let output = folder + "/td-target-ablation"
         let result = try ExperimentBinary.run("TDTargetAblation", [
-            "--quick", "--output", output, "--seeds", "2", "--steps", "6", "--pretraining-steps", "20", "--batch", "16",
-            "--evaluations", "2", "--samples", "64", "--width", "16", "--depth", "1",
+            "--quick", "--output", folder + "/td-target-ablation", "--seeds", "2", "--steps", "6", "--pretraining-steps", "20",
+            "--batch", "16", "--evaluations", "2", "--samples", "64", "--width", "16", "--depth", "1",
         ], in: folder)
-        #expect(result.status == 0, "\(result.standardError)")
-        #expect(result.standardOutput.contains("[120/120]"))
+        guard result.status == 0, result.standardOutput.contains("[120/120]") else {
+            throw ExperimentTestError("TDTargetAblation failed (exit \(result.status)): \(result.standardError)")
+        }
+        return folder
+    }
+
+    @Test("a tiny run writes a results file consistent with table.md and with its own laws", .timeLimit(.minutes(10)))
+    func tinyRunResultsFile() throws {
+        let output = try Self.tinyRun.get() + "/td-target-ablation"
         let file = try HDF5File(output + "/results.h5")
         #expect(try file.stringAttribute("format") == "consistency-td.td-target-ablation")
         #expect(try file.attributeArray("seeds", as: Int64.self) == [0, 1])
@@ -92,8 +98,10 @@ struct TDTargetAblationTests {
             }
             #expect(try group.openDataset("samples_1step").shape() == [30, 64, environment == "ring8" ? 2 : 16])
         }
-        if NotebookRunner.shouldRun {
-            try NotebookRunner.execute("td-target-ablation.ipynb", results: folder)
-        }
+    }
+
+    @Test("the notebook executes on a fresh tiny run", .enabled(if: NotebookRunner.shouldRun), .timeLimit(.minutes(10)))
+    func notebookExecutes() throws {
+        try NotebookRunner.execute("td-target-ablation.ipynb", results: try Self.tinyRun.get())
     }
 }
