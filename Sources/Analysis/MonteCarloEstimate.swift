@@ -14,8 +14,10 @@ public struct MonteCarloEstimate: Equatable, Sendable, CustomStringConvertible {
         self.count = count
     }
 
-    /// The estimate of a non-empty list of values (two-pass, so large means do not cancel the variance).
-    init(values: [Double]) {
+    /// The estimate of a non-empty list of values (two-pass, so large means do not cancel the variance):
+    /// the mean and standard error of the formula above. Experiments use it for mean ± standard error
+    /// over seeds (one value per seed).
+    public init(values: [Double]) {
         precondition(!values.isEmpty, "a Monte Carlo estimate needs at least one value")
         let n = Double(values.count)
         let mean = values.reduce(0, +) / n
