@@ -297,9 +297,11 @@ final class MLPLaneJob: LaneWork {
 }
 
 extension TimeConditionedMLP: TimeConditionedNetwork {
+    /// D, the data dimension.
     public var dataDimension: Int { configuration.dataDimension }
     /// 0: the MLP is unconditional.
     public var classCount: Int { 0 }
+    /// `.mlp(configuration)`.
     public var architecture: TimeConditionedNetworkArchitecture { .mlp(configuration) }
 
     /// F(x_in, c) through the network protocol; the MLP takes no labels (passing any is an error).

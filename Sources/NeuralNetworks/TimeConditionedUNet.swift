@@ -38,8 +38,11 @@ public final class TimeConditionedUNet: TimeConditionedNetwork {
         case upsample(Upsample2D, Conv2D)
     }
 
+    /// The settings the network was built from.
     public let configuration: TimeConditionedUNetConfiguration
+    /// Every parameter, by the dotted names listed above.
     public let store: ParameterStore
+    /// The features of c_noise fed to the embedding MLP.
     public let embedding: TimeEmbedding
     let embeddingLayers: [Linear]
     let classEmbedding: ClassEmbedding?
@@ -153,10 +156,17 @@ public final class TimeConditionedUNet: TimeConditionedNetwork {
         inputConvolution.computesInputGradient = false
     }
 
+    /// D = C·H·W.
     public var dataDimension: Int { configuration.dataDimension }
+    /// K (0 = unconditional).
     public var classCount: Int { configuration.classCount }
+    /// `.unet(configuration)`.
     public var architecture: TimeConditionedNetworkArchitecture { .unet(configuration) }
 
+    /// F(x_in, c_noise, y) for `input` [B, C·H·W] (rows of images, channel-major), B noise-conditioning
+    /// values and B labels in 0…K (nil: the null class K). Returns [B, C·H·W], a buffer overwritten by
+    /// the next forward. Throws for a wrong row length, a conditioning or label count other than B,
+    /// labels outside 0…K, or labels given to an unconditional network.
     public func forward(_ input: Tensor, noiseConditioning: Tensor, labels: UnsafeBufferPointer<Int32>?,
                         context: ForwardContext) throws(TensorError) -> Tensor {
         let c = configuration, d = c.dataDimension
@@ -217,6 +227,8 @@ public final class TimeConditionedUNet: TimeConditionedNetwork {
         return output
     }
 
+    /// Accumulates dL/dθ for the leading b rows of the last forward given dL/dF [b, C·H·W]; returns
+    /// dL/dx_in [b, C·H·W] when ``computesInputGradient`` is on, else an empty tensor.
     public func backward(_ outputGradient: Tensor) throws(TensorError) -> Tensor {
         let c = configuration, d = c.dataDimension
         guard outputGradient.rank == 2, outputGradient.shape[1] == d, outputGradient.rows <= output.rows else {

@@ -30,6 +30,9 @@ public struct TimeConditionedUNetConfiguration: Equatable, Sendable {
     /// Dropout probability inside every residual block (before its second convolution).
     public var dropout: Float
 
+    /// Settings for C×H×W images (defaults: grey images, widths [32, 64], one block per level, 8 groups,
+    /// the reference time embedding, E = 4 × 32, unconditional, no dropout); checked by ``validate()``
+    /// when a network is built.
     public init(
         imageChannels: Int = 1, height: Int, width: Int, channelWidths: [Int] = [32, 64], blocksPerLevel: Int = 1,
         groups: Int = 8, embedding: TimeEmbeddingKind = .reference, embeddingWidth: Int? = nil, classCount: Int = 0,
