@@ -295,3 +295,22 @@ final class MLPLaneJob: LaneWork {
         }
     }
 }
+
+extension TimeConditionedMLP: TimeConditionedNetwork {
+    /// D, the data dimension.
+    public var dataDimension: Int { configuration.dataDimension }
+    /// 0: the MLP is unconditional.
+    public var classCount: Int { 0 }
+    /// `.mlp(configuration)`.
+    public var architecture: TimeConditionedNetworkArchitecture { .mlp(configuration) }
+
+    /// F(x_in, c) through the network protocol; the MLP takes no labels (passing any is an error).
+    public func forward(_ input: Tensor, noiseConditioning: Tensor, labels: UnsafeBufferPointer<Int32>?,
+                        context: ForwardContext) throws(TensorError) -> Tensor {
+        guard labels == nil else {
+            throw .invalidArgument(operation: "TimeConditionedMLP.forward",
+                                   message: "the MLP is unconditional and takes no class labels; use a TimeConditionedUNet with classCount > 0 for class conditioning")
+        }
+        return try forward(input, noiseConditioning: noiseConditioning, context: context)
+    }
+}

@@ -2,7 +2,7 @@ import ConsistencyTD
 import Foundation
 
 /// The model stored in a checkpoint file, rebuilt for sampling and evaluation: the network of the
-/// checkpoint's resolved configuration (dimension, width, depth, normalisation) with the
+/// checkpoint's recorded network settings (MLP or U-Net, ``Checkpoint/networkArchitecture()``) with the
 /// evaluation-average parameters when the checkpoint has them (what CM, iCT and ECT evaluate), the
 /// online parameters otherwise. A "diffusion" checkpoint is an EDM denoiser D(x, t); every other
 /// method's is a consistency function f(x, t).
@@ -37,24 +37,17 @@ struct CheckpointModel {
     init(path: String, checkpoint: Checkpoint, online: Bool = false) throws {
         self.path = path
         self.checkpoint = checkpoint
-        guard let object = try? JSONSerialization.jsonObject(with: Data(checkpoint.configuration.utf8)) as? [String: Any],
-              let network = object["network"] as? [String: Any],
-              let dimension = (network["dimension"] as? NSNumber)?.intValue, let width = (network["width"] as? NSNumber)?.intValue,
-              let depth = (network["depth"] as? NSNumber)?.intValue
-        else {
-            throw CommandLineFailure("checkpoint '\(path)' has no network settings (dimension, width, depth) in its config attribute; it was not written by a consistency-td learner")
+        let architecture: TimeConditionedNetworkArchitecture
+        do { architecture = try checkpoint.networkArchitecture() } catch {
+            throw CommandLineFailure("checkpoint '\(path)' has no usable network settings in its config attribute (\(error)); it was not written by a consistency-td learner")
         }
-        let normalizationName = network["normalization"] as? String ?? "none"
-        guard let normalization = TimeConditionedMLPConfiguration.Normalization(rawValue: normalizationName) else {
-            throw CommandLineFailure("checkpoint '\(path)' names an unknown normalisation '\(normalizationName)'; expected one of \(TimeConditionedMLPConfiguration.Normalization.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let configuration = TimeConditionedMLPConfiguration(dataDimension: dimension, width: width, depth: depth, normalization: normalization)
+        let object = (try? JSONSerialization.jsonObject(with: Data(checkpoint.configuration.utf8)) as? [String: Any]) ?? [:]
         let sigma = checkpoint.curriculum["data_standard_deviation"] ?? 0.5
         let minimumTime = (object["t_min"] as? NSNumber)?.doubleValue ?? 0.002
         maximumTime = (object["t_max"] as? NSNumber)?.doubleValue ?? 80
         let parameterisation: Parameterisation = checkpoint.method == "diffusion" ? .edmDenoiser : .consistency
         self.network = try PreconditionedNetwork(
-            network: TimeConditionedMLP(configuration, seed: checkpoint.seed),
+            network: architecture.makeNetwork(seed: checkpoint.seed),
             preconditioning: Preconditioning(parameterisation, dataStandardDeviation: sigma, minimumTime: minimumTime))
         var source = checkpoint
         if !online, let average = checkpoint.averages.first {

@@ -115,9 +115,9 @@ struct TrainCommand: ParsableCommand {
         let source = try EnvironmentSource.load(environment)
         let fromPath = try from.map(Self.resolveCheckpoint)
         var defaultWidth = 128, defaultDepth = 3
-        if let fromPath, let model = try? CheckpointModel.load(fromPath) {
-            defaultWidth = model.network.network.configuration.width
-            defaultDepth = model.network.network.configuration.depth
+        if let fromPath, let model = try? CheckpointModel.load(fromPath), case let .mlp(network) = model.network.architecture {
+            defaultWidth = network.width
+            defaultDepth = network.depth
         }
         let recipe = TrainingRecipe(
             preset: preset, steps: steps, seed: seed, environment: source.spec, environmentName: source.name, from: fromPath,

@@ -67,9 +67,10 @@ public final class ConsistencyLearner: TrainingLearner {
                 throw AgentError.incompatible("the replay buffer's grid ends at t = \(replay.times.last!), below the learner's t_min = \(configuration.minimumTime)")
             }
         }
-        guard configuration.network.dataDimension == d else {
-            throw AgentError.shapeMismatch("the network's data dimension is \(configuration.network.dataDimension) but the data have dimension \(d)")
+        guard configuration.architecture.dataDimension == d else {
+            throw AgentError.shapeMismatch("the network's data dimension is \(configuration.architecture.dataDimension) but the data have dimension \(d)")
         }
+        try ClassLabels.check(architecture: configuration.architecture, distribution: distribution)
         if configuration.method.startsFromDiffusionModel, initial == nil {
             throw AgentError.incompatible("\(configuration.method.rawValue.uppercased()) starts from a pretrained diffusion model: pass it as `initial` (train one with DiffusionPretrainer)")
         }
@@ -101,15 +102,13 @@ public final class ConsistencyLearner: TrainingLearner {
                                                       maximumTime: configuration.maximumTime)
         let sigma = configuration.dataStandardDeviation ?? TrainingDraws.measuredStandardDeviation(of: distribution)
         let preconditioning = try Preconditioning(.consistency, dataStandardDeviation: sigma, minimumTime: configuration.minimumTime)
-        online = try PreconditionedNetwork(network: TimeConditionedMLP(configuration.network, seed: configuration.seed),
+        online = try PreconditionedNetwork(architecture: configuration.architecture, seed: configuration.seed,
                                            preconditioning: preconditioning)
         if let initial {
-            guard initial.network.configuration.dataDimension == d,
-                  initial.network.configuration.width == configuration.network.width,
-                  initial.network.configuration.depth == configuration.network.depth,
-                  initial.store.count == online.store.count
-            else {
-                throw AgentError.shapeMismatch("the initial network (width \(initial.network.configuration.width), depth \(initial.network.configuration.depth), \(initial.store.count) parameters) does not match the configured one (width \(configuration.network.width), depth \(configuration.network.depth), \(online.store.count) parameters)")
+            let initialLayout = initial.store.entries.map { [$0.name] + $0.shape.map(String.init) }
+            let onlineLayout = online.store.entries.map { [$0.name] + $0.shape.map(String.init) }
+            guard initial.dimension == d, initialLayout == onlineLayout else {
+                throw AgentError.shapeMismatch("the initial network (\(initial.architecture.summary), \(initial.store.count) parameters) does not match the configured one (\(configuration.architecture.summary), \(online.store.count) parameters)")
             }
             try online.store.loadValues(Array(UnsafeBufferPointer(start: initial.store.values, count: initial.store.count)))
             online.preconditioning.dataStandardDeviation = initial.preconditioning.dataStandardDeviation
@@ -117,10 +116,7 @@ public final class ConsistencyLearner: TrainingLearner {
         if configuration.targetNetwork == .stopGradient {
             targetNetwork = nil
         } else {
-            let copy = try PreconditionedNetwork(network: TimeConditionedMLP(configuration.network, seed: configuration.seed),
-                                                 preconditioning: online.preconditioning)
-            try copy.store.loadValues(Array(UnsafeBufferPointer(start: online.store.values, count: online.store.count)))
-            targetNetwork = copy
+            targetNetwork = try online.copy()
         }
         switch configuration.optimizer {
         case .adam: optimizer = try Adam()
@@ -200,6 +196,7 @@ public final class ConsistencyLearner: TrainingLearner {
         let request = (points: pairs.bootstrapPoints, times: pairs.bootstrapTimes)
         let dropoutStream = RandomStream(seed: configuration.seed, purpose: "dropout", index: UInt64(k))
         let requestRows = request.times.count
+        let labels = online.classCount > 0 ? pairs.labels : nil
         var bootstrapValues: [Double] = []
         let onlineOutput: Tensor
         if targetNetwork == nil, configuration.sharesDropoutMask {
@@ -207,9 +204,12 @@ public final class ConsistencyLearner: TrainingLearner {
             let stacked = (noisy + request.points).map { Float($0) }
             let stackedTimes = times + request.times
             let context = ForwardContext(isTraining: true, dropoutStream: dropoutStream, maskPeriod: b, gradientRows: b)
+            let stackedLabels = ClassLabels.repeated(labels, period: b, rows: b + requestRows)
             onlineOutput = try stacked.withUnsafeBufferPointer { x in
                 try stackedTimes.withUnsafeBufferPointer { t in
-                    try online.forward(x.baseAddress!, times: t.baseAddress!, rows: b + requestRows, context: context)
+                    try ClassLabels.withPointer(stackedLabels) { y in
+                        try online.forward(x.baseAddress!, times: t.baseAddress!, rows: b + requestRows, labels: y, context: context)
+                    }
                 }
             }
             bootstrapValues = (0..<(requestRows * d)).map { Double(onlineOutput.data[b * d + $0]) }
@@ -220,9 +220,12 @@ public final class ConsistencyLearner: TrainingLearner {
                     : RandomStream(seed: configuration.seed, purpose: "dropout-target", index: UInt64(k))
                 let context = ForwardContext(isTraining: true, dropoutStream: stream, maskPeriod: b)
                 let points = request.points.map { Float($0) }
+                let requestLabels = ClassLabels.repeated(labels, period: b, rows: requestRows)
                 let output = try points.withUnsafeBufferPointer { x in
                     try request.times.withUnsafeBufferPointer { t in
-                        try network.forward(x.baseAddress!, times: t.baseAddress!, rows: requestRows, context: context)
+                        try ClassLabels.withPointer(requestLabels) { y in
+                            try network.forward(x.baseAddress!, times: t.baseAddress!, rows: requestRows, labels: y, context: context)
+                        }
                     }
                 }
                 bootstrapValues = (0..<(requestRows * d)).map { Double(output.data[$0]) }
@@ -231,7 +234,9 @@ public final class ConsistencyLearner: TrainingLearner {
             let context = ForwardContext(isTraining: true, dropoutStream: dropoutStream, maskPeriod: b, gradientRows: b)
             onlineOutput = try points.withUnsafeBufferPointer { x in
                 try times.withUnsafeBufferPointer { t in
-                    try online.forward(x.baseAddress!, times: t.baseAddress!, rows: b, context: context)
+                    try ClassLabels.withPointer(labels) { y in
+                        try online.forward(x.baseAddress!, times: t.baseAddress!, rows: b, labels: y, context: context)
+                    }
                 }
             }
         }
@@ -302,9 +307,7 @@ public final class ConsistencyLearner: TrainingLearner {
     /// A copy of f_θ with the evaluation-average parameters (the online ones when averaging is off):
     /// the model to sample from and evaluate.
     public func averagedNetwork() throws -> PreconditionedNetwork {
-        let copy = try PreconditionedNetwork(network: TimeConditionedMLP(configuration.network, seed: seed),
-                                             preconditioning: online.preconditioning)
-        try copy.store.loadValues(Array(UnsafeBufferPointer(start: online.store.values, count: online.store.count)))
+        let copy = try online.copy()
         if let averages { try averages.copy(0, into: copy.store) }
         return copy
     }

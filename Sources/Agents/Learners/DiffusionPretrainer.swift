@@ -8,7 +8,10 @@ public struct DiffusionPretrainingConfiguration: Sendable {
     public var steps: Int
     public var batchSize: Int = 256
     public var seed: UInt64 = 0
+    /// The MLP F; ignored when ``unet`` is set.
     public var network: TimeConditionedMLPConfiguration
+    /// The image U-Net F (rows of C·H·W pixels); when set it replaces the MLP of ``network``.
+    public var unet: TimeConditionedUNetConfiguration?
     /// σ_d; nil measures the data's own standard deviation.
     public var dataStandardDeviation: Double?
     /// P_mean and P_std of the log-normal over t (EDM: −1.2, 1.2).
@@ -30,10 +33,30 @@ public struct DiffusionPretrainingConfiguration: Sendable {
         self.network = TimeConditionedMLPConfiguration(dataDimension: dimension, width: width, depth: depth)
     }
 
+    /// A configuration whose network is the U-Net `unet` (D = C·H·W).
+    public init(steps: Int, unet: TimeConditionedUNetConfiguration) {
+        self.steps = steps
+        self.network = TimeConditionedMLPConfiguration(dataDimension: unet.dataDimension)
+        self.unet = unet
+    }
+
+    /// The network F the pretrainer builds: ``unet`` when set, else the MLP ``network``. Setting an MLP
+    /// clears ``unet``.
+    public var architecture: TimeConditionedNetworkArchitecture {
+        get { unet.map { .unet($0) } ?? .mlp(network) }
+        set {
+            switch newValue {
+            case let .mlp(configuration): network = configuration; unet = nil
+            case let .unet(configuration): unet = configuration
+            }
+        }
+    }
+
     /// Fails before training starts for impossible settings, naming them.
     public func validate() throws {
         guard steps > 0 else { throw AgentError.invalidSetting("steps = \(steps)", expected: "a positive number of training iterations") }
         guard batchSize > 0 else { throw AgentError.invalidSetting("batch size = \(batchSize)", expected: "≥ 1") }
+        try unet?.validate()
         guard logMean.isFinite, logStandardDeviation.isFinite, logStandardDeviation > 0 else {
             throw AgentError.invalidSetting("(P_mean, P_std) = (\(logMean), \(logStandardDeviation))", expected: "finite values with P_std > 0")
         }
@@ -50,7 +73,7 @@ public struct DiffusionPretrainingConfiguration: Sendable {
     public var json: String {
         let fields: [String: Any] = [
             "method": "diffusion", "steps": steps, "batch_size": batchSize, "seed": seed,
-            "network": ["dimension": network.dataDimension, "width": network.width, "depth": network.depth],
+            "network": architecture.settings,
             "data_standard_deviation": dataStandardDeviation.map { $0 as Any } ?? NSNull(),
             "p_mean": logMean, "p_std": logStandardDeviation, "learning_rate": Double(learningRate), "warmup_steps": warmupSteps,
             "learning_rate_decay": "\(learningRateDecay)",
@@ -83,13 +106,14 @@ public final class DiffusionPretrainer: TrainingLearner {
 
     public init(configuration: DiffusionPretrainingConfiguration, distribution: any DataDistribution) throws {
         try configuration.validate()
-        guard configuration.network.dataDimension == distribution.dimension else {
-            throw AgentError.shapeMismatch("the network's data dimension is \(configuration.network.dataDimension) but the data have dimension \(distribution.dimension)")
+        guard configuration.architecture.dataDimension == distribution.dimension else {
+            throw AgentError.shapeMismatch("the network's data dimension is \(configuration.architecture.dataDimension) but the data have dimension \(distribution.dimension)")
         }
+        try ClassLabels.check(architecture: configuration.architecture, distribution: distribution)
         self.configuration = configuration
         self.distribution = distribution
         let sigma = configuration.dataStandardDeviation ?? TrainingDraws.measuredStandardDeviation(of: distribution)
-        network = try PreconditionedNetwork(network: TimeConditionedMLP(configuration.network, seed: configuration.seed),
+        network = try PreconditionedNetwork(architecture: configuration.architecture, seed: configuration.seed,
                                             preconditioning: Preconditioning(.edmDenoiser, dataStandardDeviation: sigma,
                                                                              minimumTime: configuration.minimumTime))
         optimizer = try Adam()
@@ -104,7 +128,8 @@ public final class DiffusionPretrainer: TrainingLearner {
         var dataStream = RandomStream(seed: seed, purpose: "data", index: UInt64(k))
         var noiseStream = RandomStream(seed: seed, purpose: "noise", index: UInt64(k))
         var timeStream = RandomStream(seed: seed, purpose: "time", index: UInt64(k))
-        let (data, _) = TrainingDraws.sample(distribution, count: b, stream: &dataStream)
+        let (data, drawnLabels) = TrainingDraws.sample(distribution, count: b, stream: &dataStream)
+        let labels = network.classCount > 0 ? drawnLabels : nil
         var noise = [Double](repeating: 0, count: b * d)
         noise.withUnsafeMutableBufferPointer { noiseStream.fillNormal($0.baseAddress!, count: $0.count) }
         var times = [Double](repeating: 0, count: b)
@@ -115,7 +140,9 @@ public final class DiffusionPretrainer: TrainingLearner {
         let context = ForwardContext(isTraining: true, dropoutStream: RandomStream(seed: seed, purpose: "dropout", index: UInt64(k)))
         let output = try noisy.withUnsafeBufferPointer { x in
             try times.withUnsafeBufferPointer { t in
-                try network.forward(x.baseAddress!, times: t.baseAddress!, rows: b, context: context)
+                try ClassLabels.withPointer(labels) { y in
+                    try network.forward(x.baseAddress!, times: t.baseAddress!, rows: b, labels: y, context: context)
+                }
             }
         }
         let sigma = network.preconditioning.dataStandardDeviation
@@ -163,9 +190,7 @@ public final class DiffusionPretrainer: TrainingLearner {
     /// A copy of the denoiser with the evaluation-average parameters (the online ones when averaging is
     /// off) — what teaches CD and initialises ECT/SCT.
     public func averagedNetwork() throws -> PreconditionedNetwork {
-        let copy = try PreconditionedNetwork(network: TimeConditionedMLP(configuration.network, seed: seed),
-                                             preconditioning: network.preconditioning)
-        try copy.store.loadValues(Array(UnsafeBufferPointer(start: network.store.values, count: network.store.count)))
+        let copy = try network.copy()
         if let averages { try averages.copy(0, into: copy.store) }
         return copy
     }

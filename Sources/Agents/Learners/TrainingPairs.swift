@@ -14,6 +14,8 @@ struct TrainingPairs {
     var bootstrapTimes: [Double]
     /// x₀ of fresh pairs (sLCT's small-noise diffusion loss); nil for replayed pairs.
     var cleanData: [Double]?
+    /// The class labels of the B rows when the data have them (fresh pairs only).
+    var labels: [Int32]? = nil
     /// Bootstrap values (rows × D, in request order) → returns G (B×D).
     var assemble: ([Double]) throws -> [Double]
 }
@@ -50,7 +52,7 @@ extension ConsistencyLearner {
         let states = try TDTargetKernels.rollout(from: noisy, paths: paths, steps: target.horizon, estimator: estimator)
         let request = TDTargetKernels.bootstrapRequest(target, states: states, paths: paths)
         return TrainingPairs(states: noisy, times: times, targetTimes: targetTimes, bootstrapPoints: request.points,
-                             bootstrapTimes: request.times, cleanData: draws.data) { values in
+                             bootstrapTimes: request.times, cleanData: draws.data, labels: draws.labels) { values in
             try TDTargetKernels.assemble(target, values: values, states: states, paths: paths)
         }
     }

@@ -10,8 +10,10 @@ public struct ConsistencyTrainingConfiguration: Sendable {
     public var steps: Int
     public var batchSize: Int = 256
     public var seed: UInt64 = 0
-    /// The network F (its `dataDimension` must match the data).
+    /// The MLP F (its `dataDimension` must match the data); ignored when ``unet`` is set.
     public var network: TimeConditionedMLPConfiguration
+    /// The image U-Net F (rows of C·H·W pixels); when set it replaces the MLP of ``network``.
+    public var unet: TimeConditionedUNetConfiguration?
     /// σ_d; nil measures the data's own standard deviation (RMS over dimensions of 16 384 draws).
     public var dataStandardDeviation: Double?
     public var minimumTime: Double = 0.002
@@ -44,6 +46,18 @@ public struct ConsistencyTrainingConfiguration: Sendable {
     /// Rate of the evaluation EMA of the online parameters (nil = evaluate the online parameters).
     /// Consistency models are evaluated with such an average (CM, iCT, ECT); stored as `/ema/<rate>`.
     public var evaluationAverageRate: Float? = 0.999
+
+    /// The network F the learner builds: ``unet`` when set, else the MLP ``network``. Setting an MLP
+    /// clears ``unet``.
+    public var architecture: TimeConditionedNetworkArchitecture {
+        get { unet.map { .unet($0) } ?? .mlp(network) }
+        set {
+            switch newValue {
+            case let .mlp(configuration): network = configuration; unet = nil
+            case let .unet(configuration): unet = configuration
+            }
+        }
+    }
 
     /// The paper defaults of `method` (METHODS.md §6) for data of dimension `dimension`, with a toy-sized
     /// MLP (width 256, depth 4).
@@ -92,6 +106,7 @@ public struct ConsistencyTrainingConfiguration: Sendable {
     public func validate() throws {
         guard steps > 0 else { throw AgentError.invalidSetting("steps = \(steps)", expected: "a positive number of training iterations") }
         guard batchSize > 0 else { throw AgentError.invalidSetting("batch size = \(batchSize)", expected: "≥ 1") }
+        try unet?.validate()
         guard minimumTime.isFinite, maximumTime.isFinite, minimumTime > 0, minimumTime < maximumTime else {
             throw AgentError.invalidSetting("time range [t_min, t_max] = [\(minimumTime), \(maximumTime)]", expected: "0 < t_min < t_max")
         }
@@ -143,8 +158,7 @@ public struct ConsistencyTrainingConfiguration: Sendable {
     public var json: String {
         var fields: [String: Any] = [
             "method": method.rawValue, "steps": steps, "batch_size": batchSize, "seed": seed,
-            "network": ["dimension": network.dataDimension, "width": network.width, "depth": network.depth,
-                        "dropout": Double(network.dropout), "normalization": "\(network.normalization)"],
+            "network": architecture.settings,
             "data_standard_deviation": dataStandardDeviation.map { $0 as Any } ?? NSNull(),
             "t_min": minimumTime, "t_max": maximumTime, "pairs": "\(pairs)", "estimator": estimator.description,
             "target": target.description, "target_network": "\(targetNetwork)", "shares_dropout_mask": sharesDropoutMask,

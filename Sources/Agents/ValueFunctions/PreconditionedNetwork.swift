@@ -12,14 +12,22 @@ import Tensors
 /// implements the environments' ``Denoiser`` protocol (a consistency model's one-step denoiser estimate
 /// is f_θ itself), so a trained network can act as a teacher, and ``ConsistencyFunction``.
 ///
-/// Training passes run in Float32 over rows with per-row times: ``forward(_:times:rows:context:)``
+/// Training passes run in Float32 over rows with per-row times: ``forward(_:times:rows:labels:context:)``
 /// keeps c_skip and c_out of every row so ``backward(_:)`` can turn dL/d(out) into dL/dF = c_out·dL/d(out).
+///
+/// F is any ``TimeConditionedNetwork``: the toy ``TimeConditionedMLP`` or the image
+/// ``TimeConditionedUNet`` (rows of C·H·W pixels). A class-conditional F takes one label per row
+/// (`labels`); without labels it sees its null class (unconditional).
 public final class PreconditionedNetwork {
-    public let network: TimeConditionedMLP
+    public let network: any TimeConditionedNetwork
     public var preconditioning: Preconditioning
     public var store: ParameterStore { network.store }
-    public var dimension: Int { network.configuration.dataDimension }
+    public var dimension: Int { network.dataDimension }
     public var minimumTime: Double { preconditioning.minimumTime }
+    /// The settings that rebuild F (recorded in checkpoints).
+    public var architecture: TimeConditionedNetworkArchitecture { network.architecture }
+    /// K for a class-conditional F, 0 otherwise.
+    public var classCount: Int { network.classCount }
 
     private let scaledInput: Tensor
     private let conditioning: Tensor
@@ -27,19 +35,33 @@ public final class PreconditionedNetwork {
     private let networkGradient: Tensor
     private var outputScales: [Float] = []
 
-    public init(network: TimeConditionedMLP, preconditioning: Preconditioning) throws {
+    /// Wraps F (an MLP converts implicitly, as before the network protocol existed).
+    public init(network: any TimeConditionedNetwork, preconditioning: Preconditioning) throws {
         self.network = network
         self.preconditioning = preconditioning
-        scaledInput = try Tensor(zeros: [0, network.configuration.dataDimension])
+        scaledInput = try Tensor(zeros: [0, network.dataDimension])
         conditioning = try Tensor(zeros: [0])
-        result = try Tensor(zeros: [0, network.configuration.dataDimension])
-        networkGradient = try Tensor(zeros: [0, network.configuration.dataDimension])
+        result = try Tensor(zeros: [0, network.dataDimension])
+        networkGradient = try Tensor(zeros: [0, network.dataDimension])
     }
 
-    /// out(x_i, t_i) for `rows` points (rows × D, Float) at per-row times. Returns a buffer the network
-    /// overwrites on its next forward.
+    /// Builds F from `architecture` with parameters initialised from `seed` and wraps it.
+    public convenience init(architecture: TimeConditionedNetworkArchitecture, seed: UInt64, preconditioning: Preconditioning) throws {
+        try self.init(network: architecture.makeNetwork(seed: seed), preconditioning: preconditioning)
+    }
+
+    /// A network of the same architecture and preconditioning holding a copy of the current parameters.
+    public func copy() throws -> PreconditionedNetwork {
+        let copy = try PreconditionedNetwork(architecture: architecture, seed: store.seed, preconditioning: preconditioning)
+        try copy.store.loadValues(store.snapshotValues())
+        return copy
+    }
+
+    /// out(x_i, t_i) for `rows` points (rows × D, Float) at per-row times, with one class label per row
+    /// for a class-conditional F (nil: the null class). Returns a buffer the network overwrites on its
+    /// next forward.
     public func forward(_ points: UnsafePointer<Float>, times: UnsafePointer<Double>, rows: Int,
-                        context: ForwardContext) throws -> Tensor {
+                        labels: UnsafePointer<Int32>? = nil, context: ForwardContext) throws -> Tensor {
         let d = dimension
         try scaledInput.resize(rows: rows, columns: d)
         try conditioning.resize(to: [rows])
@@ -56,7 +78,8 @@ public final class PreconditionedNetwork {
             let x = points + row * d, scaled = scaledInput.data + row * d
             for j in 0..<d { scaled[j] = cIn * x[j] }
         }
-        let output = try network.forward(scaledInput, noiseConditioning: conditioning, context: context)
+        let output = try network.forward(scaledInput, noiseConditioning: conditioning,
+                                         labels: labels.map { UnsafeBufferPointer(start: $0, count: rows) }, context: context)
         for row in 0..<rows {
             let s = preconditioning.scalings(at: times[row])
             let skip = Float(s.skip), out = Float(s.output)
@@ -79,18 +102,27 @@ public final class PreconditionedNetwork {
         _ = try network.backward(networkGradient)
     }
 
-    /// out(x_i, t_i) in evaluation mode (no dropout) for points (count × D, Double) at per-row times.
-    public func evaluate(_ points: [Double], times: [Double]) throws -> [Double] {
+    /// out(x_i, t_i) in evaluation mode (no dropout) for points (count × D, Double) at per-row times,
+    /// with one class label per row for a class-conditional F (nil: the null class).
+    public func evaluate(_ points: [Double], times: [Double], labels: [Int32]? = nil) throws -> [Double] {
         let d = dimension
         guard points.count == times.count * d else {
             throw AgentError.shapeMismatch("\(points.count) values for \(times.count) times of dimension \(d); expected \(times.count * d)")
         }
         let rows = times.count
+        if let labels, labels.count != rows {
+            throw AgentError.shapeMismatch("\(labels.count) class labels for \(rows) points; expected one label per point")
+        }
         guard rows > 0 else { return [] }
         let floats = points.map { Float($0) }
         let output = try floats.withUnsafeBufferPointer { x in
             try times.withUnsafeBufferPointer { t in
-                try forward(x.baseAddress!, times: t.baseAddress!, rows: rows, context: .evaluation)
+                if let labels {
+                    return try labels.withUnsafeBufferPointer { y in
+                        try forward(x.baseAddress!, times: t.baseAddress!, rows: rows, labels: y.baseAddress!, context: .evaluation)
+                    }
+                }
+                return try forward(x.baseAddress!, times: t.baseAddress!, rows: rows, context: .evaluation)
             }
         }
         return (0..<(rows * d)).map { Double(output.data[$0]) }
