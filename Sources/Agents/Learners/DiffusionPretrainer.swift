@@ -34,6 +34,9 @@ public struct DiffusionPretrainingConfiguration: Sendable {
     public func validate() throws {
         guard steps > 0 else { throw AgentError.invalidSetting("steps = \(steps)", expected: "a positive number of training iterations") }
         guard batchSize > 0 else { throw AgentError.invalidSetting("batch size = \(batchSize)", expected: "≥ 1") }
+        // One minibatch of activations (B × (W + D) floats) must fit in memory at all.
+        try MemoryBudget.check("batch size × (width + data dimension)", [batchSize, network.width + network.dataDimension],
+                               operation: "training batch")
         guard logMean.isFinite, logStandardDeviation.isFinite, logStandardDeviation > 0 else {
             throw AgentError.invalidSetting("(P_mean, P_std) = (\(logMean), \(logStandardDeviation))", expected: "finite values with P_std > 0")
         }

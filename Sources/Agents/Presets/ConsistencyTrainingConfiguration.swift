@@ -1,4 +1,5 @@
 import Environments
+import Tensors
 import Foundation
 import NeuralNetworks
 
@@ -92,6 +93,9 @@ public struct ConsistencyTrainingConfiguration: Sendable {
     public func validate() throws {
         guard steps > 0 else { throw AgentError.invalidSetting("steps = \(steps)", expected: "a positive number of training iterations") }
         guard batchSize > 0 else { throw AgentError.invalidSetting("batch size = \(batchSize)", expected: "≥ 1") }
+        // One minibatch of activations (B × (W + D) floats) must fit in memory at all.
+        try MemoryBudget.check("batch size × (width + data dimension)", [batchSize, network.width + network.dataDimension],
+                               operation: "training batch")
         guard minimumTime.isFinite, maximumTime.isFinite, minimumTime > 0, minimumTime < maximumTime else {
             throw AgentError.invalidSetting("time range [t_min, t_max] = [\(minimumTime), \(maximumTime)]", expected: "0 < t_min < t_max")
         }
