@@ -107,8 +107,7 @@ public enum DistributionSpec: Codable, Sendable, Equatable {
         if let encoded = try? spec.encodedJSON(),
            let fields = (try? JSONSerialization.jsonObject(with: encoded)) as? [String: Any],
            let unknown = dictionary.keys.sorted().first(where: { fields[$0] == nil }) {
-            throw .invalidValue(kind: kind, field: unknown,
-                                reason: "is not a field of this kind; its fields are \(fields.keys.sorted().joined(separator: ", "))")
+            throw .unknownField(kind: kind, field: unknown, fields: fields.keys.sorted())
         }
         try spec.validate()
         return spec
