@@ -298,7 +298,19 @@ let package = Package(
         // The `consistency-td` binary run as a subprocess: every command end to end, bad input, --help.
         .testTarget(
             name: "CLITests",
-            dependencies: ["consistency-td", "HDF5", "Replay", "ExperimentKit", "H5pyInterop"],
+            dependencies: ["consistency-td", "CLIProcess", "HDF5", "Replay", "ExperimentKit", "H5pyInterop"],
+            swiftSettings: optimisationSettings
+        ),
+        // Runs the `consistency-td` binary as a child process with a timeout (CLI and reliability tests).
+        .target(name: "CLIProcess", path: "Tests/Support/CLIProcess"),
+        // Faults, bad input and load: kill -9 and resume, full disk, read-only folders, divergence, a
+        // corpus of malformed files and specs, parser fuzzing, run-folder locks, memory over a long run.
+        .testTarget(
+            name: "ReliabilityTests",
+            dependencies: [
+                "consistency-td", "CLIProcess", "ExperimentKit", "Agents", "HDF5", "Replay", "Environments", "H5pyInterop",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: optimisationSettings
         ),
         .testTarget(

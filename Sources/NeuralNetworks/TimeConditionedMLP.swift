@@ -96,6 +96,8 @@ public final class TimeConditionedMLP {
             throw .invalidArgument(operation: "TimeConditionedMLP",
                 message: "dataDimension, width and depth must be > 0, got D = \(c.dataDimension), W = \(c.width), depth = \(c.depth)")
         }
+        // width² × depth weights, their gradients and optimizer moments: refuse impossible sizes up front.
+        try MemoryBudget.check("width × width × depth", [c.width, c.width, c.depth], operation: "TimeConditionedMLP")
         self.configuration = c
         self.store = scope.store
         self.embedding = try TimeEmbedding(c.embedding, scope: scope.child("embedding"))

@@ -49,6 +49,11 @@ struct CheckpointModel {
         self.network = try PreconditionedNetwork(
             network: architecture.makeNetwork(seed: checkpoint.seed),
             preconditioning: Preconditioning(parameterisation, dataStandardDeviation: sigma, minimumTime: minimumTime))
+        // The online parameters are checked against the network even when an average is used, so a
+        // checkpoint with any misshapen or missing array is refused whole.
+        do { try checkpoint.restore(into: self.network.store, path: path) } catch {
+            throw CommandLineFailure("checkpoint '\(path)' does not match its own network settings: \(error)")
+        }
         var source = checkpoint
         if !online, let average = checkpoint.averages.first {
             source.parameters = average.parameters

@@ -60,6 +60,8 @@ enum ConfiguredTraining {
         let recipe = try recipe(of: configuration)
         let trainerConfiguration = try configuration.trainerConfiguration(progress: progress)
         let folder = try ExperimentRunFolder.create(for: configuration, path: runFolder)
+        let lock = try RunFolderLock.acquire(runFolder: folder.path)     // held until training ends (the Trainer re-enters it)
+        defer { lock.release() }
         var outputs = OutputList()
         outputs.add("configuration", folder.configurationPath)
         outputs.add("run description", try recipe.write(toRunFolder: folder.path))

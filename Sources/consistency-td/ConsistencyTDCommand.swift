@@ -33,7 +33,11 @@ struct ConsistencyTDCommand: ParsableCommand {
             let status = exitCode(for: error)
             if status == .success { exit(withError: error) }
             FileHandle.standardError.write(Data(("error: " + CommandLineFailure.oneLine(message(for: error)) + "\n").utf8))
-            Foundation.exit(status.rawValue)
+            // Leave without the exit handlers: after a failed write (a full disk) libhdf5 keeps the file
+            // it could not close, and its exit handler then crashes retrying the flush. Every file this
+            // tool writes is already closed or abandoned by now; only standard output needs flushing.
+            fflush(nil)                      // every stdio output stream
+            _exit(status.rawValue)
         }
     }
 }

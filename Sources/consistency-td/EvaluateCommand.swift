@@ -69,6 +69,7 @@ struct EvaluateCommand: ParsableCommand {
     /// Samples with each generation and scores them against `count` fresh data points.
     static func evaluate(model: CheckpointModel, generations: [SampleGeneration], distribution: any DataDistribution,
                          count: Int, seed: UInt64) throws -> [(SampleEvaluation, [Double])] {
+        try SampleGeneration.checkMemory(count: count, model: model)
         var dataStream = RandomStream(seed: seed, purpose: "cli.evaluate.data", index: 0)
         let reference = distribution.sample(count: count, stream: &dataStream)
         let mixture = distribution as? GaussianMixture

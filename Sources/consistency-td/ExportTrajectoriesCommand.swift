@@ -84,6 +84,12 @@ struct ExportTrajectoriesCommand: ParsableCommand {
 
     func run() throws {
         let source = try EnvironmentSource.load(environment)
+        // One episode's arrays (observations, actions, rewards, values, targets: ~8 × (K + 1) × D floats)
+        // must fit in memory; a larger K is refused before anything is allocated.
+        do {
+            try MemoryBudget.check("8 arrays × (--steps + 1) × dimension", [8, steps &+ 1, source.distribution.dimension],
+                                   operation: "export-trajectories")
+        } catch { throw CommandLineFailure("\(error)") }
         let closedForm = source.distribution as? any ClosedFormDistribution
         let targetList = try targets.map { try ListArgument.strings($0, option: "--targets") } ?? []
         let tdTargets = try targetList.map { name -> TDTarget in

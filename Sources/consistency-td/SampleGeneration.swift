@@ -9,6 +9,15 @@ struct SampleGeneration {
     /// The middle time of two-step sampling used by ECT on CIFAR-10 (``TwoStepSamplingDefaults``).
     static let defaultMiddleTime = TwoStepSamplingDefaults.cifarMiddleTime
 
+    /// Refuses a `--count` whose samples and network activations (count × (D + W) doubles) cannot fit
+    /// in memory, before anything is allocated (``MemoryBudget``).
+    static func checkMemory(count: Int, model: CheckpointModel) throws {
+        do {
+            try MemoryBudget.check("--count × (dimension + width)", [count, model.dimension + model.network.network.configuration.width],
+                                   bytesPerElement: 8, operation: "sampling")
+        } catch { throw CommandLineFailure("\(error)") }
+    }
+
     var steps: Int = 1
     var middleTime: Double = defaultMiddleTime
     var heunSteps: Int = 18
@@ -21,6 +30,7 @@ struct SampleGeneration {
 
     /// `count` samples (count × D, row-major) of `model`.
     func samples(of model: CheckpointModel, count: Int, seed: UInt64) throws -> [Double] {
+        try Self.checkMemory(count: count, model: model)
         var stream = RandomStream(seed: seed, purpose: "cli.sample", index: 0)
         if model.isDiffusion {
             let sampler = try EDMHeunSampler(denoiser: model.network, dimension: model.dimension, stepCount: heunSteps,

@@ -4,17 +4,22 @@ import Foundation
 /// Runs a ``TrainingRecipe`` in a run folder through ExperimentKit's ``Trainer`` (checkpoints,
 /// metrics.h5/metrics.csv, provenance.json, progress on standard error) and lists what it wrote.
 enum TrainingSession {
-    /// Starts a fresh run: checks the folder holds no run, builds the learner (every setting is checked
-    /// before anything is written), stores `run.json` and trains.
+    /// Starts a fresh run: takes the run folder's ``RunFolderLock`` (another process training there is
+    /// refused), checks the folder holds no run, builds the learner (every setting is checked before
+    /// anything is written), stores `run.json` and trains.
     static func start(_ recipe: TrainingRecipe, runFolder: String, progress: TrainerConfiguration.ProgressStyle = .automatic) throws
         -> (summary: TrainingSummary, outputs: OutputList)
     {
-        if FileManager.default.fileExists(atPath: TrainingRecipe.path(inRunFolder: runFolder)) {
-            throw CommandLineFailure("run folder '\(runFolder)' already holds a run (\(TrainingRecipe.fileName)); continue it with `consistency-td resume \(runFolder)` or choose another --run-dir")
-        }
+        let recipePath = TrainingRecipe.path(inRunFolder: runFolder)
+        let alreadyARun = CommandLineFailure("run folder '\(runFolder)' already holds a run (\(TrainingRecipe.fileName)); continue it with `consistency-td resume \(runFolder)` or choose another --run-dir")
+        if FileManager.default.fileExists(atPath: recipePath) { throw alreadyARun }
         let learner = try recipe.makeLearner()
         let configuration = try TrainerConfiguration(steps: recipe.steps, checkpointEvery: recipe.checkpointEvery, progress: progress)
         let trainer = Trainer(learner: learner, runFolder: runFolder, configuration: configuration)
+        try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
+        let lock = try RunFolderLock.acquire(runFolder: runFolder)       // before run.json: one process per run folder
+        defer { lock.release() }
+        if FileManager.default.fileExists(atPath: recipePath) { throw alreadyARun }   // started by another process meanwhile
         var outputs = OutputList()
         outputs.add("run description", try recipe.write(toRunFolder: runFolder))
         let summary = try trainer.run()
@@ -27,6 +32,8 @@ enum TrainingSession {
     /// is rebuilt from its `config.yaml` (checked against `run.json`, ``ConfiguredTraining``).
     static func resume(runFolder: String, steps: Int?) throws -> (summary: TrainingSummary, outputs: OutputList) {
         let recipe = try TrainingRecipe.read(runFolder: runFolder)
+        let lock = try RunFolderLock.acquire(runFolder: runFolder)       // another process training here is refused
+        defer { lock.release() }
         let learner: any TrainingLearner
         let configuration: TrainerConfiguration
         if recipe.configurationFile != nil {

@@ -1,3 +1,4 @@
+import CLIProcess
 import Foundation
 import Testing
 

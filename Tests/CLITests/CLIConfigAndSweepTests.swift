@@ -1,3 +1,4 @@
+import CLIProcess
 import ExperimentKit
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import CLIProcess
 import Foundation
 import HDF5
 import Replay

@@ -1,3 +1,4 @@
+import CLIProcess
 import Foundation
 import H5pyInterop
 import HDF5

@@ -18,6 +18,7 @@ public enum CheckpointFile {
             try? FileManager.default.removeItem(atPath: temporary)
             try writeContents(checkpoint, to: temporary)
             try synchronizeFile(atPath: temporary)
+            CheckpointFaultInjection.pauseIfRequested(.rename, step: checkpoint.step)
             guard rename(temporary, path) == 0 else { throw CheckpointError.writeFailed(path: path, reason: "rename: \(systemError())") }
             try synchronizeDirectory(of: path)
         } catch let error as CheckpointError {
@@ -72,6 +73,16 @@ public enum CheckpointFile {
                 let count = Int(try integerAttribute("update_count", of: group, as: Int64.self, object: "/ema/\(member)"))
                 averages.append(Checkpoint.Average(rate: member, updateCount: count,
                                                    parameters: try readArrays(in: file, group: "ema/" + member, path: path)))
+            }
+        }
+
+        // The trainer saves only states reached by a finite update (DESIGN.md §7): NaN or ∞ weights mean
+        // a damaged or foreign file, which would train or sample nothing but NaN.
+        let networks = [("parameters", parameters), ("target_parameters", targetParameters ?? [])] + averages.map { ("ema/" + $0.rate, $0.parameters) }
+        for (group, arrays) in networks {
+            if let bad = arrays.first(where: { array in !array.values.allSatisfy { $0.isFinite } }) {
+                throw CheckpointError.corruptData(path: path, dataset: "/\(group)/\(bad.name)",
+                                                  reason: "it holds NaN or ∞ values, which no saved training state has")
             }
         }
 
@@ -137,6 +148,10 @@ public enum CheckpointFile {
             try file.setAttribute("provenance_" + name, value)
         }
         try writeArrays(checkpoint.parameters, in: file, group: "parameters")
+        if CheckpointFaultInjection.request != nil {
+            try file.flush()
+            CheckpointFaultInjection.pauseIfRequested(.partial, step: checkpoint.step)
+        }
         if let target = checkpoint.targetParameters { try writeArrays(target, in: file, group: "target_parameters") }
         for average in checkpoint.averages {
             try writeArrays(average.parameters, in: file, group: "ema/" + average.rate)

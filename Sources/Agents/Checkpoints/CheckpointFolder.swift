@@ -36,6 +36,7 @@ public struct CheckpointFolder: Sendable {
         }
         let target = path(step: checkpoint.step)
         try CheckpointFile.write(checkpoint, to: target)
+        CheckpointFaultInjection.pauseIfRequested(.latestPointer, step: checkpoint.step)
         try writeLatestPointer(Self.fileName(step: checkpoint.step))
         for step in steps().dropLast(keep) {
             try? FileManager.default.removeItem(atPath: path(step: step))

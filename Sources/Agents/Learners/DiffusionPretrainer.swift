@@ -57,6 +57,9 @@ public struct DiffusionPretrainingConfiguration: Sendable {
         guard steps > 0 else { throw AgentError.invalidSetting("steps = \(steps)", expected: "a positive number of training iterations") }
         guard batchSize > 0 else { throw AgentError.invalidSetting("batch size = \(batchSize)", expected: "≥ 1") }
         try unet?.validate()
+        // One minibatch of activations (B × (W + D) floats, B × D for a U-Net's input rows) must fit in memory at all.
+        let rowFloats = unet.map { $0.dataDimension } ?? network.width + network.dataDimension
+        try MemoryBudget.check("batch size × (width + data dimension)", [batchSize, rowFloats], operation: "training batch")
         guard logMean.isFinite, logStandardDeviation.isFinite, logStandardDeviation > 0 else {
             throw AgentError.invalidSetting("(P_mean, P_std) = (\(logMean), \(logStandardDeviation))", expected: "finite values with P_std > 0")
         }

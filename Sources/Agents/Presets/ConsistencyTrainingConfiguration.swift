@@ -1,4 +1,5 @@
 import Environments
+import Tensors
 import Foundation
 import NeuralNetworks
 
@@ -107,6 +108,9 @@ public struct ConsistencyTrainingConfiguration: Sendable {
         guard steps > 0 else { throw AgentError.invalidSetting("steps = \(steps)", expected: "a positive number of training iterations") }
         guard batchSize > 0 else { throw AgentError.invalidSetting("batch size = \(batchSize)", expected: "≥ 1") }
         try unet?.validate()
+        // One minibatch of activations (B × (W + D) floats, B × D for a U-Net's input rows) must fit in memory at all.
+        let rowFloats = unet.map { $0.dataDimension } ?? network.width + network.dataDimension
+        try MemoryBudget.check("batch size × (width + data dimension)", [batchSize, rowFloats], operation: "training batch")
         guard minimumTime.isFinite, maximumTime.isFinite, minimumTime > 0, minimumTime < maximumTime else {
             throw AgentError.invalidSetting("time range [t_min, t_max] = [\(minimumTime), \(maximumTime)]", expected: "0 < t_min < t_max")
         }

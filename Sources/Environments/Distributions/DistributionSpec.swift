@@ -102,6 +102,13 @@ public enum DistributionSpec: Codable, Sendable, Equatable {
         } catch {
             throw .invalidJSON(reason: "\(error)")
         }
+        // Unknown fields are refused, not ignored: a misspelt optional field ("sigma_mx") would
+        // otherwise silently keep its default. The fields of a kind are the keys it encodes.
+        if let encoded = try? spec.encodedJSON(),
+           let fields = (try? JSONSerialization.jsonObject(with: encoded)) as? [String: Any],
+           let unknown = dictionary.keys.sorted().first(where: { fields[$0] == nil }) {
+            throw .unknownField(kind: kind, field: unknown, fields: fields.keys.sorted())
+        }
         try spec.validate()
         return spec
     }

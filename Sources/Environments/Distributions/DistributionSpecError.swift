@@ -29,6 +29,8 @@ public enum DistributionSpecError: Error, Sendable, Equatable, CustomStringConve
     case invalidSigmaRange(kind: String, sigmaMin: Double, sigmaMax: Double)
     /// Any other constraint on one field.
     case invalidValue(kind: String, field: String, reason: String)
+    /// A field the kind does not have (`fields` are the ones it has).
+    case unknownField(kind: String, field: String, fields: [String])
 
     public var description: String {
         switch self {
@@ -57,6 +59,8 @@ public enum DistributionSpecError: Error, Sendable, Equatable, CustomStringConve
             return "distribution spec \"\(kind)\": \(field)\(at) must be a finite number (got NaN or infinity)"
         case let .invalidSigmaRange(kind, sigmaMin, sigmaMax):
             return "distribution spec \"\(kind)\": need 0 < sigma_min < sigma_max, got sigma_min = \(sigmaMin), sigma_max = \(sigmaMax)"
+        case let .unknownField(kind, field, fields):
+            return "distribution spec \"\(kind)\": unknown field \"\(field)\"; its fields are \(fields.joined(separator: ", "))"
         case let .invalidValue(kind, field, reason):
             return "distribution spec \"\(kind)\": field \"\(field)\" \(reason)"
         }

@@ -15,7 +15,7 @@ extension DistributionSpec {
     public static func decode(yaml: String) throws(DistributionSpecError) -> DistributionSpec {
         let object: Any?
         do {
-            object = try Yams.load(yaml: yaml)
+            object = try YAMLLoading.load(yaml)
         } catch {
             throw .invalidJSON(reason: "the YAML does not parse: \(error)")
         }

@@ -8,6 +8,9 @@ extension GaussianMixture {
         try ParameterValidation.positive(modes, kind: "ring", field: "modes")
         try ParameterValidation.positive(radius, kind: "ring", field: "radius")
         try ParameterValidation.positive(std, kind: "ring", field: "std")
+        do { try MemoryBudget.check("modes × (2 means + weight + std)", [modes, 4], bytesPerElement: 8, operation: "ring") } catch {
+            throw .invalidValue(kind: "ring", field: "modes", reason: "\(modes) modes cannot fit in memory (\(error))")
+        }
         let means = (0 ..< modes).map { k -> [Double] in
             let angle = 2 * Double.pi * Double(k) / Double(modes)
             return [radius * Foundation.cos(angle), radius * Foundation.sin(angle)]

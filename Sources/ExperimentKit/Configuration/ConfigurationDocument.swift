@@ -139,6 +139,10 @@ public struct ConfigurationDocument: Equatable, Sendable {
         let specTree = ConfigurationTree.merging(given, over: base)
         do {
             return (try DistributionSpec.decode(json: Data(ConfigurationTree.json(specTree).utf8)), given)
+        } catch let DistributionSpecError.unknownField(_, field, fields) {
+            let key = "environment." + field
+            throw ConfigurationError.unknownKey(key: key, suggestion: KeySuggestion.nearest(to: key, in: fields.map { "environment." + $0 }),
+                                                source: source(of: key))
         } catch {
             throw ConfigurationError.invalidCombination("environment (\(source(of: "environment"))): \(error)")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Environments
 import Yams
 
 /// A parsed configuration before it becomes types: nested mappings of Swift values (`Int`, `Double`,
@@ -7,11 +8,15 @@ import Yams
 enum ConfigurationTree {
     /// Parses YAML, or JSON when `isJSON` (JSON numbers keep their integer/float distinction).
     static func parse(_ text: String, isJSON: Bool) throws -> [String: Any] {
+        let nesting = flowNesting(of: text)
+        guard nesting <= maximumNesting else {
+            throw ConfigurationError.unreadableFile(path: "", reason: "brackets are nested \(nesting) deep; at most \(maximumNesting) levels are read")
+        }
         let value: Any?
         if isJSON {
             value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)).value
         } else {
-            value = try Yams.load(yaml: text).map(normalized)
+            value = try YAMLLoading.load(text).map(normalized)
         }
         guard let value, !(value is NSNull) else { return [:] }
         guard let mapping = value as? [String: Any] else {
@@ -20,10 +25,37 @@ enum ConfigurationTree {
         return mapping
     }
 
+    /// The deepest nesting of flow brackets read (`[`, `{`). The parsers and the tree conversion
+    /// recurse once per level, so thousands of levels would overflow the stack (a crash, not an error).
+    static let maximumNesting = 64
+
+    /// The deepest nesting of `[`/`{` outside quoted strings in `text`.
+    static func flowNesting(of text: String) -> Int {
+        var depth = 0, deepest = 0
+        var quote: Character?
+        var escaped = false
+        for character in text {
+            if let open = quote {
+                if escaped { escaped = false } else if character == "\\" && open == "\"" { escaped = true } else if character == open { quote = nil }
+                continue
+            }
+            switch character {
+            case "\"", "'": quote = character
+            case "[", "{":
+                depth += 1
+                deepest = max(deepest, depth)
+            case "]", "}": depth = max(0, depth - 1)
+            default: break
+            }
+        }
+        return deepest
+    }
+
     /// A YAML scalar or flow collection (`3e-4` → 0.0003, `16` → 16, `true`, `null`, `[1, 2]`, text).
     static func parseScalar(_ text: String) -> Any {
+        guard flowNesting(of: text) <= maximumNesting else { return text }
         let parsed: Any?
-        do { parsed = try Yams.load(yaml: text) } catch { return text }
+        do { parsed = try YAMLLoading.load(text) } catch { return text }
         guard let value = parsed else { return NSNull() }
         return normalized(value)
     }

@@ -125,12 +125,20 @@ extension ExperimentConfiguration {
         return result
     }
 
-    /// The ``Trainer``'s settings: steps, checkpoint interval, checkpoints kept, evaluation interval.
+    /// The ``Trainer``'s settings: steps, checkpoint interval, checkpoints kept, evaluation interval,
+    /// and the limit of consecutive skipped steps — `training.max_consecutive_non_finite` under the
+    /// skip-and-count policy (the learner enforces the same limit), unlimited under zero-non-finite
+    /// (which repairs instead of skipping).
     public func trainerConfiguration(progress: TrainerConfiguration.ProgressStyle = .automatic) throws -> TrainerConfiguration {
+        let skipLimit: Int
+        switch training.nonFinitePolicy {
+        case let .skipAndCount(maximum): skipLimit = maximum
+        case .zeroNonFinite: skipLimit = Int.max
+        }
         do {
             return try TrainerConfiguration(steps: training.steps, checkpointEvery: training.checkpointEvery,
                                             keepCheckpoints: training.keepCheckpoints, evaluateEvery: evaluation.every,
-                                            progress: progress)
+                                            maximumConsecutiveSkippedSteps: skipLimit, progress: progress)
         } catch {
             throw ConfigurationError.invalidCombination("\(error)")
         }

@@ -1,5 +1,6 @@
 import Agents
 import Environments
+import Tensors
 
 extension ExperimentConfiguration {
     /// Checks every setting that can be checked without training: sizes and counts ≥ 1, rates and
@@ -50,6 +51,9 @@ extension ExperimentConfiguration {
         try Self.atLeast(1, training.keepCheckpoints, "training.keep_checkpoints")
         if let every = evaluation.every { try Self.atLeast(1, every, "evaluation.every") }
         try Self.atLeast(1, evaluation.samples, "evaluation.samples")
+        try Self.fitsInMemory([network.width, network.width, network.depth], "network.width × network.width × network.depth")
+        try Self.fitsInMemory([training.batchSize, network.width], "training.batch_size × network.width")
+        try Self.fitsInMemory([evaluation.samples, network.width], "evaluation.samples × network.width")
         guard !evaluation.sampleSteps.isEmpty else {
             throw ConfigurationError.invalidValue(key: "evaluation.sample_steps", value: "[]", expected: "at least one step count ≥ 1")
         }
@@ -64,6 +68,15 @@ extension ExperimentConfiguration {
             }
         }
         try validateObjective()
+    }
+
+    /// Refuses sizes whose float32 arrays (∏ factors × 4 bytes) cannot fit in this machine's memory
+    /// (``MemoryBudget``): a width of 10¹² fails here, naming the keys, not in the allocator.
+    private static func fitsInMemory(_ factors: [Int], _ keys: String) throws {
+        do { try MemoryBudget.check(keys, factors, operation: "configuration") } catch {
+            throw ConfigurationError.invalidValue(key: keys, value: factors.map(String.init).joined(separator: " × "),
+                                                  expected: "sizes whose arrays fit in memory (\(MemoryBudget.physicalBytes / 1_000_000_000) GB)")
+        }
     }
 
     private func validateObjective() throws {

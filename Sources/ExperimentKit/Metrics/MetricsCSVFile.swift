@@ -35,8 +35,8 @@ final class MetricsCSVFile {
     /// for `0..<rowCount`, read block by block.
     init(path: String, columns: [String], rowCount: Int, rows: (Range<Int>) throws -> [MetricsRow]) throws {
         self.path = path
-        let written = try MetricsCSVFile.writeReplacement(path: path, columns: columns, rowCount: rowCount, rows: rows)
-        handle = try MetricsCSVFile.openForAppending(path)
+        let written = try Self.reportingPath(path) { try MetricsCSVFile.writeReplacement(path: path, columns: columns, rowCount: rowCount, rows: rows) }
+        handle = try Self.reportingPath(path) { try MetricsCSVFile.openForAppending(path) }
         self.columns = columns
         endOffset = written.length
         lastRowOffset = written.lastRowOffset
@@ -51,7 +51,7 @@ final class MetricsCSVFile {
             lastLineStart = endOffset + UInt64(text.utf8.count)
             text += Self.line(row, columnCount: columns.count)
         }
-        try handle.write(contentsOf: Data(text.utf8))
+        try Self.reportingPath(path) { try handle.write(contentsOf: Data(text.utf8)) }
         endOffset += UInt64(text.utf8.count)
         lastRowOffset = lastLineStart
     }
@@ -59,23 +59,40 @@ final class MetricsCSVFile {
     /// Replaces the last data line with `row` (truncating the file where that line begins).
     func replaceLastRow(with row: MetricsRow) throws {
         guard let lastRowOffset else { return try append([row]) }
-        try handle.truncate(atOffset: lastRowOffset)
-        try handle.seek(toOffset: lastRowOffset)
+        try Self.reportingPath(path) {
+            try handle.truncate(atOffset: lastRowOffset)
+            try handle.seek(toOffset: lastRowOffset)
+        }
         endOffset = lastRowOffset
         try append([row])
     }
 
     /// Rewrites the whole file with new `columns` (see the type's notes).
     func rewrite(columns: [String], rowCount: Int, rows: (Range<Int>) throws -> [MetricsRow]) throws {
-        try handle.close()
-        let written = try Self.writeReplacement(path: path, columns: columns, rowCount: rowCount, rows: rows)
-        handle = try Self.openForAppending(path)
+        try Self.reportingPath(path) { try handle.close() }
+        let written = try Self.reportingPath(path) { try Self.writeReplacement(path: path, columns: columns, rowCount: rowCount, rows: rows) }
+        handle = try Self.reportingPath(path) { try Self.openForAppending(path) }
         self.columns = columns
         endOffset = written.length
         lastRowOffset = written.lastRowOffset
     }
 
-    func close() throws { try handle.close() }
+    func close() throws { try Self.reportingPath(path) { try handle.close() } }
+
+    /// Runs a file operation on `path`, turning Foundation's errors (which name neither the file nor,
+    /// readably, the cause) into ``MetricsError/writeFailed(path:reason:)`` with the system's message.
+    static func reportingPath<T>(_ path: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as MetricsError { throw error } catch {
+            let nsError = error as NSError
+            var reason = nsError.localizedDescription
+            if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+                reason = String(cString: strerror(Int32(underlying.code)))
+            } else if nsError.domain == NSPOSIXErrorDomain {
+                reason = String(cString: strerror(Int32(nsError.code)))
+            }
+            throw MetricsError.writeFailed(path: path, reason: reason)
+        }
+    }
 
     // MARK: Text
 

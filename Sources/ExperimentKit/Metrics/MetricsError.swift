@@ -25,6 +25,8 @@ public enum MetricsError: Error, Equatable, CustomStringConvertible {
     case invalidConfiguration(String)
     /// The store was closed.
     case closed(path: String)
+    /// Writing `metrics.csv` (or its temporary copy) failed; `reason` is the system's (e.g. "No space left on device").
+    case writeFailed(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -55,6 +57,8 @@ public enum MetricsError: Error, Equatable, CustomStringConvertible {
             return "invalid metrics store configuration: \(problem)"
         case let .closed(path):
             return "the metrics store for \(path) is closed"
+        case let .writeFailed(path, reason):
+            return "could not write \(path): \(reason); the rows of the last checkpoint are kept, resume the run once the problem is fixed"
         }
     }
 }

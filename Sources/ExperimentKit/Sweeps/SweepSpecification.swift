@@ -53,7 +53,8 @@ public struct SweepSpecification: Equatable, Sendable {
         }
         let tree: [String: Any]
         do { tree = try ConfigurationTree.parse(text, isJSON: (path as NSString).pathExtension.lowercased() == "json") } catch {
-            throw ConfigurationError.unreadableFile(path: path, reason: "not a valid sweep file: \(error)")
+            let reason = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")     // one line, as every ConfigurationError
+            throw ConfigurationError.unreadableFile(path: path, reason: "not a valid sweep file: \(reason)")
         }
         for key in tree.keys where !["name", "base", "config", "axes"].contains(key) {
             throw ConfigurationError.unknownKey(key: key, suggestion: KeySuggestion.nearest(to: key, in: ["name", "base", "config", "axes"]),

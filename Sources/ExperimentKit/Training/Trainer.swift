@@ -38,6 +38,11 @@ import Foundation
 /// with ``TrainerError/tooManySkippedSteps(count:firstStep:lastStep:lastGoodCheckpoint:lastGoodStep:)``,
 /// naming the newest checkpoint — untouched since the streak began.
 ///
+/// **One process per run folder.** ``run()`` and ``resume()`` hold the folder's ``RunFolderLock``
+/// (`<run>/.lock`, an `flock` the OS drops when the process dies) while they train; a second process
+/// pointed at the same folder fails with ``RunFolderLockError/held(lockPath:ownerProcess:ownerHost:)``
+/// before touching anything, and a run killed with `kill -9` can be resumed at once.
+///
 /// **Stopping.** ``requestStop()`` (from any thread), SIGINT or SIGTERM make the loop finish the
 /// current iteration, write a final checkpoint (unless inside a skip streak), flush and close the
 /// metrics and return with `interrupted = true`; a second signal exits at once. The signal
@@ -88,6 +93,10 @@ public final class Trainer {
             throw TrainerError.nothingToTrain(completed: start, steps: configuration.steps)
         }
         try folder.create()
+        let lock = try RunFolderLock.acquire(runFolder: runFolder)
+        defer { lock.release() }
+        let foundAfterLocking = folder.existingRunFiles()       // another process may have started here meanwhile
+        guard foundAfterLocking.isEmpty else { throw TrainerError.runFolderInUse(runFolder: runFolder, found: foundAfterLocking) }
         try folder.writeProvenanceIfMissing()
         let metrics = try MetricsStore(runFolder: runFolder, start: .fresh, flushInterval: configuration.metricsFlushInterval)
         return try train(metrics: metrics, skippedSoFar: 0, lastGood: nil)
@@ -99,6 +108,9 @@ public final class Trainer {
     /// `configuration.steps`, or when `metrics.h5` does not cover it.
     public func resume() throws -> TrainingSummary {
         defer { stopHandle.clear() }
+        guard FileManager.default.fileExists(atPath: runFolder) else { throw TrainerError.nothingToResume(runFolder: runFolder) }
+        let lock = try RunFolderLock.acquire(runFolder: runFolder)
+        defer { lock.release() }
         guard let path = try folder.checkpoints.latestPath() else { throw TrainerError.nothingToResume(runFolder: runFolder) }
         let checkpoint = try CheckpointFile.read(from: path)
         guard checkpoint.method == learner.methodName else {
