@@ -9,11 +9,17 @@ struct SampleGeneration {
     /// The middle time of two-step sampling used by ECT on CIFAR-10 (``TwoStepSamplingDefaults``).
     static let defaultMiddleTime = TwoStepSamplingDefaults.cifarMiddleTime
 
-    /// Refuses a `--count` whose samples and network activations (count × (D + W) doubles) cannot fit
-    /// in memory, before anything is allocated (``MemoryBudget``).
+    /// Refuses a `--count` whose samples and network activations (count × (D + W) doubles, W the MLP's
+    /// width or the U-Net's widest feature map C·H·W) cannot fit in memory, before anything is
+    /// allocated (``MemoryBudget``).
     static func checkMemory(count: Int, model: CheckpointModel) throws {
+        let width: Int
+        switch model.network.architecture {
+        case let .mlp(configuration): width = configuration.width
+        case let .unet(configuration): width = (configuration.channelWidths.max() ?? 1) * configuration.height * configuration.width
+        }
         do {
-            try MemoryBudget.check("--count × (dimension + width)", [count, model.dimension + model.network.network.configuration.width],
+            try MemoryBudget.check("--count × (dimension + width)", [count, model.dimension + width],
                                    bytesPerElement: 8, operation: "sampling")
         } catch { throw CommandLineFailure("\(error)") }
     }
