@@ -51,6 +51,8 @@ let package = Package(
         .executable(name: "consistency-td-preset-bench", targets: ["PresetStepBenchmark"]),
         .executable(name: "consistency-td-score-identity-bench", targets: ["ScoreIdentityBenchmark"]),
         .executable(name: "consistency-td-trajectory-bench", targets: ["TrajectoryWriteBenchmark"]),
+        .executable(name: "StepSizeBiasVariance", targets: ["StepSizeBiasVariance"]),
+        .executable(name: "ExportTrajectories", targets: ["ExportTrajectories"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -207,6 +209,24 @@ let package = Package(
             path: "Experiments/RingOfEight",
             swiftSettings: optimisationSettings
         ),
+        .executableTarget(
+            name: "StepSizeBiasVariance",
+            dependencies: [
+                "Agents", "Analysis", "Environments", "HDF5", "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Experiments/StepSizeBiasVariance",
+            swiftSettings: optimisationSettings
+        ),
+        .executableTarget(
+            name: "ExportTrajectories",
+            dependencies: [
+                "Agents", "Environments", "HDF5", "Replay", "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Experiments/ExportTrajectories",
+            swiftSettings: optimisationSettings
+        ),
 
         // Tests.
         .testTarget(
@@ -230,7 +250,7 @@ let package = Package(
         // Finds a Python with h5py for the interoperability tests (used by test targets only).
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["HDF5", "H5pyInterop"],
+            dependencies: ["HDF5", "H5pyInterop", "StepSizeBiasVariance", "ExportTrajectories", "Analysis", "Agents", "Environments", "Replay"],
             swiftSettings: optimisationSettings
         ),
         .target(name: "H5pyInterop", path: "Tests/Support/H5pyInterop"),
