@@ -53,7 +53,7 @@ struct ExportTrajectoriesCommand: ParsableCommand {
 
     /// Episodes and training iterations per stage of the preset sizes.
     var size: (episodes: Int, trainSteps: Int, width: Int, depth: Int) {
-        quick ? (256, 400, 64, 2) : (4096, 4000, 128, 3)
+        quick ? (32, 400, 64, 2) : (4096, 4000, 128, 3)
     }
 
     func run() throws {

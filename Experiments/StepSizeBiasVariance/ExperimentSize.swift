@@ -19,7 +19,7 @@ struct ExperimentSize: Equatable {
     static let full = ExperimentSize(times: [0.1, 0.5, 1, 2, 5, 10, 40], stepCount: 16, queryCount: 128, sampleCount: 256,
                                      referenceSizes: [16, 128, 1024], diffusionSteps: 4000, consistencySteps: 4000, width: 128, depth: 3)
     /// The reduced size of `--quick`: a few minutes on two cores with one BLAS thread.
-    static let quick = ExperimentSize(times: [0.1, 0.5, 1, 2, 5, 10, 40], stepCount: 12, queryCount: 32, sampleCount: 64,
+    static let quick = ExperimentSize(times: [0.1, 0.5, 1, 2, 5, 10, 40], stepCount: 12, queryCount: 16, sampleCount: 32,
                                       referenceSizes: [8, 64], diffusionSteps: 400, consistencySteps: 400, width: 64, depth: 2)
 
     /// Δt/t for every step index: 10^(−3 + 3 j/(K − 1)), j = 0 … K − 1 (one value, 1, when K = 1).
