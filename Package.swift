@@ -53,6 +53,8 @@ let package = Package(
         .executable(name: "consistency-td-trajectory-bench", targets: ["TrajectoryWriteBenchmark"]),
         .executable(name: "TDTargetAblation", targets: ["TDTargetAblation"]),
         .executable(name: "PaperClaims", targets: ["PaperClaims"]),
+        .executable(name: "StepSizeBiasVariance", targets: ["StepSizeBiasVariance"]),
+        .executable(name: "ExportTrajectories", targets: ["ExportTrajectories"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -227,6 +229,24 @@ let package = Package(
             path: "Experiments/PaperClaims",
             swiftSettings: optimisationSettings
         ),
+        .executableTarget(
+            name: "StepSizeBiasVariance",
+            dependencies: [
+                "Agents", "Analysis", "Environments", "HDF5", "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Experiments/StepSizeBiasVariance",
+            swiftSettings: optimisationSettings
+        ),
+        .executableTarget(
+            name: "ExportTrajectories",
+            dependencies: [
+                "Agents", "Environments", "HDF5", "Replay", "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Experiments/ExportTrajectories",
+            swiftSettings: optimisationSettings
+        ),
 
         // Tests.
         .testTarget(
@@ -247,12 +267,12 @@ let package = Package(
             ],
             swiftSettings: optimisationSettings
         ),
-        // Finds a Python with h5py for the interoperability tests (used by test targets only).
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["HDF5", "H5pyInterop", "TDTargetAblation", "PaperClaims", "Analysis", "Environments"],
+            dependencies: ["HDF5", "H5pyInterop", "TDTargetAblation", "PaperClaims", "StepSizeBiasVariance", "ExportTrajectories", "Analysis", "Agents", "Environments", "Replay"],
             swiftSettings: optimisationSettings
         ),
+        // Finds a Python with h5py for the interoperability tests (used by test targets only).
         .target(name: "H5pyInterop", path: "Tests/Support/H5pyInterop"),
         .testTarget(
             name: "AgentsTests",

@@ -152,7 +152,7 @@ struct ExportTrajectoriesCommand: ParsableCommand {
             rollout.values["exact"] = try Self.exactValues(closed, minimumTime: minimumTime)
         }
         var bootstrap = TrajectoryAnnotations.Bootstrap.exact
-        if policy == .checkpoint, let model { bootstrap = .network(model.network, label: model.label) }
+        if policy == .checkpoint, let model { bootstrap = .function(model.network, label: model.label) }
         for (name, target) in zip(targetList, tdTargets) {
             let closed = try source.closedForm(for: "--targets (exact-transition paths)")
             rollout.targets[name] = try Self.targetFunction(target, closed, times: mdp.times, bootstrap: bootstrap)

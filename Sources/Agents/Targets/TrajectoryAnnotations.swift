@@ -1,41 +1,46 @@
-import ConsistencyTD
-import Foundation
+import Environments
+import Replay
 
-/// The per-state values and per-transition TD targets `export-trajectories` attaches to episodes.
+/// The per-state values and per-transition TD targets attached to exported episodes (Replay's
+/// ``EpisodeRollout``), shared by `consistency-td export-trajectories` and `Experiments/ExportTrajectories`.
 ///
-/// - `values/exact`: f*(x_{τ_k}, τ_k), the PF-ODE solution at t_min from every recorded state
-///   (Dormand–Prince, tolerance ≤ 1e−9; METHODS.md §0) — closed-form data only.
-/// - `targets/<name>` for a ``TDTarget`` name (td0, nstep-n, lambda-λ, monte-carlo): the return of
-///   METHODS.md §4 from the recorded state x_{τ_k}, with the path following the episode's own grid
-///   τ_k > τ_{k+1} > … (held at t_min once it is reached), the states x̂ along it from the **exact
-///   transition** (Dormand–Prince with the closed-form denoiser, Agents' ``ExactTransition``) and
-///   the bootstrap value f_θ⁻(x̂_{τ_n}, τ_n) from `bootstrap`: exact f* (then every target equals
-///   f*(x_{τ_k}, τ_k) up to the solver's tolerance — the zero-bias reference) or a consistency
-///   checkpoint's network (then the target shows that network's bootstrap error along exact paths).
-///   At a terminal time the bootstrap value is the point itself (Agents' ``TDTargetKernels``).
-enum TrajectoryAnnotations {
+/// - values: f*(x_{τ_k}, τ_k), the PF-ODE solution at t_min from every recorded state (Dormand–Prince,
+///   tolerance ≤ 1e−9; METHODS.md §0) — closed-form data only.
+/// - targets: for a ``TDTarget`` (TD(0), n-step, TD(λ), Monte Carlo) the return of METHODS.md §4 from
+///   the recorded state x_{τ_k}, with the path following the episode's own grid τ_k > τ_{k+1} > … (held
+///   at t_min once it is reached), the states x̂ along it from the **exact transition** (Dormand–Prince
+///   with the closed-form denoiser, ``ExactTransition``) and the bootstrap value f_θ⁻(x̂_{τ_n}, τ_n) from
+///   ``Bootstrap``: exact f* (then every target equals f*(x_{τ_k}, τ_k) up to the solver's tolerance —
+///   the zero-bias reference) or a consistency function such as a trained network (then the target
+///   shows that network's bootstrap error along exact paths). At a terminal time the bootstrap value is
+///   the point itself (``TDTargetKernels``).
+public enum TrajectoryAnnotations {
     /// The bootstrap value of the targets.
-    enum Bootstrap {
+    public enum Bootstrap {
+        /// f* of the closed-form data.
         case exact
-        case network(PreconditionedNetwork, label: String)
+        /// A consistency function f_θ⁻ (e.g. a trained ``PreconditionedNetwork``) with a label for messages.
+        case function(any ConsistencyFunction, label: String)
 
-        var label: String {
+        /// "exact f*" or the function's label.
+        public var label: String {
             switch self {
             case .exact: return "exact f*"
-            case let .network(_, label): return label
+            case let .function(_, label): return label
             }
         }
     }
 
-    /// `values/exact`: f*(x, τ_k) of the closed-form distribution.
-    static func exactValues<Distribution: ClosedFormDistribution>(_ distribution: Distribution, minimumTime: Double) throws
+    /// The value function f*(x, τ_k) of the closed-form distribution, for ``EpisodeRollout/values``.
+    public static func exactValues<Distribution: ClosedFormDistribution>(_ distribution: Distribution, minimumTime: Double) throws
         -> StateValueFunction
     {
         .exact(try ExactValue(distribution: distribution, minimumTime: minimumTime))
     }
 
-    /// The TD target `target` of every transition of a batch (see the type's documentation).
-    static func target<Distribution: ClosedFormDistribution>(
+    /// The TD target `target` of every transition of a batch along the episode grid `times` (descending,
+    /// ending at t_min), for ``EpisodeRollout/targets`` (see the type's documentation).
+    public static func target<Distribution: ClosedFormDistribution>(
         _ target: TDTarget, distribution: Distribution, grid times: [Double], bootstrap: Bootstrap
     ) throws -> TransitionTargetFunction {
         try target.validate()
@@ -68,7 +73,7 @@ enum TrajectoryAnnotations {
             let block = Array(points[(start * dimension)..<(end * dimension)])
             switch bootstrap {
             case .exact: result += try exact.consistency(block, time: times[start])
-            case let .network(network, _): result += try network.consistency(block, time: times[start])
+            case let .function(function, _): result += try function.consistency(block, time: times[start])
             }
             start = end
         }
