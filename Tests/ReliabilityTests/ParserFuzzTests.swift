@@ -14,6 +14,29 @@ struct ParserFuzzTests {
     struct Counts {
         var tried = 0, parsed = 0, cleanErrors = 0, foreignErrors = 0
         var foreign: [String] = []
+
+        /// Runs `parse` on one mutated document and counts what happened: parsed, a clean toolkit
+        /// error, or a foreign error (the first five of which are kept with their input).
+        mutating func record(_ text: String, _ parse: () throws -> Void) {
+            tried += 1
+            do {
+                try parse()
+                parsed += 1
+            } catch where ParserFuzzTests.isClean(error) {
+                cleanErrors += 1
+            } catch {
+                foreignErrors += 1
+                if foreign.count < 5 { foreign.append("\(String(reflecting: type(of: error))): \(error) ← \(text.debugDescription)") }
+            }
+        }
+
+        /// Prints the counts for the note and fails on any foreign error.
+        func report(_ name: String) {
+            FileHandle.standardError.write(Data(("reliability fuzz (\(name)): \(tried) inputs tried, \(parsed) valid, "
+                + "\(cleanErrors) clean errors, \(foreignErrors) foreign errors, 0 crashes\n").utf8))
+            #expect(foreignErrors == 0, "\(foreign.joined(separator: "\n"))")
+            #expect(cleanErrors > 0 && parsed > 0)
+        }
     }
 
     static let configurations = [
@@ -106,28 +129,15 @@ struct ParserFuzzTests {
         let counts = Mutex(Counts())
         await propertyCheck(count: 1000, input: Gen.int(in: 0...(Self.configurations.count - 1)), Gen.int(in: 0...1_000_000)) { base, seed in
             let text = Self.mutate(Self.configurations[base], seed: seed)
-            var outcome: (parsed: Bool, foreign: String?) = (false, nil)
-            do {
-                let configuration = try ConfigurationDocument(text: text, source: "fuzz").resolve()
-                try configuration.validate()
-                _ = try configuration.trainerConfiguration()
-                outcome.parsed = true
-            } catch {
-                if !Self.isClean(error) { outcome.foreign = "\(String(reflecting: type(of: error))): \(error) ← \(text.debugDescription)" }
-            }
             counts.withLock { counts in
-                counts.tried += 1
-                if outcome.parsed { counts.parsed += 1 } else if let foreign = outcome.foreign {
-                    counts.foreignErrors += 1
-                    if counts.foreign.count < 5 { counts.foreign.append(foreign) }
-                } else { counts.cleanErrors += 1 }
+                counts.record(text) {
+                    let configuration = try ConfigurationDocument(text: text, source: "fuzz").resolve()
+                    try configuration.validate()
+                    _ = try configuration.trainerConfiguration()
+                }
             }
         }
-        let result = counts.withLock { $0 }
-        FileHandle.standardError.write(Data(("reliability fuzz (configs): \(result.tried) inputs tried, \(result.parsed) valid, "
-            + "\(result.cleanErrors) clean errors, \(result.foreignErrors) foreign errors, 0 crashes\n").utf8))
-        #expect(result.foreignErrors == 0, "\(result.foreign.joined(separator: "\n"))")
-        #expect(result.cleanErrors > 0 && result.parsed > 0)
+        counts.withLock { $0 }.report("configs")
     }
 
     @Test("500 mutated sweep specs each expand to valid runs or throw a one-line toolkit error")
@@ -137,31 +147,18 @@ struct ParserFuzzTests {
         await propertyCheck(count: 500, input: Gen.int(in: 0...(Self.sweeps.count - 1)), Gen.int(in: 0...1_000_000)) { base, seed in
             let text = Self.mutate(Self.sweeps[base], seed: seed)
             let path = folder + "/sweep-\(seed)-\(base)." + (base == 1 ? "json" : "yaml")
-            var outcome: (parsed: Bool, foreign: String?) = (false, nil)
-            do {
-                try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-                defer { try? FileManager.default.removeItem(atPath: path) }
-                let specification = try SweepSpecification(contentsOfFile: path)
-                for index in 0..<min(specification.runCount, 64) {
-                    try specification.run(index).configuration.validate()
-                }
-                outcome.parsed = true
-            } catch {
-                if !Self.isClean(error) { outcome.foreign = "\(String(reflecting: type(of: error))): \(error) ← \(text.debugDescription)" }
-            }
             counts.withLock { counts in
-                counts.tried += 1
-                if outcome.parsed { counts.parsed += 1 } else if let foreign = outcome.foreign {
-                    counts.foreignErrors += 1
-                    if counts.foreign.count < 5 { counts.foreign.append(foreign) }
-                } else { counts.cleanErrors += 1 }
+                counts.record(text) {
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+                    defer { try? FileManager.default.removeItem(atPath: path) }
+                    let specification = try SweepSpecification(contentsOfFile: path)
+                    for index in 0..<min(specification.runCount, 64) {
+                        try specification.run(index).configuration.validate()
+                    }
+                }
             }
         }
-        let result = counts.withLock { $0 }
-        FileHandle.standardError.write(Data(("reliability fuzz (sweeps): \(result.tried) inputs tried, \(result.parsed) valid, "
-            + "\(result.cleanErrors) clean errors, \(result.foreignErrors) foreign errors, 0 crashes\n").utf8))
-        #expect(result.foreignErrors == 0, "\(result.foreign.joined(separator: "\n"))")
-        #expect(result.cleanErrors > 0 && result.parsed > 0)
+        counts.withLock { $0 }.report("sweeps")
         try? FileManager.default.removeItem(atPath: folder)
     }
 }
