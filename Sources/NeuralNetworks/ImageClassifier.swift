@@ -2,7 +2,7 @@ import Tensors
 
 /// A small convolutional image classifier whose penultimate features serve as the embedding of a
 /// Fréchet distance (the role Inception-v3's pool features play in FID, Heusel et al. 2017; for
-/// 8×8 digits a classifier trained on the data itself, as METHODS.md's image benchmark asks):
+/// 8×8 digits a classifier trained on the data itself, as METHODS.md §9 asks):
 ///
 ///     h₀ = x                                                   [B, C, H, W]
 ///     h_s = SiLU(GroupNorm_s(Conv3×3_s(h_{s−1})))              stride 1 for s = 1, stride 2 after

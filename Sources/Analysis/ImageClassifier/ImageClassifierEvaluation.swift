@@ -1,7 +1,7 @@
 import NeuralNetworks
 import Tensors
 
-/// Classifier-based metrics of generated images (METHODS.md, image benchmark): the accuracy of a
+/// Classifier-based metrics of generated images (METHODS.md §9): the accuracy of a
 /// fixed trained ``NeuralNetworks/ImageClassifier`` on labelled images (for class-conditional
 /// samples: the fraction classified as the class they were asked for),
 ///

@@ -3,7 +3,7 @@ import NeuralNetworks
 import Tensors
 
 /// Trains an ``NeuralNetworks/ImageClassifier`` on labelled images (the digits classifier whose
-/// penultimate features and accuracy are the image benchmark's metrics, METHODS.md):
+/// penultimate features and accuracy are the image metrics of METHODS.md §9):
 ///
 ///     θ ← Adam(θ, ∇_θ (1/B) Σ_b CE(z_θ(shift_b(x_{i_b})), y_{i_b}), lr(s))     s = 0, …, S − 1
 ///
