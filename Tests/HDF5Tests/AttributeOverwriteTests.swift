@@ -39,11 +39,24 @@ struct AttributeOverwriteTests {
             let file = try HDF5File(directory.appendingPathComponent("bad.h5").path, mode: .truncate)
             try file.setAttribute("count", Int64(1))
             try file.setAttribute("pair", [Int64(1), 2])
-            #expect(expectHDF5Error { try file.overwriteAttribute("missing", Int64(1)) } != nil)
-            let type = expectHDF5Error { try file.overwriteAttribute("count", Int32(1)) }
-            #expect(type.map { "\($0)".contains("use setAttribute") } == true, "\(String(describing: type))")
-            let array = expectHDF5Error { try file.overwriteAttribute("pair", Int64(1)) }
-            #expect(array.map { "\($0)".contains("single-valued") } == true)
+            do {
+                try file.overwriteAttribute("missing", Int64(1))
+                Issue.record("a missing attribute was overwritten")
+            } catch {
+                #expect("\(error)".contains("missing"), "\(error)")
+            }
+            do {
+                try file.overwriteAttribute("count", Int32(1))
+                Issue.record("an int64 attribute took an Int32")
+            } catch let error as HDF5Error {
+                #expect(error.kind == .typeMismatch && error.message.contains("use setAttribute"), "\(error)")
+            }
+            do {
+                try file.overwriteAttribute("pair", Int64(1))
+                Issue.record("an array attribute was overwritten with one value")
+            } catch let error as HDF5Error {
+                #expect(error.kind == .shapeMismatch && error.message.contains("single-valued"), "\(error)")
+            }
             #expect(try file.attribute("count", as: Int64.self) == 1)
             try file.close()
         }
