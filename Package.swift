@@ -339,7 +339,7 @@ let package = Package(
             name: "ReliabilityTests",
             dependencies: [
                 "consistency-td", "CLIProcess", "ExperimentKit", "Agents", "HDF5", "Replay", "Environments", "H5pyInterop",
-                .product(name: "PropertyBased", package: "swift-property-based"),
+                "TrajectoryStreamWriter", .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: optimisationSettings
         ),

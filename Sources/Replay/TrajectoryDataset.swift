@@ -9,6 +9,12 @@ import HDF5
 /// K+1 with `/times`, D across observations, actions, rewards, values and targets). Episodes are
 /// read by range with hyperslab reads (``episodes(_:)``), so slicing a large file reads only the
 /// rows asked for; Fletcher-32 checksums are verified as chunks are read.
+///
+/// A file that a writer was still building when its process died (`<path>.partial`, root attribute
+/// `complete = false` without `recovered_from`) is refused with a message that names it and says how
+/// to recover it (``TrajectoryDatasetWriter/recover(partialPath:to:)``); so is a missing `<path>`
+/// next to which such a partial file exists. A recovered file opens normally, with ``isComplete``
+/// false and ``recoveredFrom`` naming the partial file it came from.
 public final class TrajectoryDataset {
     /// The file read.
     public let path: String
@@ -26,12 +32,24 @@ public final class TrajectoryDataset {
     public let targetNames: [String]
     /// Whether `/labels` is present.
     public let hasLabels: Bool
+    /// False for a dataset recovered from a crashed writer's partial file (it may hold fewer episodes
+    /// than were meant to be written); true for a finished one (and for files written before the
+    /// `complete` attribute existed).
+    public let isComplete: Bool
+    /// The partial file a recovered dataset was made from (the `recovered_from` attribute), else nil.
+    public let recoveredFrom: String?
     private let file: HDF5File
 
     /// Opens and validates the dataset at `path` (see the type's documentation for what is checked).
     public init(path: String) throws {
         self.path = path
-        guard FileManager.default.fileExists(atPath: path) else { throw ReplayError.dataset(path, "no such file") }
+        guard FileManager.default.fileExists(atPath: path) else {
+            let partial = TrajectoryDatasetWriter.partialPath(for: path)
+            if FileManager.default.fileExists(atPath: partial) {
+                throw ReplayError.dataset(path, "no such file, but \(TrajectoryRecoveryMessages.describePartial(partial)) \(TrajectoryRecoveryMessages.howToRecover(partial))")
+            }
+            throw ReplayError.dataset(path, "no such file")
+        }
         let file: HDF5File
         do {
             file = try HDF5File(path, mode: .readOnly)
@@ -47,30 +65,13 @@ public final class TrajectoryDataset {
         }
         self.file = file
         do {
-            func string(_ name: String) throws -> String {
-                do { return try file.stringAttribute(name) } catch {
-                    throw ReplayError.dataset(path, "the root attribute '\(name)' is missing or not a string")
-                }
+            metadata = try TrajectoryDatasetMetadata.read(from: file, path: path)
+            let state = try TrajectoryWriteState.read(from: file, path: path)
+            if state.isPartial {
+                throw ReplayError.dataset(path, "this is a partial trajectory dataset left by a writer that did not finish (\(state.committedEpisodes.map { "\($0) committed episodes" } ?? "episode count unknown")). \(TrajectoryRecoveryMessages.howToRecover(path))")
             }
-            let format = try string("format")
-            guard format == TrajectoryDatasetMetadata.format else {
-                throw ReplayError.dataset(path, "format is '\(format)', expected '\(TrajectoryDatasetMetadata.format)'")
-            }
-            let version: Int64
-            do { version = try file.attribute("format_version", as: Int64.self) } catch {
-                throw ReplayError.dataset(path, "the root attribute 'format_version' is missing or not an integer")
-            }
-            guard version == TrajectoryDatasetMetadata.formatVersion else {
-                throw ReplayError.dataset(path, "format_version is \(version); this reader understands format_version \(TrajectoryDatasetMetadata.formatVersion)")
-            }
-            let seed: UInt64
-            do { seed = try file.attribute("seed", as: UInt64.self) } catch {
-                throw ReplayError.dataset(path, "the root attribute 'seed' is missing or not a uint64")
-            }
-            metadata = TrajectoryDatasetMetadata(
-                environment: try string("environment"), solver: try string("solver"), estimator: try string("estimator"),
-                timeGrid: try string("time_grid"), seed: seed, toolkitVersion: try string("toolkit_version"),
-                createdUTC: try string("created_utc"))
+            isComplete = state.isComplete
+            recoveredFrom = state.recoveredFrom
 
             let layout = TrajectoryLayoutCheck(file: file, path: path)
             times = try layout.times()
@@ -93,6 +94,9 @@ public final class TrajectoryDataset {
             targetNames = try layout.members(of: "targets")
             for name in valueNames { try layout.expect("values/" + name, Float.self, [episodeCount, steps + 1, dimension]) }
             for name in targetNames { try layout.expect("targets/" + name, Float.self, [episodeCount, steps, dimension]) }
+            if let recorded = state.committedEpisodes, recorded != episodeCount {
+                throw ReplayError.dataset(path, "the root attribute 'episode_count' is \(recorded) but the datasets hold \(episodeCount) episodes; the file was changed after it was written")
+            }
         } catch {
             try? file.close()
             throw error
@@ -109,29 +113,8 @@ public final class TrajectoryDataset {
         guard range.lowerBound >= 0, range.upperBound <= episodeCount else {
             throw ReplayError.dataset(path, "episode range \(range) is outside 0..<\(episodeCount)")
         }
-        let count = range.count, steps = times.count - 1
-        guard count > 0 else { return [] }
-        var block = EpisodeBlock(dimension: dimension, steps: steps, valueNames: valueNames, targetNames: targetNames,
-                                 hasLabels: hasLabels, capacity: 0)
-        func rows<T: HDF5Scalar>(_ name: String, _ type: T.Type, _ rowShape: [Int]) throws -> [T] {
-            do {
-                return try file.openDataset(name).read(as: T.self, start: [range.lowerBound] + rowShape.map { _ in 0 },
-                                                       count: [count] + rowShape)
-            } catch {
-                throw ReplayError.dataset(path, "reading '\(name)' episodes \(range) failed (damaged data or checksum mismatch): \(error)")
-            }
-        }
-        block.observations = try rows("observations", Float.self, [steps + 1, dimension])
-        block.actions = try rows("actions", Float.self, [steps, dimension])
-        block.rewards = try rows("rewards", Float.self, [steps, dimension])
-        block.terminations = try rows("terminations", Bool.self, [steps])
-        block.truncations = try rows("truncations", Bool.self, [steps])
-        block.seeds = try rows("seeds", UInt64.self, [])
-        if hasLabels { block.labels = try rows("labels", Int32.self, []) }
-        for name in valueNames { block.values[name] = try rows("values/" + name, Float.self, [steps + 1, dimension]) }
-        for name in targetNames { block.targets[name] = try rows("targets/" + name, Float.self, [steps, dimension]) }
-        block.count = count
-        return try (0..<count).map { try block.episode($0, times: times) }
+        return try TrajectoryRows(file: file, path: path, times: times, dimension: dimension, valueNames: valueNames,
+                                  targetNames: targetNames, hasLabels: hasLabels).episodes(range)
     }
 
     /// Episode `index`.
@@ -185,5 +168,106 @@ struct TrajectoryLayoutCheck {
     func members(of group: String) throws -> [String] {
         guard try file.contains(group) else { return [] }
         return try file.openGroup(group).members().map(\.name).sorted()
+    }
+}
+
+/// Reads episode rows by range from an open compact-layout file (one hyperslab read per dataset);
+/// shared by ``TrajectoryDataset`` and recovery, which reads a partial file that the dataset refuses.
+struct TrajectoryRows {
+    let file: HDF5File
+    let path: String
+    let times: [Double]
+    let dimension: Int
+    let valueNames: [String]
+    let targetNames: [String]
+    let hasLabels: Bool
+
+    func episodes(_ range: Range<Int>) throws -> [Episode] {
+        let count = range.count, steps = times.count - 1
+        guard count > 0 else { return [] }
+        var block = EpisodeBlock(dimension: dimension, steps: steps, valueNames: valueNames, targetNames: targetNames,
+                                 hasLabels: hasLabels, capacity: 0)
+        func rows<T: HDF5Scalar>(_ name: String, _ type: T.Type, _ rowShape: [Int]) throws -> [T] {
+            do {
+                return try file.openDataset(name).read(as: T.self, start: [range.lowerBound] + rowShape.map { _ in 0 },
+                                                       count: [count] + rowShape)
+            } catch {
+                throw ReplayError.dataset(path, "reading '\(name)' episodes \(range) failed (damaged data or checksum mismatch): \(error)")
+            }
+        }
+        block.observations = try rows("observations", Float.self, [steps + 1, dimension])
+        block.actions = try rows("actions", Float.self, [steps, dimension])
+        block.rewards = try rows("rewards", Float.self, [steps, dimension])
+        block.terminations = try rows("terminations", Bool.self, [steps])
+        block.truncations = try rows("truncations", Bool.self, [steps])
+        block.seeds = try rows("seeds", UInt64.self, [])
+        if hasLabels { block.labels = try rows("labels", Int32.self, []) }
+        for name in valueNames { block.values[name] = try rows("values/" + name, Float.self, [steps + 1, dimension]) }
+        for name in targetNames { block.targets[name] = try rows("targets/" + name, Float.self, [steps, dimension]) }
+        block.count = count
+        return try (0..<count).map { try block.episode($0, times: times) }
+    }
+}
+
+extension TrajectoryDatasetMetadata {
+    /// The provenance root attributes of an open compact-layout file, after checking `format` and
+    /// `format_version`; throws a ``ReplayError`` naming `path` and the attribute at fault.
+    static func read(from file: HDF5File, path: String) throws -> TrajectoryDatasetMetadata {
+        func string(_ name: String) throws -> String {
+            do { return try file.stringAttribute(name) } catch {
+                throw ReplayError.dataset(path, "the root attribute '\(name)' is missing or not a string")
+            }
+        }
+        let format = try string("format")
+        guard format == TrajectoryDatasetMetadata.format else {
+            throw ReplayError.dataset(path, "format is '\(format)', expected '\(TrajectoryDatasetMetadata.format)'")
+        }
+        let version: Int64
+        do { version = try file.attribute("format_version", as: Int64.self) } catch {
+            throw ReplayError.dataset(path, "the root attribute 'format_version' is missing or not an integer")
+        }
+        guard version == TrajectoryDatasetMetadata.formatVersion else {
+            throw ReplayError.dataset(path, "format_version is \(version); this reader understands format_version \(TrajectoryDatasetMetadata.formatVersion)")
+        }
+        let seed: UInt64
+        do { seed = try file.attribute("seed", as: UInt64.self) } catch {
+            throw ReplayError.dataset(path, "the root attribute 'seed' is missing or not a uint64")
+        }
+        return TrajectoryDatasetMetadata(
+            environment: try string("environment"), solver: try string("solver"), estimator: try string("estimator"),
+            timeGrid: try string("time_grid"), seed: seed, toolkitVersion: try string("toolkit_version"),
+            createdUTC: try string("created_utc"))
+    }
+}
+
+/// The write-state root attributes: `complete`, `episode_count`, `recovered_from` (all absent in
+/// files written before crash-safe commits, which count as complete).
+struct TrajectoryWriteState {
+    var isComplete: Bool
+    var committedEpisodes: Int?
+    var recoveredFrom: String?
+
+    /// A writer's working file: not complete and not a recovery result.
+    var isPartial: Bool { !isComplete && recoveredFrom == nil }
+
+    static func read(from file: HDF5File, path: String) throws -> TrajectoryWriteState {
+        var state = TrajectoryWriteState(isComplete: true, committedEpisodes: nil, recoveredFrom: nil)
+        if try file.hasAttribute(TrajectoryDatasetMetadata.completeAttribute) {
+            do { state.isComplete = try file.attribute(TrajectoryDatasetMetadata.completeAttribute, as: Bool.self) } catch {
+                throw ReplayError.dataset(path, "the root attribute 'complete' is not a bool")
+            }
+        }
+        if try file.hasAttribute(TrajectoryDatasetMetadata.episodeCountAttribute) {
+            let count: Int64
+            do { count = try file.attribute(TrajectoryDatasetMetadata.episodeCountAttribute, as: Int64.self) } catch {
+                throw ReplayError.dataset(path, "the root attribute 'episode_count' is not an int64")
+            }
+            guard count >= 0 else { throw ReplayError.dataset(path, "the root attribute 'episode_count' is \(count); expected ≥ 0") }
+            state.committedEpisodes = Int(count)
+        }
+        if try file.hasAttribute(TrajectoryDatasetMetadata.recoveredFromAttribute) {
+            state.recoveredFrom = try? file.stringAttribute(TrajectoryDatasetMetadata.recoveredFromAttribute)
+        }
+        return state
     }
 }

@@ -11,6 +11,14 @@ public struct TrajectoryDatasetMetadata: Equatable, Sendable {
     public static let formatVersion: Int64 = 1
     /// The toolkit version stamped into new datasets (kept equal to `Agents.ToolkitVersion.current`).
     public static let currentToolkitVersion = "0.1.0-dev"
+    /// Root attribute (int64): the episodes committed so far — N in a finished file, the commit
+    /// record of a partial one (``TrajectoryDatasetWriter``).
+    public static let episodeCountAttribute = "episode_count"
+    /// Root attribute (bool): true once ``TrajectoryDatasetWriter/finish()`` completed the file; false
+    /// in a partial file and in a recovered one.
+    public static let completeAttribute = "complete"
+    /// Root attribute (string), only in recovered datasets: the partial file they were recovered from.
+    public static let recoveredFromAttribute = "recovered_from"
 
     /// The environment (data distribution, dimension, time grid, step budget) as a JSON string.
     public var environment: String

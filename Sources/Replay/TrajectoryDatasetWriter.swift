@@ -4,7 +4,7 @@ import HDF5
 /// Streams episodes into a compact trajectory dataset (DESIGN.md §5):
 ///
 ///     /            attrs: format, format_version, environment, solver, estimator, time_grid, seed,
-///                         toolkit_version, created_utc
+///                         toolkit_version, created_utc, episode_count, complete
 ///     /times        float64 (K+1,)        /observations float32 (N, K+1, D)
 ///     /actions      float32 (N, K, D)     /rewards      float32 (N, K, D)
 ///     /terminations bool (N, K)           /truncations  bool (N, K)
@@ -17,12 +17,42 @@ import HDF5
 /// appended when the buffer fills, and libhdf5's chunk cache is bounded per dataset — so writing
 /// 100 000 episodes needs no more memory than writing one chunk's worth.
 ///
-/// Writing is atomic: the file is built as `<path>.tmp` and renamed onto `<path>` by ``finish()``
-/// after it is closed and fsync'ed; ``discard()`` (or a writer dropped without `finish`) removes the
-/// temporary file, so a failure never leaves a partial file under the final name.
+/// **Atomic final name.** The file is built as `<path>.partial` (``partialPath``) and renamed onto
+/// `<path>` by ``finish()`` after it is closed and fsync'ed; ``discard()`` (or a writer dropped
+/// without `finish`) removes the partial file, so nothing is ever left under the final name unless
+/// it is complete. The final file carries `complete = true` and `episode_count = N`.
+///
+/// **Crash safety: the flush interval is `chunkEpisodes` episodes.** Every time the buffer fills
+/// (and in `finish`) the writer *commits*: it appends the chunk to every dataset, `H5Fflush`es (the
+/// chunks, the chunk indexes and the new extents reach the file), then records the new count in the
+/// root attribute `episode_count` and `H5Fflush`es again. So when the process dies — `kill -9`, the
+/// OOM killer, a crash — `<path>.partial` stays behind as a valid HDF5 file with `complete = false`
+/// that holds every episode of every completed commit: at most the ``chunkEpisodes`` episodes
+/// appended since the last commit are lost (``committedEpisodeCount`` says how many are safe).
+/// ``recover(partialPath:to:)`` validates such a file and publishes its committed episodes under the
+/// final name; ``TrajectoryDataset`` refuses to read a partial file and points at it when the
+/// final file is missing. Process crashes leave the data in the page cache, which the kernel writes
+/// out; surviving a power loss as well would need an fsync per commit, which the writer does not do.
+///
+/// **Why `H5Fflush` commits, not SWMR or close-and-reopen.** This machine's libhdf5 is 1.10.8.
+/// After `H5Fflush` the file on disk is consistent (metadata written, end-of-allocation recorded,
+/// the file truncated to it), and until the next flush libhdf5 only writes raw chunks into new
+/// space past that end — the metadata cache (≥ 1 MB) never fills with this layout's few hundred
+/// bytes of dirty metadata, so nothing older is overwritten. Closing and reopening the file at every
+/// commit gives the same on-disk state at a higher cost (two opens and ~10 dataset opens per chunk).
+/// SWMR (`H5F_LIBVER_LATEST` + `H5Fstart_swmr_write`) orders metadata writes so that even a crash
+/// *inside* a flush leaves a readable file, but it changes the on-disk format (superblock v3,
+/// extensible-array chunk indexes, unreadable by HDF5 < 1.10), forbids changing attributes while
+/// writing, and leaves a status flag that every reader must clear (`h5clear`) before opening the
+/// file after a crash. The committed count protects the one window the flush approach has — a kill
+/// *during* the first flush of a commit: `episode_count` still names the previous commit, and
+/// recovery checks that each of those episodes' chunks is allocated and passes its Fletcher-32
+/// checksum, truncating at the first that does not.
 public final class TrajectoryDatasetWriter {
-    /// The final path (the file is built at `<path>.tmp` until ``finish()``).
+    /// The final path (the file is built at ``partialPath`` until ``finish()``).
     public let path: String
+    /// `<path>.partial`: where the dataset is built, and what a crash leaves behind.
+    public var partialPath: String { workingPath }
     /// D.
     public let dimension: Int
     /// The K+1 descending times every episode must have.
@@ -33,20 +63,41 @@ public final class TrajectoryDatasetWriter {
     public let targetNames: [String]
     /// Whether every episode carries a label (stored as `/labels`).
     public let hasLabels: Bool
-    /// Episodes per chunk and per buffered flush.
+    /// Episodes per chunk and per commit: the flush interval, the most a crash can lose.
     public let chunkEpisodes: Int
-    /// Episodes written so far (flushed or buffered).
+    /// Episodes written so far (committed or buffered).
     public private(set) var episodeCount = 0
+    /// Episodes committed to the partial file: a crash from now on leaves at least these.
+    public private(set) var committedEpisodeCount = 0
 
-    let temporaryPath: String
+    /// The suffix of the file a dataset is built in (and a crash leaves behind).
+    public static let partialSuffix = ".partial"
+
+    /// `<path>.partial`, the working file of a writer for `path`.
+    public static func partialPath(for path: String) -> String { path + partialSuffix }
+
+    let workingPath: String
+    /// Set by recovery: the final file is marked `complete = false` with `recovered_from`.
+    var recoveredFrom: String?
     private var file: HDF5File?
     private var buffer: EpisodeBlock
     private var datasets: [String: HDF5Dataset] = [:]
 
-    /// Creates `<path>.tmp` and its datasets. `gzipLevel` nil stores the chunks uncompressed.
-    public init(path: String, metadata: TrajectoryDatasetMetadata, dimension: Int, times: [Double],
-                valueNames: [String] = [], targetNames: [String] = [], hasLabels: Bool = false,
-                chunkEpisodes: Int = 1024, gzipLevel: Int? = 4, fletcher32: Bool = true) throws {
+    /// Creates `<path>.partial` and its datasets. `gzipLevel` nil stores the chunks uncompressed.
+    /// Throws when `<path>.partial` exists: it is either another writer's file or what a crash left
+    /// behind (recover it with ``recover(partialPath:to:)`` or remove it).
+    public convenience init(path: String, metadata: TrajectoryDatasetMetadata, dimension: Int, times: [Double],
+                            valueNames: [String] = [], targetNames: [String] = [], hasLabels: Bool = false,
+                            chunkEpisodes: Int = 1024, gzipLevel: Int? = 4, fletcher32: Bool = true) throws {
+        try self.init(path: path, workingPath: Self.partialPath(for: path), metadata: metadata, dimension: dimension,
+                      times: times, valueNames: valueNames, targetNames: targetNames, hasLabels: hasLabels,
+                      chunkEpisodes: chunkEpisodes, gzipLevel: gzipLevel, fletcher32: fletcher32)
+    }
+
+    /// The writer building its file at `workingPath` (recovery builds at `<path>.recovering`).
+    init(path: String, workingPath: String, metadata: TrajectoryDatasetMetadata, dimension: Int, times: [Double],
+         valueNames: [String], targetNames: [String], hasLabels: Bool,
+         chunkEpisodes: Int, gzipLevel: Int?, fletcher32: Bool) throws {
         guard chunkEpisodes >= 1 else { throw ReplayError("chunkEpisodes must be ≥ 1, got \(chunkEpisodes)") }
         for name in valueNames + targetNames where name.isEmpty || name.contains("/") {
             throw ReplayError("value and target names become dataset names: '\(name)' must be non-empty and contain no '/'")
@@ -64,12 +115,20 @@ public final class TrajectoryDatasetWriter {
         self.targetNames = targetNames.sorted()
         self.hasLabels = hasLabels
         self.chunkEpisodes = chunkEpisodes
-        self.temporaryPath = path + ".tmp"
+        self.workingPath = workingPath
         self.buffer = EpisodeBlock(dimension: dimension, steps: times.count - 1, valueNames: self.valueNames,
                                    targetNames: self.targetNames, hasLabels: hasLabels, capacity: chunkEpisodes)
-        try? FileManager.default.removeItem(atPath: temporaryPath)
+        if FileManager.default.fileExists(atPath: workingPath) {
+            throw ReplayError.dataset(path, TrajectoryRecoveryMessages.partialExists(workingPath))
+        }
         do {
-            let file = try HDF5File(temporaryPath, mode: .truncate)
+            let file: HDF5File
+            do { file = try HDF5File(workingPath, mode: .exclusive) } catch {
+                if FileManager.default.fileExists(atPath: workingPath) {
+                    throw ReplayError.dataset(path, TrajectoryRecoveryMessages.partialExists(workingPath))
+                }
+                throw error
+            }
             self.file = file
             try file.setAttribute("format", TrajectoryDatasetMetadata.format)
             try file.setAttribute("format_version", TrajectoryDatasetMetadata.formatVersion)
@@ -80,6 +139,8 @@ public final class TrajectoryDatasetWriter {
             try file.setAttribute("seed", metadata.seed)
             try file.setAttribute("toolkit_version", metadata.toolkitVersion)
             try file.setAttribute("created_utc", metadata.createdUTC)
+            try file.setAttribute(TrajectoryDatasetMetadata.episodeCountAttribute, Int64(0))
+            try file.setAttribute(TrajectoryDatasetMetadata.completeAttribute, false)
             try file.createDataset("times", values: times)
             let steps = times.count - 1
             func options(_ rowShape: [Int]) -> HDF5DatasetOptions {
@@ -99,6 +160,7 @@ public final class TrajectoryDatasetWriter {
             if hasLabels { try make("labels", Int32.self, []) }
             for name in self.valueNames { try make("values/" + name, Float.self, [steps + 1, dimension]) }
             for name in self.targetNames { try make("targets/" + name, Float.self, [steps, dimension]) }
+            try file.flush()      // an empty but valid partial file from the start
         } catch {
             discard()
             throw error
@@ -107,11 +169,11 @@ public final class TrajectoryDatasetWriter {
 
     deinit { discard() }
 
-    /// Episodes waiting in memory for the next chunk flush (never more than ``chunkEpisodes``).
+    /// Episodes waiting in memory for the next commit (never more than ``chunkEpisodes``).
     public var bufferedEpisodeCount: Int { buffer.count }
 
     /// Adds one episode; it must have this dataset's D, times, value and target names, and a label
-    /// exactly when the dataset has labels. Flushes a chunk when the buffer is full.
+    /// exactly when the dataset has labels. Commits a chunk when the buffer is full.
     public func append(_ episode: Episode) throws {
         guard file != nil else { throw ReplayError("the writer for '\(path)' is finished or discarded; create a new one") }
         guard episode.dimension == dimension, episode.times == times else {
@@ -135,9 +197,10 @@ public final class TrajectoryDatasetWriter {
         for episode in episodes { try append(episode) }
     }
 
-    /// Writes the buffered episodes (one hyperslab append per dataset) and empties the buffer.
+    /// Commits the buffered episodes: one hyperslab append per dataset, `H5Fflush`, then the new
+    /// `episode_count` and a second `H5Fflush` (see the type's documentation), and empties the buffer.
     func flush() throws {
-        guard buffer.count > 0 else { return }
+        guard buffer.count > 0, let file else { return }
         try datasets["observations"]!.append(buffer.observations)
         try datasets["actions"]!.append(buffer.actions)
         try datasets["rewards"]!.append(buffer.rewards)
@@ -147,34 +210,45 @@ public final class TrajectoryDatasetWriter {
         if hasLabels { try datasets["labels"]!.append(buffer.labels) }
         for name in valueNames { try datasets["values/" + name]!.append(buffer.values[name]!) }
         for name in targetNames { try datasets["targets/" + name]!.append(buffer.targets[name]!) }
+        let committed = committedEpisodeCount + buffer.count
         buffer.removeAll()
+        try file.flush()
+        try file.overwriteAttribute(TrajectoryDatasetMetadata.episodeCountAttribute, Int64(committed))
+        try file.flush()
+        committedEpisodeCount = committed
     }
 
-    /// Flushes, closes, fsyncs and renames `<path>.tmp` onto `<path>`. On failure the temporary
-    /// file is removed and any existing file at `path` is left untouched.
+    /// Commits the rest, marks the file complete, closes, fsyncs and renames `<path>.partial` onto
+    /// `<path>`. On failure the partial file is removed and any existing file at `path` is left untouched.
     public func finish() throws {
         guard let file else { throw ReplayError("the writer for '\(path)' is already finished or discarded") }
         do {
             try flush()
+            if let recoveredFrom {
+                try file.setAttribute(TrajectoryDatasetMetadata.recoveredFromAttribute, recoveredFrom)
+            } else {
+                try file.overwriteAttribute(TrajectoryDatasetMetadata.completeAttribute, true)
+            }
             datasets.removeAll()
             try file.close()
             self.file = nil
-            try FileSystem.synchronizeFile(atPath: temporaryPath)
-            guard rename(temporaryPath, path) == 0 else {
-                throw ReplayError.dataset(path, "renaming the finished '\(temporaryPath)' into place failed: \(FileSystem.lastError())")
+            try FileSystem.synchronizeFile(atPath: workingPath)
+            guard rename(workingPath, path) == 0 else {
+                throw ReplayError.dataset(path, "renaming the finished '\(workingPath)' into place failed: \(FileSystem.lastError())")
             }
             try FileSystem.synchronizeDirectory(of: path)
         } catch {
+            self.file = file
             discard()
             throw error
         }
     }
 
-    /// Abandons the dataset: closes and removes `<path>.tmp` (nothing is ever written at `path`).
+    /// Abandons the dataset: closes and removes `<path>.partial` (nothing is ever written at `path`).
     public func discard() {
         datasets.removeAll()
         if let file { try? file.close() }
-        if file != nil { try? FileManager.default.removeItem(atPath: temporaryPath) }
+        if file != nil { try? FileManager.default.removeItem(atPath: workingPath) }
         file = nil
     }
 }

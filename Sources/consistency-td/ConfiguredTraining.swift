@@ -59,8 +59,9 @@ enum ConfiguredTraining {
         let learner = try makeLearner(configuration)          // every setting is checked before anything is written
         let recipe = try recipe(of: configuration)
         let trainerConfiguration = try configuration.trainerConfiguration(progress: progress)
-        let folder = try ExperimentRunFolder.create(for: configuration, path: runFolder)
-        let lock = try RunFolderLock.acquire(runFolder: folder.path)     // held until training ends (the Trainer re-enters it)
+        // The lock is taken before config.yaml is written, so a concurrent train on the same folder
+        // can never overwrite this run's configuration; it is held until training ends (the Trainer re-enters it).
+        let (folder, lock) = try ExperimentRunFolder.createLocked(for: configuration, path: runFolder)
         defer { lock.release() }
         var outputs = OutputList()
         outputs.add("configuration", folder.configurationPath)

@@ -15,8 +15,16 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The HDF5 file.", valueName: "FILE.h5"))
     var file: String
 
+    @Flag(help: "Recover FILE, a partial trajectory dataset (<name>.partial, left by an interrupted write): keep its committed episodes and publish them as <name>, marked complete = false.")
+    var recover = false
+
     func run() throws {
+        if recover { return try recoverPartial() }
         guard FileManager.default.fileExists(atPath: file) else {
+            let partial = TrajectoryDatasetWriter.partialPath(for: file)
+            if FileManager.default.fileExists(atPath: partial) {
+                throw CommandLineFailure("'\(file)' does not exist, but '\(partial)' is a partial trajectory dataset left by an interrupted write; recover its committed episodes with `consistency-td inspect --recover \(partial)` or remove it")
+            }
             throw CommandLineFailure("'\(file)' does not exist; expected an HDF5 file")
         }
         guard (try? HDF5File.isHDF5(file)) == true else {
@@ -91,6 +99,12 @@ struct InspectCommand: ParsableCommand {
             }
             return lines
         case TrajectoryDatasetMetadata.format:
+            let complete = (try? file.hasAttribute("complete")) == true ? (try? file.attribute("complete", as: Bool.self)) : true
+            if complete == false, (try? file.hasAttribute("recovered_from")) != true {
+                let committed = (try? file.attribute("episode_count", as: Int64.self)).map(String.init) ?? "an unknown number of"
+                return ["partial trajectory dataset (its writer did not finish): \(committed) committed episodes",
+                        "  recover them with `consistency-td inspect --recover \(path)`"]
+            }
             try file.close()
             let dataset: TrajectoryDataset
             do { dataset = try TrajectoryDataset(path: path) } catch {
@@ -101,7 +115,8 @@ struct InspectCommand: ParsableCommand {
             let steps = dataset.times.count - 1
             let list: ([String]) -> String = { $0.isEmpty ? "none" : $0.sorted().joined(separator: ", ") }
             return ["trajectory dataset: \(dataset.episodeCount) episodes × K = \(steps) steps, D = \(dataset.dimension)"
-                        + (dataset.hasLabels ? ", with labels" : ""),
+                        + (dataset.hasLabels ? ", with labels" : "")
+                        + (dataset.recoveredFrom.map { "; recovered from \($0) (complete = false)" } ?? ""),
                     "  policy \(metadata.estimator), solver \(metadata.solver), seed \(metadata.seed)",
                     "  time grid \(metadata.timeGrid): " + String(format: "t_max %.4g → t_min %.4g", dataset.times.first ?? .nan, dataset.times.last ?? .nan),
                     "  values: \(list(dataset.valueNames)); targets: \(list(dataset.targetNames))",
@@ -110,5 +125,19 @@ struct InspectCommand: ParsableCommand {
         default:
             return ["format: \(format) (not a consistency-td format this build summarises)"]
         }
+    }
+
+    /// `--recover`: ``TrajectoryDatasetWriter/recover(partialPath:to:)`` on FILE.
+    func recoverPartial() throws {
+        let recovery: TrajectoryRecovery
+        do { recovery = try TrajectoryDatasetWriter.recover(partialPath: file) } catch {
+            throw CommandLineFailure("\(error)")
+        }
+        var line = "recovered \(recovery.episodeCount) episodes from '\(recovery.partialPath)' (its commit record names \(recovery.committedEpisodeCount))"
+        if recovery.truncatedAtDamage { line += "; shortened at a committed chunk that was missing or failed its checksum" }
+        print(line)
+        var outputs = OutputList()
+        outputs.add("trajectory dataset (complete = false)", recovery.path)
+        outputs.show()
     }
 }

@@ -28,7 +28,7 @@ struct TrajectoryDatasetRoundTripTests {
         #expect(throws: ReplayError.self) { try dataset.episodes(8..<11) }
     }
 
-    @Test("the final path appears only at finish; a discarded writer leaves neither the file nor its .tmp")
+    @Test("the final path appears only at finish; a discarded writer leaves neither the file nor its .partial")
     func atomicPublication() throws {
         let folder = try temporaryFolder("atomic")
         let path = folder + "/t.h5"
@@ -36,7 +36,7 @@ struct TrajectoryDatasetRoundTripTests {
         let writer = try TrajectoryDatasetWriter(path: path, metadata: testMetadata, dimension: 2, times: episodes[0].times,
                                                  valueNames: ["exact", "net"], targetNames: ["td0"], hasLabels: true, chunkEpisodes: 2)
         try writer.append(contentsOf: episodes)
-        #expect(!FileManager.default.fileExists(atPath: path) && FileManager.default.fileExists(atPath: path + ".tmp"))
+        #expect(!FileManager.default.fileExists(atPath: path) && FileManager.default.fileExists(atPath: path + ".partial"))
         writer.discard()
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).isEmpty)
 
@@ -47,7 +47,7 @@ struct TrajectoryDatasetRoundTripTests {
         #expect(throws: ReplayError.self) { try failing.append(syntheticEpisodes(count: 1, labels: false)[0]) }
         failing.discard()
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == good)
-        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+        #expect(!FileManager.default.fileExists(atPath: path + ".partial"))
     }
 
     @Test("the writer never buffers more than chunkEpisodes episodes (the memory bound)")

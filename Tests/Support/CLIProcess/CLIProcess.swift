@@ -62,8 +62,13 @@ public final class CLIChild {
     private var error: FileHandle?
 
     /// Starts `consistency-td arguments…` in `directory` with the extra `environment` variables.
-    public init(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws {
-        process.executableURL = try CLI.binary()
+    public convenience init(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws {
+        try self.init(executable: try CLI.binary(), arguments, in: directory, environment: environment)
+    }
+
+    /// Starts another executable (a test helper built beside the tests) the same way.
+    public init(executable: URL, _ arguments: [String], in directory: String, environment: [String: String] = [:]) throws {
+        process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: directory)
         var variables = ProcessInfo.processInfo.environment
