@@ -23,8 +23,8 @@ struct EnvironmentStudy {
     }
 
     static func run(name: String, mixture: GaussianMixture, size: ExperimentSize, seed: UInt64, checkpoint: CheckpointModel?,
-                    resamples: Int, clock: Date) throws -> EnvironmentStudy {
-        let trainingStart = Date()
+                    resamples: Int, clock: Date, profile: PhaseProfile = PhaseProfile()) throws -> EnvironmentStudy {
+        let trainingStart = Date(), trainingClock = PhaseProfile.now()
         let network: PreconditionedNetwork, networkLabel: String, teacher: PreconditionedNetwork?
         if let checkpoint {
             network = checkpoint.network
@@ -41,37 +41,50 @@ struct EnvironmentStudy {
             networkLabel = "ect (\(size.diffusionSteps) diffusion + \(size.consistencySteps) ECT steps)"
         }
         let trainingSeconds = Date().timeIntervalSince(trainingStart)
+        profile.add("training", since: trainingClock)
         let fractions = size.stepFractions
         let steps = TargetStepRule.ratios(fractions.map { max(0, 1 - $0) })
         let estimators = try estimators(referenceSizes: size.referenceSizes)
-        let bootstraps: [(String, String, DiagnosticBootstrap)] = [
+        let bootstraps: [(name: String, label: String, bootstrap: DiagnosticBootstrap)] = [
             ("exact", "exact f*", .exact), ("network", networkLabel, .function(network, name: "network")),
         ]
+        // Both bootstraps in one diagnostics run: the draws and the estimators' moves are shared, only
+        // the bootstrap values differ (bit for bit the results of one run per bootstrap).
+        print("  \(name) · bootstraps \(bootstraps.map(\.name).joined(separator: ", ")) · elapsed \(StepSizeBiasVarianceCommand.elapsed(clock))")
+        let settings = TargetDiagnosticsSettings(times: size.times, steps: steps, columns: TargetDiagnosticsColumn.grid(estimators: estimators),
+                                                 queryCount: size.queryCount, sampleCount: size.sampleCount, seed: seed)
+        let closedForm = try diagnose(TargetDiagnostics(distribution: mixture, settings: settings), bootstraps: bootstraps.map(\.bootstrap),
+                                      clock: clock, profile: profile, phase: "closed form")
+        var networkTeacher: [TargetDiagnosticsResult]?
+        if let teacher {
+            var teacherSettings = settings
+            teacherSettings.columns = TargetDiagnosticsColumn.grid(estimators: [.teacher(.euler), .teacher(.heun)])
+            networkTeacher = try diagnose(TargetDiagnostics(distribution: mixture, settings: teacherSettings, teacher: teacher),
+                                          bootstraps: bootstraps.map(\.bootstrap), clock: clock, profile: profile, phase: "network teacher")
+        }
         var grids: [(name: String, label: String, grid: BiasVarianceGrid)] = []
-        for (b, (bootstrapName, label, bootstrap)) in bootstraps.enumerated() {
-            print("  \(name) · bootstrap \(bootstrapName) (\(b + 1)/\(bootstraps.count)) · elapsed \(StepSizeBiasVarianceCommand.elapsed(clock))")
-            let settings = TargetDiagnosticsSettings(times: size.times, steps: steps, columns: TargetDiagnosticsColumn.grid(estimators: estimators),
-                                                     queryCount: size.queryCount, sampleCount: size.sampleCount, seed: seed)
-            let closedForm = try diagnose(TargetDiagnostics(distribution: mixture, settings: settings, bootstrap: bootstrap), clock: clock)
-            var runs: [(result: TargetDiagnosticsResult, rename: (String) -> String)] = [(closedForm, { $0 })]
-            if let teacher {
-                var teacherSettings = settings
-                teacherSettings.columns = TargetDiagnosticsColumn.grid(estimators: [.teacher(.euler), .teacher(.heun)])
-                let networkTeacher = try diagnose(TargetDiagnostics(distribution: mixture, settings: teacherSettings, bootstrap: bootstrap,
-                                                                    teacher: teacher), clock: clock)
-                runs.append((networkTeacher, { $0 + "-network" }))
+        for (b, bootstrap) in bootstraps.enumerated() {
+            var runs: [(result: TargetDiagnosticsResult, rename: (String) -> String)] = [(closedForm[b], { $0 })]
+            if let networkTeacher { runs.append((networkTeacher[b], { $0 + "-network" })) }
+            let grid = try profile.time("bootstrap standard errors") {
+                try BiasVarianceGrid(runs: runs, times: size.times, stepFractions: fractions, resamples: resamples, seed: seed &+ UInt64(b))
             }
-            let grid = try BiasVarianceGrid(runs: runs, times: size.times, stepFractions: fractions, resamples: resamples,
-                                            seed: seed &+ UInt64(b))
-            grids.append((bootstrapName, label, grid))
+            grids.append((bootstrap.name, bootstrap.label, grid))
         }
         return EnvironmentStudy(name: name, dimension: mixture.dimension, bootstraps: grids, peakFraction: 0.1,
                                 trainingSeconds: trainingSeconds)
     }
 
-    static func diagnose(_ diagnostics: TargetDiagnostics<GaussianMixture>, clock: Date) throws -> TargetDiagnosticsResult {
+    /// Runs the diagnostics once for all `bootstraps` with progress lines; the time between progress
+    /// reports goes to the phase "<phase> · <column>" (the first column of a pair also carries the pair's
+    /// query and posterior draws).
+    static func diagnose(_ diagnostics: TargetDiagnostics<GaussianMixture>, bootstraps: [DiagnosticBootstrap], clock: Date,
+                         profile: PhaseProfile, phase: String) throws -> [TargetDiagnosticsResult]
+    {
         var reported = -1
-        return try diagnostics.run { progress in
+        var last = PhaseProfile.now()
+        return try diagnostics.run(bootstraps: bootstraps) { progress in
+            last = profile.add("\(phase) · \(progress.column)", since: last)
             let percent = progress.completed * 10 / progress.total
             if percent != reported {
                 reported = percent

@@ -17,11 +17,16 @@ struct StepSizeBiasVarianceCommand: ParsableCommand {
             Writes <output>/results.h5 (arrays [estimator, t, Δt] of bias², variance and MSE with bootstrap standard errors, \
             per environment and bootstrap) and <output>/table.md. Stochastic estimators' variance peaks at intermediate t \
             (the Stable Target Field observation); the peak is printed and stored.
+            Full size (the default): M = 32 query states, S = 64 draws, 16 step sizes, reference sizes 16, 128, 512, \
+            training 2000 + 2000 steps (width 128, depth 3), ring8 and a 16-D mixture; about half an hour on two shared \
+            cores (Experiments/README.md has the measured time). --quick: M = 16, S = 32, 12 step sizes, reference sizes \
+            8, 64, training 400 + 400 steps (width 64, depth 2). A per-phase profile (CPU and wall seconds) is printed \
+            after each environment.
             Example: swift run -c release StepSizeBiasVariance --quick
             """
     )
 
-    @Flag(help: "The reduced size (a few minutes on two cores).")
+    @Flag(help: "The reduced size (a few minutes on two cores); without it the full size of the discussion below.")
     var quick = false
 
     @Option(help: ArgumentHelp("The results folder.", valueName: "folder"))
@@ -137,9 +142,11 @@ struct StepSizeBiasVarianceCommand: ParsableCommand {
                 : try GaussianMixture.random(dimension: mixtureDimension, modes: 8, seed: 11, spread: 1, std: 0.1)
             let label = name == "ring8" ? "ring8" : "mixture\(mixtureDimension)"
             print("[\(i + 1)/\(names.count)] \(label) (D = \(mixture.dimension)) · elapsed \(Self.elapsed(clock))")
+            let profile = PhaseProfile()
             let study = try EnvironmentStudy.run(name: label, mixture: mixture, size: size, seed: seed, checkpoint: loaded,
-                                                 resamples: resamples, clock: clock)
+                                                 resamples: resamples, clock: clock, profile: profile)
             study.printPeaks()
+            for line in profile.report(environment: label) { print(line) }
             studies.append(study)
         }
         let seconds = Date().timeIntervalSince(clock)

@@ -42,15 +42,7 @@ public struct TargetDiagnostics<Distribution: ClosedFormDistribution> {
                 teacher: (any RowTimeDenoiser)? = nil) throws {
         try settings.validate()
         let d = distribution.dimension
-        if case let .function(function, name) = bootstrap {
-            guard function.dimension == d else {
-                throw TargetDiagnosticsError.incompatible("the bootstrap '\(name)' has dimension \(function.dimension) but the data have dimension \(d)")
-            }
-            guard abs(function.minimumTime - settings.minimumTime) <= 1e-12 * settings.minimumTime else {
-                throw TargetDiagnosticsError.incompatible(
-                    "the bootstrap '\(name)' ends at t_min = \(function.minimumTime) but the diagnostics use t_min = \(settings.minimumTime); set the same t_min")
-            }
-        }
+        try Self.check(bootstrap, dimension: d, settings: settings)
         if let teacher, teacher.dimension != d {
             throw TargetDiagnosticsError.incompatible("the teacher has dimension \(teacher.dimension) but the data have dimension \(d)")
         }
@@ -61,12 +53,41 @@ public struct TargetDiagnostics<Distribution: ClosedFormDistribution> {
         exactValue = try ExactValue(distribution: distribution, minimumTime: settings.minimumTime)
     }
 
-    /// Runs every pair and target; `progress` is called after each target of each pair.
+    /// A function bootstrap must have the data's dimension and end at the diagnostics' t_min.
+    static func check(_ bootstrap: DiagnosticBootstrap, dimension d: Int, settings: TargetDiagnosticsSettings) throws {
+        if case let .function(function, name) = bootstrap {
+            guard function.dimension == d else {
+                throw TargetDiagnosticsError.incompatible("the bootstrap '\(name)' has dimension \(function.dimension) but the data have dimension \(d)")
+            }
+            guard abs(function.minimumTime - settings.minimumTime) <= 1e-12 * settings.minimumTime else {
+                throw TargetDiagnosticsError.incompatible(
+                    "the bootstrap '\(name)' ends at t_min = \(function.minimumTime) but the diagnostics use t_min = \(settings.minimumTime); set the same t_min")
+            }
+        }
+    }
+
+    /// Runs every pair and target with ``bootstrap``; `progress` is called after each target of each pair.
     public func run(progress: ((TargetDiagnosticsProgress) -> Void)? = nil) throws -> TargetDiagnosticsResult {
+        try run(bootstraps: [bootstrap], progress: progress)[0]
+    }
+
+    /// Runs every pair and target once per bootstrap of `bootstraps` (each checked as the initialiser
+    /// checks ``bootstrap``), drawing the query states, posterior draws and reference pools once and
+    /// moving every start state with the estimator once: the transitions x̂_r do not depend on the
+    /// bootstrap, only G = f(x̂_r, r) (and the other returns) does. Result b is bit for bit what
+    /// ``run(progress:)`` gives with `bootstrap = bootstraps[b]`, at about 1/B of the cost of the
+    /// transitions. `progress` is called after each target of each pair (all bootstraps done).
+    public func run(bootstraps: [DiagnosticBootstrap], progress: ((TargetDiagnosticsProgress) -> Void)? = nil) throws
+        -> [TargetDiagnosticsResult]
+    {
         let d = distribution.dimension, m = settings.queryCount
+        guard !bootstraps.isEmpty else {
+            throw TargetDiagnosticsError.invalidSetting("the list of bootstraps (empty)", expected: "at least one bootstrap")
+        }
+        for bootstrap in bootstraps { try Self.check(bootstrap, dimension: d, settings: settings) }
         let pairs = settings.pairs, columns = settings.columns
         let empiricalSet = columns.contains { $0.estimator == .empiricalExact } ? empiricalPoints() : []
-        var results: [TargetDiagnosticsPair] = []
+        var results = [[TargetDiagnosticsPair]](repeating: [], count: bootstraps.count)
         var completed = 0
         for (k, pair) in pairs.enumerated() {
             let t = pair.time
@@ -78,24 +99,30 @@ public struct TargetDiagnostics<Distribution: ClosedFormDistribution> {
             for j in noisy.indices { noisy[j] = data[j] + t * noisy[j] }
             let exact = try exactValue.consistency(noisy, time: t)
             let posterior = columns.contains(where: \.isStochastic) ? posteriorDraws(noisy, time: t, pairIndex: k) : []
-            var estimates: [TargetDiagnosticsEstimate] = []
+            var estimates = [[TargetDiagnosticsEstimate]](repeating: [], count: bootstraps.count)
             for column in columns {
                 let context = PairContext(index: k, time: t, targetTime: pair.targetTime, stepIndex: pair.stepIndex,
                                           noisy: noisy, exact: exact, posterior: posterior)
                 let targets = column.isStochastic
-                    ? try stochasticStatistics(column, context)
-                    : try deterministicStatistics(column, context, empiricalSet: empiricalSet)
-                estimates.append(TargetDiagnosticsEstimate(name: column.name, meanTarget: targets.mean, bias: targets.bias,
-                                                           variance: targets.variance))
+                    ? try stochasticStatistics(column, context, bootstraps: bootstraps)
+                    : try deterministicStatistics(column, context, empiricalSet: empiricalSet, bootstraps: bootstraps)
+                for (b, target) in targets.enumerated() {
+                    estimates[b].append(TargetDiagnosticsEstimate(name: column.name, meanTarget: target.mean, bias: target.bias,
+                                                                  variance: target.variance))
+                }
                 completed += 1
                 progress?(TargetDiagnosticsProgress(pairIndex: k, pairCount: pairs.count, column: column.name,
                                                     completed: completed, total: pairs.count * columns.count))
             }
-            results.append(TargetDiagnosticsPair(time: t, targetTime: pair.targetTime, data: data, noisy: noisy, exactValue: exact,
-                                                 estimates: estimates))
+            for b in bootstraps.indices {
+                results[b].append(TargetDiagnosticsPair(time: t, targetTime: pair.targetTime, data: data, noisy: noisy,
+                                                        exactValue: exact, estimates: estimates[b]))
+            }
         }
-        return TargetDiagnosticsResult(dimension: d, queryCount: m, sampleCount: settings.sampleCount, seed: settings.seed,
-                                       bootstrap: bootstrap.name, columnNames: columns.map(\.name), pairs: results)
+        return bootstraps.indices.map { b in
+            TargetDiagnosticsResult(dimension: d, queryCount: m, sampleCount: settings.sampleCount, seed: settings.seed,
+                                    bootstrap: bootstraps[b].name, columnNames: columns.map(\.name), pairs: results[b])
+        }
     }
 
     // MARK: Draws
@@ -148,21 +175,27 @@ public struct TargetDiagnostics<Distribution: ClosedFormDistribution> {
 
     // MARK: Targets
 
-    /// G for `rows` start states (rows × D at time t) along the pair's path.
+    /// G for `rows` start states (rows × D at time t) along the pair's path, once per bootstrap; the
+    /// estimator's moves are computed for the first bootstrap and replayed for the others.
     func targets(_ column: TargetDiagnosticsColumn, start: [Double], rows: Int, _ context: PairContext,
-                 estimator: any TransitionEstimating) throws -> [Double] {
+                 estimator: any TransitionEstimating, bootstraps: [DiagnosticBootstrap]) throws -> [[Double]] {
         let pair = TimePair(time: context.time, targetTime: context.targetTime)
         let rule = settings.steps, stepIndex = context.stepIndex
         let paths = try TimePaths(pairs: Array(repeating: pair, count: rows), horizon: column.target.horizon,
                                   minimumTime: settings.minimumTime, forceTerminal: !column.target.bootstraps) {
             rule.nextTime(after: $0, pair: pair, index: stepIndex)
         }
-        return try TDTargetKernels.target(column.target, start: start, paths: paths, estimator: estimator,
-                                          bootstrap: bootstrapValues)
+        let replayed = ReplayedTransition(estimator)
+        return try bootstraps.map { bootstrap in
+            replayed.rewind()
+            return try TDTargetKernels.target(column.target, start: start, paths: paths, estimator: replayed) { points, times in
+                try bootstrapValues(points, times, bootstrap: bootstrap)
+            }
+        }
     }
 
     /// The bootstrap value at per-row times (rows sharing a time are evaluated together).
-    func bootstrapValues(_ points: [Double], _ times: [Double]) throws -> [Double] {
+    func bootstrapValues(_ points: [Double], _ times: [Double], bootstrap: DiagnosticBootstrap) throws -> [Double] {
         switch bootstrap {
         case .exact:
             return try exactValue.consistency(points, times: times)
@@ -183,8 +216,8 @@ public struct TargetDiagnostics<Distribution: ClosedFormDistribution> {
     }
 
     /// Exact, teacher and empirical-exact targets: one evaluation per query state, variance 0.
-    func deterministicStatistics(_ column: TargetDiagnosticsColumn, _ context: PairContext, empiricalSet: [Double]) throws
-        -> (mean: [Double], bias: [Double], variance: [Double])
+    func deterministicStatistics(_ column: TargetDiagnosticsColumn, _ context: PairContext, empiricalSet: [Double],
+                                 bootstraps: [DiagnosticBootstrap]) throws -> [(mean: [Double], bias: [Double], variance: [Double])]
     {
         let d = distribution.dimension, m = settings.queryCount
         let estimator: any TransitionEstimating
@@ -198,23 +231,25 @@ public struct TargetDiagnostics<Distribution: ClosedFormDistribution> {
         case .conditionalSample, .scoreIdentity:
             throw TargetDiagnosticsError.incompatible("\(column.name) is a stochastic estimator")
         }
-        let mean = try targets(column, start: context.noisy, rows: m, context, estimator: estimator)
-        let bias = (0..<m).map { Self.bias(mean, context.exact, row: $0, dimension: d) }
-        return (mean, bias, [Double](repeating: 0, count: m))
+        return try targets(column, start: context.noisy, rows: m, context, estimator: estimator, bootstraps: bootstraps).map { mean in
+            let bias = (0..<m).map { Self.bias(mean, context.exact, row: $0, dimension: d) }
+            return (mean, bias, [Double](repeating: 0, count: m))
+        }
     }
 
     /// Conditional and score-identity targets: S draws per query state, processed in chunks of query
     /// states so the reference pools stay within about 32 MB.
-    func stochasticStatistics(_ column: TargetDiagnosticsColumn, _ context: PairContext) throws
-        -> (mean: [Double], bias: [Double], variance: [Double])
+    func stochasticStatistics(_ column: TargetDiagnosticsColumn, _ context: PairContext, bootstraps: [DiagnosticBootstrap]) throws
+        -> [(mean: [Double], bias: [Double], variance: [Double])]
     {
         let d = distribution.dimension, m = settings.queryCount, s = settings.sampleCount
         var poolSize = 0
         if case let .scoreIdentity(size?) = column.estimator { poolSize = size - 1 }
         let perQuery = s * d * (poolSize + 2)
         let chunk = max(1, min(m, 4_000_000 / perQuery))
-        var mean = [Double](repeating: 0, count: m * d)
-        var bias = [Double](repeating: 0, count: m), variance = [Double](repeating: 0, count: m)
+        var statistics = [(mean: [Double], bias: [Double], variance: [Double])](
+            repeating: ([Double](repeating: 0, count: m * d), [Double](repeating: 0, count: m), [Double](repeating: 0, count: m)),
+            count: bootstraps.count)
         var first = 0
         while first < m {
             let last = min(m, first + chunk), rows = (last - first) * s
@@ -242,28 +277,30 @@ public struct TargetDiagnostics<Distribution: ClosedFormDistribution> {
                 for j in noise.indices { noise[j] = (start[j] - own[j]) / context.time }
                 estimator = try ConditionalSampleTransition(data: own, noise: noise, dimension: d)
             }
-            let drawn = try targets(column, start: start, rows: rows, context, estimator: estimator)
-            for i in first..<last {
-                let base = (i - first) * s
-                var squares = 0.0
-                for j in 0..<d {
-                    var total = 0.0
-                    for sample in 0..<s { total += drawn[(base + sample) * d + j] }
-                    let average = total / Double(s)
-                    var sum = 0.0
-                    for sample in 0..<s {
-                        let deviation = drawn[(base + sample) * d + j] - average
-                        sum += deviation * deviation
+            let drawnPerBootstrap = try targets(column, start: start, rows: rows, context, estimator: estimator, bootstraps: bootstraps)
+            for (b, drawn) in drawnPerBootstrap.enumerated() {
+                for i in first..<last {
+                    let base = (i - first) * s
+                    var squares = 0.0
+                    for j in 0..<d {
+                        var total = 0.0
+                        for sample in 0..<s { total += drawn[(base + sample) * d + j] }
+                        let average = total / Double(s)
+                        var sum = 0.0
+                        for sample in 0..<s {
+                            let deviation = drawn[(base + sample) * d + j] - average
+                            sum += deviation * deviation
+                        }
+                        statistics[b].mean[i * d + j] = average
+                        squares += sum / Double(s - 1)
                     }
-                    mean[i * d + j] = average
-                    squares += sum / Double(s - 1)
+                    statistics[b].variance[i] = squares / Double(d)
+                    statistics[b].bias[i] = Self.bias(statistics[b].mean, context.exact, row: i, dimension: d)
                 }
-                variance[i] = squares / Double(d)
-                bias[i] = Self.bias(mean, context.exact, row: i, dimension: d)
             }
             first = last
         }
-        return (mean, bias, variance)
+        return statistics
     }
 
     /// ‖a_row − b_row‖₂ / √D.

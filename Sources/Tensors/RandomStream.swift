@@ -102,9 +102,20 @@ public struct RandomStream: Equatable, Sendable {
         Float(nextWord() >> 8) * 0x1p-24
     }
 
-    /// Uniform in [0, 1) with 53 random bits (two words).
+    /// Uniform in [0, 1) with 53 random bits (two words; one Philox block when both lie in it).
     public mutating func nextUniform() -> Double {
-        let high = UInt64(nextWord()), low = UInt64(nextWord())
+        let lane = Int(position & 3)
+        let high: UInt64, low: UInt64
+        if lane < 3 {
+            let block = Philox4x32.block(
+                counter: SIMD4(UInt32(truncatingIfNeeded: position >> 2), UInt32(truncatingIfNeeded: position >> 34), 0, 0), key: key)
+            high = UInt64(block[lane])
+            low = UInt64(block[lane + 1])
+            position &+= 2
+        } else {
+            high = UInt64(nextWord())
+            low = UInt64(nextWord())
+        }
         return Double(((high << 32) | low) >> 11) * 0x1p-53
     }
 
@@ -220,13 +231,21 @@ public struct RandomStream: Equatable, Sendable {
     }
 
     /// Fills `count` doubles with standard normals (same word layout as the `Float` fill).
+    /// The words are generated a Philox block at a time (``fillWords(_:count:)``), 64 per round.
     public mutating func fillNormal(_ buffer: UnsafeMutablePointer<Double>, count: Int) {
-        var i = 0
-        while i < count {
-            let (first, second) = RandomStream.boxMuller(nextWord(), nextWord())
-            buffer[i] = first
-            if i + 1 < count { buffer[i + 1] = second }
-            i += 2
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { scratch in
+            let words = scratch.baseAddress!
+            var i = 0
+            while i < count {
+                let pairs = min(32, (count - i + 1) / 2)
+                fillWords(words, count: 2 * pairs)
+                for pair in 0..<pairs {
+                    let (first, second) = RandomStream.boxMuller(words[2 * pair], words[2 * pair + 1])
+                    buffer[i] = first
+                    if i + 1 < count { buffer[i + 1] = second }
+                    i += 2
+                }
+            }
         }
     }
 

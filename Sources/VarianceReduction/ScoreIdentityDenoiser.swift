@@ -198,6 +198,16 @@ struct ReferenceBlock {
         }
     }
 
+    /// An unlabelled own-plus-pool block: `own` (one point) then `poolCount` points from `pool`.
+    init(own: UnsafePointer<Double>, pool: UnsafePointer<Double>, poolCount: Int, dimension: Int) {
+        self.own = own
+        ownLabel = nil
+        self.pool = pool
+        poolLabels = nil
+        self.poolCount = poolCount
+        self.dimension = dimension
+    }
+
     @inline(__always)
     func point(_ j: Int) -> UnsafePointer<Double> {
         if let own { return j == 0 ? own : pool! + (j - 1) * dimension }

@@ -77,6 +77,43 @@ struct RandomStreamTests {
         #expect(a.position == b.position && a.position == 302)
     }
 
+    @Test("Double normals and uniforms are the documented functions of the stream's words at every position and count")
+    func doubleDrawsFollowTheWords() {
+        // Box–Muller on words (w₀, w₁): u₁ = (w₀ + 1)·2⁻³², u₂ = w₁·2⁻³², (√(−2 ln u₁) cos 2πu₂, √(−2 ln u₁) sin 2πu₂).
+        func normals(_ stream: RandomStream, count: Int) -> [Double] {
+            var values: [Double] = []
+            var position = stream.position
+            while values.count < count {
+                let u1 = (Double(stream.word(at: position)) + 1) * 0x1p-32, u2 = Double(stream.word(at: position + 1)) * 0x1p-32
+                let radius = (-2 * Foundation.log(u1)).squareRoot(), angle = 2 * Double.pi * u2
+                values.append(radius * Foundation.cos(angle))
+                if values.count < count { values.append(radius * Foundation.sin(angle)) }
+                position += 2
+            }
+            return values
+        }
+        for skipped in 0..<5 {
+            for count in [0, 1, 2, 3, 16, 63, 64, 65, 127, 300] {
+                var stream = RandomStream(seed: 12, purpose: "double-normals", index: UInt64(count))
+                stream.skip(words: UInt64(skipped))
+                let expected = normals(stream, count: count)
+                let start = stream.position
+                var drawn = [Double](repeating: .nan, count: count)
+                drawn.withUnsafeMutableBufferPointer { if count > 0 { stream.fillNormal($0.baseAddress!, count: count) } }
+                #expect(drawn == expected, "fillNormal, \(skipped) words skipped, count \(count)")
+                #expect(stream.position == start + UInt64(2 * ((count + 1) / 2)))
+            }
+            var stream = RandomStream(seed: 13, purpose: "double-uniforms")
+            stream.skip(words: UInt64(skipped))
+            for _ in 0..<9 {
+                let p = stream.position
+                let bits = (UInt64(stream.word(at: p)) << 32 | UInt64(stream.word(at: p + 1))) >> 11
+                #expect(stream.nextUniform() == Double(bits) * 0x1p-53)
+                #expect(stream.position == p + 2)
+            }
+        }
+    }
+
     @Test("a stream saved and restored continues with the same numbers")
     func stateRoundTrip() {
         var stream = RandomStream(seed: 5, purpose: "checkpoint")
