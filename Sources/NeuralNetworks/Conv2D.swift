@@ -8,7 +8,7 @@ import Tensors
 /// with x read as 0 outside the image; `[B, C, H, W] → [B, O, H′, W′]`,
 /// `H′ = ⌊(H + 2p − k)/s⌋ + 1` (likewise W′).
 ///
-/// The batch is processed in blocks of n images (as many as fit a column budget of 8 MB, see
+/// The batch is processed in blocks of n images (as many as fit a column budget of 1 MB, see
 /// ``ConvolutionWorkspace``). A block is unfolded into one batch-wide im2col matrix
 /// X_col = [X_col,b₁ … X_col,bₙ] (`C·k² × n·H′W′`, see ``im2col(_:geometry:columns:images:)``), so
 /// each block is one matrix product instead of n products with only H′W′ columns (64 at 8×8, far too
