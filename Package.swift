@@ -51,6 +51,7 @@ let package = Package(
         .executable(name: "consistency-td-preset-bench", targets: ["PresetStepBenchmark"]),
         .executable(name: "consistency-td-score-identity-bench", targets: ["ScoreIdentityBenchmark"]),
         .executable(name: "consistency-td-trajectory-bench", targets: ["TrajectoryWriteBenchmark"]),
+        .executable(name: "consistency-td-unet-bench", targets: ["UNetStepBenchmark"]),
         .executable(name: "TDTargetAblation", targets: ["TDTargetAblation"]),
         .executable(name: "PaperClaims", targets: ["PaperClaims"]),
         .executable(name: "StepSizeBiasVariance", targets: ["StepSizeBiasVariance"]),
@@ -202,6 +203,14 @@ let package = Package(
             name: "PresetStepBenchmark",
             dependencies: ["Agents", "Environments", "Tensors"],
             path: "Experiments/Benchmarks/PresetStep",
+            swiftSettings: optimisationSettings
+        ),
+
+        // One U-Net training step (forward, backward, Adam) at the digits sizes.
+        .executableTarget(
+            name: "UNetStepBenchmark",
+            dependencies: ["NeuralNetworks", "Tensors", "AllocationCounter"],
+            path: "Experiments/Benchmarks/UNetStep",
             swiftSettings: optimisationSettings
         ),
 

@@ -8,17 +8,23 @@ import Tensors
 /// with x read as 0 outside the image; `[B, C, H, W] → [B, O, H′, W′]`,
 /// `H′ = ⌊(H + 2p − k)/s⌋ + 1` (likewise W′).
 ///
-/// Per image it is one matrix product on the im2col unfolding X_col (`C·k² × H′W′`, see ``im2col``):
+/// The batch is processed in blocks of n images (as many as fit a column budget of 1 MB, see
+/// ``ConvolutionWorkspace``). A block is unfolded into one batch-wide im2col matrix
+/// X_col = [X_col,b₁ … X_col,bₙ] (`C·k² × n·H′W′`, see ``im2col(_:geometry:columns:images:)``), so
+/// each block is one matrix product instead of n products with only H′W′ columns (64 at 8×8, far too
+/// few for BLAS to reach speed):
 ///
-///     Y_b = W · X_col,b + bias 1ᵀ                     W: O × C·k²
+///     Y_col = W · X_col                W: O × C·k²,   Y_col: O × n·H′W′
+///     y[b, o, ·] = Y_col[o, b-th H′W′ columns] + bias[o]
 ///
-/// Backward, for the leading b ≤ B images (the rest have zero gradient):
+/// Backward, for the leading b ≤ B images (the rest have zero gradient), with dY_col the gradient
+/// gathered into the same `O × n·H′W′` layout:
 ///
-///     dW += Σ_b dY_b · X_col,bᵀ,   dbias += Σ_b dY_b 1,   dx_b = col2im(Wᵀ · dY_b)
+///     dW += dY_col · X_colᵀ,   dbias += dY_col 1,   dX_col = Wᵀ · dY_col,   dx_b = col2im(dX_col,b)
 ///
-/// The column buffer holds one image and is rebuilt in the backward pass (unfolding costs one write per
-/// column entry against 2·O flops of the product per entry). A 1×1 kernel with stride 1 and no
-/// padding skips unfolding and folding: its column matrix is the image itself.
+/// X_col is rebuilt in the backward pass (unfolding costs one write per column entry against 2·O
+/// flops of the product per entry) and dX_col overwrites it. The column and product buffers live in a
+/// workspace that a network shares across its convolutions.
 ///
 /// Parameters: `<scope>.weight` `[O, C·k²]` (PyTorch's `U(−1/√(C·k²), 1/√(C·k²))` by default,
 /// decayed) and `<scope>.bias` `[O]` (zeros, not decayed). Set ``computesInputGradient`` to false on
@@ -33,14 +39,12 @@ public final class Conv2D: Layer {
     public let bias: ParameterHandle?
     public var computesInputGradient = true
     let store: ParameterStore
-    /// 1×1, stride 1, no padding: the image is its own column matrix.
-    private let isPointwise: Bool
+    /// The column and product buffers; a network hands one shared workspace to all its convolutions.
+    var workspace = ConvolutionWorkspace()
 
     private var input: Tensor?
     private var geometry: ConvolutionGeometry?
     private let output = try! Tensor(zeros: [0, 0, 0, 0])
-    private let columns = try! Tensor(zeros: [0, 0])
-    private let columnGradient = try! Tensor(zeros: [0, 0])
     private let inputGradient = try! Tensor(zeros: [0, 0, 0, 0])
     private let emptyGradient = try! Tensor(zeros: [0])
 
@@ -62,7 +66,6 @@ public final class Conv2D: Layer {
         self.kernelSize = kernelSize
         self.stride = stride
         self.padding = padding
-        self.isPointwise = kernelSize == 1 && stride == 1 && padding == 0
         self.store = scope.store
         let fanIn = inputChannels * kernelSize * kernelSize
         self.weight = try scope.register("weight", shape: [outputChannels, fanIn],
@@ -93,27 +96,21 @@ public final class Conv2D: Layer {
         self.input = input
         let positions = g.outputPositions, patch = g.patchSize
         try output.resize(batch: batch, channels: outputChannels, height: g.outputHeight, width: g.outputWidth)
-        if !isPointwise { try columns.resize(rows: patch, columns: positions) }
+        let blockImages = reserveWorkspace(batch: batch, geometry: g)
         let weights = MatrixView(base: store.values + weight.offset, rows: outputChannels, columns: patch)
         let biasPointer = bias.map { UnsafePointer(store.values + $0.offset) }
-        for image in 0..<batch {
-            let unfolded = unfold(input.data + image * g.imageSize, geometry: g)
-            let target = output.data + image * outputChannels * positions
-            try gemm(weights, MatrixView(base: unfolded, rows: patch, columns: positions),
-                     into: MatrixView(base: target, rows: outputChannels, columns: positions))
-            if let biasPointer {
-                Kernels.addChannelBias(biasPointer, to: target, channels: outputChannels, positions: positions)
-            }
+        var first = 0
+        while first < batch {
+            let images = min(blockImages, batch - first), columnCount = images * positions
+            unfold(input, images: first..<(first + images), geometry: g)
+            try gemm(weights, MatrixView(base: workspace.columns, rows: patch, columns: columnCount),
+                     into: MatrixView(base: workspace.product, rows: outputChannels, columns: columnCount))
+            // y[b, o, ·] = Y_col[o, b·P ..< (b+1)·P] + bias[o]
+            Kernels.scatterChannelBlocks(workspace.product, images: images, channels: outputChannels, positions: positions,
+                                         bias: biasPointer, into: output.data + first * outputChannels * positions)
+            first += images
         }
         return output
-    }
-
-    /// The column matrix of one image: the image itself for a pointwise (1×1, stride 1, no padding)
-    /// kernel, else its im2col unfolding in the reused ``columns`` buffer.
-    private func unfold(_ image: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry) -> UnsafeMutablePointer<Float> {
-        if isPointwise { return image }
-        im2col(image, geometry: g, columns: columns.data)
-        return columns.data
     }
 
     public func backward(_ outputGradient: Tensor) throws(TensorError) -> Tensor {
@@ -125,33 +122,45 @@ public final class Conv2D: Layer {
         let weights = MatrixView(base: store.values + weight.offset, rows: outputChannels, columns: patch)
         let weightGradient = MatrixView(base: store.gradients + weight.offset, rows: outputChannels, columns: patch)
         let biasGradient = bias.map { store.gradients + $0.offset }
-        if computesInputGradient {
-            try inputGradient.resize(like: input.shape, rows: rows)
-            if !isPointwise { try columnGradient.resize(rows: patch, columns: positions) }
-        }
-        for image in 0..<rows {
-            let unfolded = unfold(input.data + image * g.imageSize, geometry: g)
-            let imageGradient = MatrixView(base: outputGradient.data + image * outputChannels * positions,
-                                           rows: outputChannels, columns: positions)
-            // dW += dY_b · X_col,bᵀ
-            try gemm(imageGradient, MatrixView(base: unfolded, rows: patch, columns: positions), transposeB: true,
-                     into: weightGradient, beta: 1)
+        if computesInputGradient { try inputGradient.resize(like: input.shape, rows: rows) }
+        let blockImages = reserveWorkspace(batch: rows, geometry: g)
+        var first = 0
+        while first < rows {
+            let images = min(blockImages, rows - first), columnCount = images * positions
+            let columns = MatrixView(base: workspace.columns, rows: patch, columns: columnCount)
+            let gradientColumns = MatrixView(base: workspace.product, rows: outputChannels, columns: columnCount)
+            // dY_col[o, b·P + p] = dy[b, o, p]
+            Kernels.gatherChannelBlocks(outputGradient.data + first * outputChannels * positions, images: images,
+                                        channels: outputChannels, positions: positions, into: workspace.product)
             if let biasGradient {
-                Kernels.accumulateChannelSums(imageGradient.base, channels: outputChannels, positions: positions,
-                                              into: biasGradient)
+                Kernels.accumulateChannelSums(workspace.product, channels: outputChannels, positions: columnCount, into: biasGradient)
             }
-            guard computesInputGradient else { continue }
-            let target = inputGradient.data + image * g.imageSize
-            if isPointwise {
-                try gemm(weights, transposeA: true, imageGradient,
-                         into: MatrixView(base: target, rows: inputChannels, columns: positions))
-            } else {
-                try gemm(weights, transposeA: true, imageGradient, into: MatrixView(columnGradient))
-                target.update(repeating: 0, count: g.imageSize)
-                col2im(columnGradient.data, geometry: g, image: target)
+            unfold(input, images: first..<(first + images), geometry: g)
+            // dW += dY_col · X_colᵀ
+            try gemm(gradientColumns, columns, transposeB: true, into: weightGradient, beta: 1)
+            if computesInputGradient {
+                // dX_col = Wᵀ · dY_col, over X_col's buffer; then each image's fold.
+                try gemm(weights, transposeA: true, gradientColumns, into: columns)
+                let target = inputGradient.data + first * g.imageSize
+                target.update(repeating: 0, count: images * g.imageSize)
+                col2im(workspace.columns, geometry: g, image: target, images: images)
             }
+            first += images
         }
         return computesInputGradient ? inputGradient : emptyGradient
+    }
+
+    /// Grows the workspace for blocks of this layer and returns the images per block.
+    private func reserveWorkspace(batch: Int, geometry g: ConvolutionGeometry) -> Int {
+        let images = workspace.imagesPerBlock(batch: batch, patchSize: g.patchSize, positions: g.outputPositions)
+        workspace.reserve(columns: images * g.patchSize * g.outputPositions,
+                          product: images * outputChannels * g.outputPositions)
+        return images
+    }
+
+    /// The batch-wide column matrix of `images` (image b of the block at column offset b·H′W′).
+    private func unfold(_ input: Tensor, images: Range<Int>, geometry g: ConvolutionGeometry) {
+        im2col(input.data + images.lowerBound * g.imageSize, geometry: g, columns: workspace.columns, images: images.count)
     }
 
     /// The geometry for this image size, rebuilt only when the size changes.

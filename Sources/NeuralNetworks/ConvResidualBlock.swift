@@ -58,6 +58,9 @@ public final class ConvResidualBlock: ConditionedLayer {
             : try Conv2D(inputChannels: inputChannels, outputChannels: outputChannels, kernelSize: 1, scope: scope.child("skip"))
     }
 
+    /// The block's convolutions (first, second, then the skip projection if any).
+    var convolutions: [Conv2D] { [firstConvolution, secondConvolution] + (skip.map { [$0] } ?? []) }
+
     public func forward(_ input: Tensor, condition: Tensor, context: ForwardContext) throws(TensorError) -> Tensor {
         guard input.rank == 4 else {
             throw .invalidShape(operation: "ConvResidualBlock.forward", shape: input.shape,

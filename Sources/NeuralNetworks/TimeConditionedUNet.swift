@@ -154,6 +154,22 @@ public final class TimeConditionedUNet: TimeConditionedNetwork {
         summedGradients = sums
         computesInputGradient = false
         inputConvolution.computesInputGradient = false
+        // The layers run one at a time, so every convolution can use the same column buffers.
+        let workspace = ConvolutionWorkspace()
+        for convolution in convolutions { convolution.workspace = workspace }
+    }
+
+    /// Every convolution of the network, in program order.
+    var convolutions: [Conv2D] {
+        var result = [inputConvolution]
+        for stage in encoder + decoder {
+            switch stage {
+            case let .block(block, _): result += block.convolutions
+            case let .downsample(convolution), let .upsample(_, convolution): result.append(convolution)
+            }
+        }
+        for block in middle { result += block.convolutions }
+        return result + [outputConvolution]
     }
 
     /// D = C·H·W.

@@ -126,4 +126,39 @@ extension Kernels {
             inputGradient[i] = scaledGain * outputGradient[i] - scaledA - normalized[i] * scaledB
         }
     }
+
+    /// Scatters a batch-wide product `source` (`channels × images·positions`, image b in columns
+    /// b·positions ..< (b+1)·positions) into `images` consecutive `channels × positions` blocks, adding a
+    /// per-channel bias:
+    ///
+    ///     target[b, c, p] = source[c, b·positions + p] + bias[c]        (bias 0 when nil)
+    @inlinable
+    public static func scatterChannelBlocks(_ source: UnsafePointer<Float>, images: Int, channels: Int, positions: Int,
+                                            bias: UnsafePointer<Float>?, into target: UnsafeMutablePointer<Float>) {
+        let rowLength = images * positions
+        for image in 0..<images {
+            for channel in 0..<channels {
+                let from = source + channel * rowLength + image * positions
+                let to = target + (image * channels + channel) * positions
+                let value = bias?[channel] ?? 0
+                for position in 0..<positions { to[position] = from[position] + value }
+            }
+        }
+    }
+
+    /// The transpose of ``scatterChannelBlocks(_:images:channels:positions:bias:into:)`` without bias:
+    /// gathers `images` `channels × positions` blocks into one `channels × images·positions` matrix,
+    ///
+    ///     target[c, b·positions + p] = source[b, c, p]
+    @inlinable
+    public static func gatherChannelBlocks(_ source: UnsafePointer<Float>, images: Int, channels: Int, positions: Int,
+                                           into target: UnsafeMutablePointer<Float>) {
+        let rowLength = images * positions
+        for image in 0..<images {
+            for channel in 0..<channels {
+                (target + channel * rowLength + image * positions)
+                    .update(from: source + (image * channels + channel) * positions, count: positions)
+            }
+        }
+    }
 }

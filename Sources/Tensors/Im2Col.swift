@@ -35,63 +35,120 @@ public struct ConvolutionGeometry: Equatable, Sendable {
     public var imageSize: Int { channels * height * width }
 }
 
-/// Unfolds one image into a `patchSize × outputPositions` column matrix:
+/// Unfolds `images` consecutive images (each `geometry.imageSize` floats) into one
+/// `patchSize × images·outputPositions` column matrix, image b in columns b·P′ ..< (b+1)·P′
+/// (P′ = outputPositions), so a whole block of a batch is one matrix product:
 ///
-///     columns[(c·k + i)·k + j, y·outW + x] = image[c, y·s − p + i, x·s − p + j]   (0 outside the image)
+///     columns[(c·k + i)·k + j, b·P′ + y·outW + x] = image_b[c, y·s − p + i, x·s − p + j]   (0 outside the image)
 ///
-/// so the convolution becomes `weights (outChannels × patchSize) · columns`. For each kernel offset
-/// (i, j) the output columns x whose source `x·s − p + j` lies inside the image form one interval,
-/// computed once; it is copied without per-element bounds checks (a `memcpy` at stride 1) and only
-/// its two ends are zero-filled.
+/// and the convolution is `weights (outChannels × patchSize) · columns`. The matrix is written row by
+/// row (every image's segment of a row before the next row), so it streams through memory. For each
+/// kernel offset (i, j) the output rows y and columns x whose source lies inside the image form two
+/// intervals, computed once; rows outside are zero-filled in one run. When output rows line up with
+/// input rows (stride 1 and `outputWidth == width`: a 3×3 kernel with padding 1, or 1×1) the valid rows
+/// of a segment are one shifted copy of the image plane, after which only the wrapped entries at the
+/// row ends (at most |j − p| per row) are zeroed; otherwise each line is copied.
 @inlinable
-public func im2col(_ image: UnsafePointer<Float>, geometry g: ConvolutionGeometry, columns: UnsafeMutablePointer<Float>) {
-    let positions = g.outputPositions, k = g.kernelSize, s = g.stride, outputWidth = g.outputWidth
+public func im2col(_ image: UnsafePointer<Float>, geometry g: ConvolutionGeometry, columns: UnsafeMutablePointer<Float>,
+                   images: Int = 1) {
+    let k = g.kernelSize, s = g.stride, outputWidth = g.outputWidth, outputHeight = g.outputHeight
+    let positions = g.outputPositions, rowLength = images * positions, planeSize = g.height * g.width
+    let alignedRows = s == 1 && outputWidth == g.width
+    for i in 0..<k {
+        let (firstY, endY) = validOutputIndices(extent: g.height, outputExtent: outputHeight, stride: s, padding: g.padding,
+                                                kernelOffset: i)
+        let validRows = endY - firstY
+        for j in 0..<k {
+            let (start, end) = validOutputIndices(extent: g.width, outputExtent: outputWidth, stride: s, padding: g.padding,
+                                                  kernelOffset: j)
+            let shift = j - g.padding
+            for c in 0..<g.channels {
+                let row = columns + ((c * k + i) * k + j) * rowLength
+                for b in 0..<images {
+                    let segment = row + b * positions
+                    let plane = image + b * g.imageSize + c * planeSize
+                    if firstY > 0 { segment.update(repeating: 0, count: firstY * outputWidth) }
+                    if endY < outputHeight {
+                        (segment + endY * outputWidth).update(repeating: 0, count: (outputHeight - endY) * outputWidth)
+                    }
+                    guard validRows > 0 else { continue }
+                    let target = segment + firstY * outputWidth
+                    if alignedRows {
+                        // Entry t of the valid rows is plane[(firstY − p + i)·W + t + (j − p)]; entries whose x
+                        // lies outside [start, end) read the neighbouring row (or nothing) and are zeroed after.
+                        let sourceStart = (firstY - g.padding + i) * g.width + shift
+                        let count = validRows * outputWidth
+                        let low = max(0, -shift), high = count - max(0, shift)
+                        if low < high { (target + low).update(from: plane + (sourceStart + low), count: high - low) }
+                        // Column by column down the rows: strided stores, a handful per row.
+                        for x in 0..<start {
+                            for y in 0..<validRows { target[y * outputWidth + x] = 0 }
+                        }
+                        for x in end..<outputWidth {
+                            for y in 0..<validRows { target[y * outputWidth + x] = 0 }
+                        }
+                    } else {
+                        for y in 0..<validRows {
+                            let line = target + y * outputWidth
+                            // plane[sourceOffset + x·s] is image_b[c, y·s − p + i, x·s − p + j].
+                            let sourceOffset = ((firstY + y) * s - g.padding + i) * g.width + shift
+                            if start > 0 { line.update(repeating: 0, count: start) }
+                            if s == 1 {
+                                if start < end { (line + start).update(from: plane + (sourceOffset + start), count: end - start) }
+                            } else {
+                                for x in start..<end { line[x] = plane[sourceOffset + x * s] }
+                            }
+                            if end < outputWidth { (line + end).update(repeating: 0, count: outputWidth - end) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The adjoint of ``im2col(_:geometry:columns:images:)``: adds each column entry back to the pixel of
+/// the image it came from (the `images` consecutive images are accumulated into, not overwritten —
+/// clear them first for a plain fold). Each pixel receives its entries in the order of the kernel
+/// offsets (c, i, j), whatever `images` is, so folding a block equals folding each image's own column
+/// matrix bit for bit. Reads the matrix row by row; a row segment whose entries all land inside the
+/// image (stride 1, aligned rows, j = p) is added as one contiguous run.
+@inlinable
+public func col2im(_ columns: UnsafePointer<Float>, geometry g: ConvolutionGeometry, image: UnsafeMutablePointer<Float>,
+                   images: Int = 1) {
+    let k = g.kernelSize, s = g.stride, outputWidth = g.outputWidth
+    let positions = g.outputPositions, rowLength = images * positions, planeSize = g.height * g.width
+    let alignedRows = s == 1 && outputWidth == g.width
     for c in 0..<g.channels {
         for i in 0..<k {
+            let (firstY, endY) = validOutputIndices(extent: g.height, outputExtent: g.outputHeight, stride: s, padding: g.padding,
+                                                    kernelOffset: i)
+            guard firstY < endY else { continue }
             for j in 0..<k {
-                let row = columns + ((c * k + i) * k + j) * positions
-                let (start, end) = validOutputColumns(g, kernelColumn: j)
-                for y in 0..<g.outputHeight {
-                    let sourceY = y * s - g.padding + i
-                    let line = row + y * outputWidth
-                    guard sourceY >= 0, sourceY < g.height else {
-                        line.update(repeating: 0, count: outputWidth)
+                let (start, end) = validOutputIndices(extent: g.width, outputExtent: outputWidth, stride: s, padding: g.padding,
+                                                      kernelOffset: j)
+                guard start < end else { continue }
+                let row = columns + ((c * k + i) * k + j) * rowLength
+                let shift = j - g.padding
+                for b in 0..<images {
+                    let segment = row + b * positions
+                    let plane = image + b * g.imageSize + c * planeSize
+                    if alignedRows && start == 0 && end == outputWidth {
+                        // shift = 0 here: the valid rows map to a contiguous run of the plane.
+                        let source = segment + firstY * outputWidth
+                        let target = plane + (firstY - g.padding + i) * g.width + shift
+                        for t in 0..<((endY - firstY) * outputWidth) { target[t] += source[t] }
                         continue
                     }
-                    // source[x·s] is image[c, sourceY, x·s − p + j].
-                    let source = image + (c * g.height + sourceY) * g.width + (j - g.padding)
-                    if start > 0 { line.update(repeating: 0, count: start) }
-                    if s == 1 {
-                        (line + start).update(from: source + start, count: end - start)
-                    } else {
-                        for x in start..<end { line[x] = source[x * s] }
-                    }
-                    if end < outputWidth { (line + end).update(repeating: 0, count: outputWidth - end) }
-                }
-            }
-        }
-    }
-}
-
-/// The adjoint of ``im2col(_:geometry:columns:)``: adds each column entry back to the image pixel it
-/// came from (`image` is accumulated into, not overwritten — clear it first for a plain fold).
-@inlinable
-public func col2im(_ columns: UnsafePointer<Float>, geometry g: ConvolutionGeometry, image: UnsafeMutablePointer<Float>) {
-    let positions = g.outputPositions, k = g.kernelSize, s = g.stride, outputWidth = g.outputWidth
-    for c in 0..<g.channels {
-        for i in 0..<k {
-            for j in 0..<k {
-                let row = columns + ((c * k + i) * k + j) * positions
-                let (start, end) = validOutputColumns(g, kernelColumn: j)
-                for y in 0..<g.outputHeight {
-                    let targetY = y * s - g.padding + i
-                    guard targetY >= 0, targetY < g.height else { continue }
-                    let line = row + y * outputWidth
-                    let target = image + (c * g.height + targetY) * g.width + (j - g.padding)
-                    if s == 1 {
-                        for x in start..<end { target[x] += line[x] }
-                    } else {
-                        for x in start..<end { target[x * s] += line[x] }
+                    for y in firstY..<endY {
+                        let line = segment + y * outputWidth
+                        // target[x·s] is image_b[c, y·s − p + i, x·s − p + j].
+                        let target = plane + ((y * s - g.padding + i) * g.width + shift)
+                        if s == 1 {
+                            for x in start..<end { target[x] += line[x] }
+                        } else {
+                            for x in start..<end { target[x * s] += line[x] }
+                        }
                     }
                 }
             }
@@ -99,12 +156,12 @@ public func col2im(_ columns: UnsafePointer<Float>, geometry g: ConvolutionGeome
     }
 }
 
-/// The output columns x with `0 ≤ x·s − p + j < W`, as a half-open interval (empty when none).
+/// The output indices u with `0 ≤ u·s − p + offset < extent`, as a half-open interval (empty when none).
 @usableFromInline
-func validOutputColumns(_ g: ConvolutionGeometry, kernelColumn j: Int) -> (start: Int, end: Int) {
-    let lowNumerator = g.padding - j
-    let start = lowNumerator <= 0 ? 0 : (lowNumerator + g.stride - 1) / g.stride
-    let highNumerator = g.width - 1 + g.padding - j
-    let end = highNumerator < 0 ? 0 : min(g.outputWidth, highNumerator / g.stride + 1)
+func validOutputIndices(extent: Int, outputExtent: Int, stride s: Int, padding p: Int, kernelOffset j: Int) -> (start: Int, end: Int) {
+    let lowNumerator = p - j
+    let start = lowNumerator <= 0 ? 0 : (lowNumerator + s - 1) / s
+    let highNumerator = extent - 1 + p - j
+    let end = highNumerator < 0 ? 0 : min(outputExtent, highNumerator / s + 1)
     return (min(start, end), end)
 }

@@ -1,0 +1,54 @@
+import Tensors
+
+/// Scratch memory for batched convolutions: the column matrix of a block of images and the
+/// `outputChannels × (images · positions)` product, reused by every ``Conv2D`` that holds the same
+/// workspace (a network shares one across its layers, which run one at a time). Buffers only grow, so
+/// once the largest layer has run a step allocates nothing.
+final class ConvolutionWorkspace {
+    /// Elements of the column buffer one block may use (default 2¹⁸, 1 MB of `Float`, about an L2 cache:
+    /// larger blocks stream the column matrix through main memory and ran slower): the batch is
+    /// processed in blocks of ⌊budget / (C·k² · H′W′)⌋ images (at least one).
+    var columnBudget = 1 << 18
+
+    private(set) var columns: UnsafeMutablePointer<Float>
+    private(set) var product: UnsafeMutablePointer<Float>
+    private var columnCapacity = 0
+    private var productCapacity = 0
+
+    init() {
+        columns = Self.allocate(1)
+        product = Self.allocate(1)
+    }
+
+    deinit {
+        columns.deallocate()
+        product.deallocate()
+    }
+
+    /// Makes room for `columnCount` column entries and `productCount` product entries (contents are
+    /// unspecified after growth).
+    func reserve(columns columnCount: Int, product productCount: Int) {
+        if columnCount > columnCapacity {
+            columns.deallocate()
+            columns = Self.allocate(columnCount)
+            columnCapacity = columnCount
+        }
+        if productCount > productCapacity {
+            product.deallocate()
+            product = Self.allocate(productCount)
+            productCapacity = productCount
+        }
+    }
+
+    /// Images per block for a layer whose column matrix has `patchSize × positions` entries per image.
+    func imagesPerBlock(batch: Int, patchSize: Int, positions: Int) -> Int {
+        max(1, min(batch, columnBudget / max(patchSize * positions, 1)))
+    }
+
+    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+            .bindMemory(to: Float.self, capacity: max(count, 1))
+        pointer.initialize(repeating: 0, count: max(count, 1))
+        return pointer
+    }
+}
