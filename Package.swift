@@ -55,6 +55,7 @@ let package = Package(
         .executable(name: "PaperClaims", targets: ["PaperClaims"]),
         .executable(name: "StepSizeBiasVariance", targets: ["StepSizeBiasVariance"]),
         .executable(name: "ExportTrajectories", targets: ["ExportTrajectories"]),
+        .executable(name: "DigitsClassifier", targets: ["DigitsClassifier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -129,7 +130,7 @@ let package = Package(
         // Sample-quality metrics (Gaussian-mixture NLL, mode coverage, precision) and target diagnostics.
         .target(
             name: "Analysis",
-            dependencies: ["Agents", "Environments", "Tensors", "HDF5", "VarianceReduction"],
+            dependencies: ["Agents", "Environments", "NeuralNetworks", "Tensors", "HDF5", "VarianceReduction"],
             swiftSettings: optimisationSettings
         ),
 
@@ -245,6 +246,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Experiments/ExportTrajectories",
+            swiftSettings: optimisationSettings
+        ),
+        .executableTarget(
+            name: "DigitsClassifier",
+            dependencies: [
+                "Agents", "Analysis", "Environments", "NeuralNetworks",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Experiments/DigitsClassifier",
             swiftSettings: optimisationSettings
         ),
 

@@ -10,6 +10,9 @@ struct SampleCommand: ParsableCommand {
         discussion: """
             Example: consistency-td sample --checkpoint runs/ect/checkpoints/latest --count 4096 --steps 2 --out samples.h5
             Consistency checkpoints sample in 1 or 2 steps; diffusion checkpoints with EDM's Heun sampler (--heun-steps).
+            Class-conditional checkpoints: --class k samples class k; --guidance w applies classifier-free guidance
+            D_w = D(·|∅) + w (D(·|k) − D(·|∅)) (1 = conditional, 0 = unconditional; default: the run's
+            evaluation.guidance_scale from its config.yaml, else 1). Without --class the null class is sampled.
             """
     )
 
@@ -31,6 +34,12 @@ struct SampleCommand: ParsableCommand {
     @Option(help: ParameterChoice.help)
     var parameters: ParameterChoice = .ema
 
+    @Option(name: .customLong("class"), help: ArgumentHelp("The class k of a class-conditional checkpoint's samples (0…K−1).", valueName: "k"))
+    var classLabel: Int?
+
+    @Option(help: ArgumentHelp("The classifier-free guidance scale w (default: the run's evaluation.guidance_scale, else 1).", valueName: "w"))
+    var guidance: Double?
+
     @Option(help: "The seed of the sampling noise.")
     var seed: UInt64 = 0
 
@@ -41,24 +50,41 @@ struct SampleCommand: ParsableCommand {
         guard count >= 1 else { throw ValidationError("--count \(count) is not valid; expected ≥ 1") }
         guard steps == 1 || steps == 2 else { throw ValidationError("--steps \(steps) is not valid; expected 1 or 2") }
         guard heunSteps >= 2 else { throw ValidationError("--heun-steps \(heunSteps) is not valid; expected ≥ 2 grid points") }
+        if let guidance, !guidance.isFinite { throw ValidationError("--guidance \(guidance) is not valid; expected a finite number") }
+        if let classLabel, classLabel < 0 || classLabel > Int(Int32.max) {
+            throw ValidationError("--class \(classLabel) is not valid; expected a class 0…K−1 of the checkpoint's network")
+        }
         guard middleTime.isFinite, middleTime > 0 else { throw ValidationError("--middle-time \(middleTime) is not valid; expected a finite time > t_min") }
     }
 
     func run() throws {
         let model = try CheckpointModel.load(try TrainCommand.resolveCheckpoint(checkpoint), online: parameters == .online)
-        let generation = SampleGeneration(steps: steps, middleTime: middleTime, heunSteps: heunSteps)
+        let scale = guidance ?? Self.runGuidanceScale(checkpointPath: model.path) ?? 1
+        let generation = SampleGeneration(steps: steps, middleTime: middleTime, heunSteps: heunSteps,
+                                          label: classLabel.map { Int32($0) }, guidanceScale: scale)
         let samples = try generation.samples(of: model, count: count, seed: seed)
         var numbers: [String: Double] = ["t_max": model.maximumTime]
         if !model.isDiffusion && steps == 2 { numbers["middle_time"] = middleTime }
-        let integers: [String: Int64] = ["seed": Int64(bitPattern: seed), "step": Int64(model.checkpoint.step),
+        var integers: [String: Int64] = ["seed": Int64(bitPattern: seed), "step": Int64(model.checkpoint.step),
                                          "sampling_steps": Int64(model.isDiffusion ? heunSteps : steps)]
+        if let classLabel { integers["class"] = Int64(classLabel) }
+        if model.network.classCount > 0 { numbers["guidance_scale"] = scale }
         try SamplesFile.write(samples, dimension: model.dimension, to: out,
                               attributes: ["checkpoint": model.path, "method": model.method, "sampler": generation.name(for: model),
                                            "parameters": model.averageRate.map { "ema \($0)" } ?? "online"],
                               numbers: numbers, integers: integers)
-        print("sampled \(count) × \(model.dimension) from \(model.label) with \(generation.name(for: model))")
+        let condition = classLabel.map { " of class \($0)" + (scale == 1 ? "" : " (guidance w = \(scale))") } ?? ""
+        print("sampled \(count) × \(model.dimension)\(condition) from \(model.label) with \(generation.name(for: model))")
         var outputs = OutputList()
         outputs.add("samples", out)
         outputs.show()
+    }
+
+    /// `evaluation.guidance_scale` of the run folder holding the checkpoint (…/<run>/checkpoints/<file>),
+    /// when that folder has a readable config.yaml; nil otherwise.
+    static func runGuidanceScale(checkpointPath: String) -> Double? {
+        let run = ExperimentRunFolder(path: ((checkpointPath as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent)
+        guard FileManager.default.fileExists(atPath: run.configurationPath) else { return nil }
+        return try? run.configuration().evaluation.guidanceScale
     }
 }

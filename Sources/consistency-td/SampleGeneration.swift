@@ -27,6 +27,10 @@ struct SampleGeneration {
     var steps: Int = 1
     var middleTime: Double = defaultMiddleTime
     var heunSteps: Int = 18
+    /// The class of a class-conditional model's samples (nil: the null class, i.e. unconditional).
+    var label: Int32? = nil
+    /// The classifier-free guidance scale w (``ClassGuidedNetwork``; 1 = plain conditional).
+    var guidanceScale: Double = 1
 
     /// "1-step", "2-step (τ = 0.821)" or "heun-18".
     func name(for model: CheckpointModel) -> String {
@@ -37,13 +41,26 @@ struct SampleGeneration {
     /// `count` samples (count × D, row-major) of `model`.
     func samples(of model: CheckpointModel, count: Int, seed: UInt64) throws -> [Double] {
         try Self.checkMemory(count: count, model: model)
+        if label != nil || guidanceScale != 1 {
+            let guided: ClassGuidedNetwork
+            do {
+                guided = try ClassGuidedNetwork(network: model.network, labels: label.map { [$0] }, guidanceScale: guidanceScale)
+            } catch { throw CommandLineFailure("--class/--guidance: \(error)") }
+            return try samples(of: guided, model: model, count: count, seed: seed)
+        }
+        return try samples(of: model.network, model: model, count: count, seed: seed)
+    }
+
+    /// Samples of `network` (the checkpoint's network, or it with class guidance).
+    private func samples<Network: ConsistencyFunction & Denoiser>(of network: Network, model: CheckpointModel, count: Int,
+                                                                  seed: UInt64) throws -> [Double] {
         var stream = RandomStream(seed: seed, purpose: "cli.sample", index: 0)
         if model.isDiffusion {
-            let sampler = try EDMHeunSampler(denoiser: model.network, dimension: model.dimension, stepCount: heunSteps,
+            let sampler = try EDMHeunSampler(denoiser: network, dimension: model.dimension, stepCount: heunSteps,
                                              minimumTime: model.network.minimumTime, maximumTime: model.maximumTime)
             return try sampler.sample(count: count, stream: &stream)
         }
-        let sampler = try ConsistencySampler(model: model.network, maximumTime: model.maximumTime)
+        let sampler = try ConsistencySampler(model: network, maximumTime: model.maximumTime)
         switch steps {
         case 1: return try sampler.sample(count: count, stream: &stream)
         case 2: return try sampler.sample(count: count, middleTimes: [middleTime], stream: &stream)

@@ -8,15 +8,24 @@ import VarianceReduction
 /// (D̂ itself when r = 0). With the whole finite training set as the shared reference it is the
 /// empirical-exact estimator; with a reference of one it is the conditional estimator. Along an n-step
 /// path the same reference set is re-weighted at every point.
+///
+/// Class-conditional data (METHODS.md §3.4): with `queryLabels` the sum runs over the references whose
+/// label is the query row's, w_i ∝ 1[y⁽ⁱ⁾ = y] exp(−‖x_t − x₀⁽ⁱ⁾‖² / 2t²) — the conditional denoiser
+/// D(x_t, t | y) of the reference set. Rows marked in `unconditionalRows` (rows whose label was dropped
+/// to the null class for classifier-free guidance training) use every reference instead: the
+/// unconditional target the network's null class must learn.
 public struct ScoreIdentityTransition: TransitionEstimating {
     public let references: ScoreIdentityReferences<Double>
     /// Class-conditional restriction: only references with the query row's label take part (nil = off).
     public let queryLabels: [Int32]?
+    /// Rows that ignore `queryLabels` and weight every reference (nil: none).
+    public let unconditionalRows: [Bool]?
     public let dimension: Int
 
-    public init(references: ScoreIdentityReferences<Double>, queryLabels: [Int32]? = nil) {
+    public init(references: ScoreIdentityReferences<Double>, queryLabels: [Int32]? = nil, unconditionalRows: [Bool]? = nil) {
         self.references = references
         self.queryLabels = queryLabels
+        self.unconditionalRows = unconditionalRows
         self.dimension = references.dimension
     }
 
@@ -27,9 +36,19 @@ public struct ScoreIdentityTransition: TransitionEstimating {
         // restored below, so every row keeps its own reference (the own-plus-pool layout is per row).
         var from = times, to = targetTimes
         for row in 0..<rows where to[row] == from[row] { from[row] = 1; to[row] = 1 }
-        let moved = try ScoreIdentityDenoiser().transition(points, times: from, targetTimes: to,
-                                                           queryLabels: queryLabels, references: references)
-        var result = moved
+        var result = try ScoreIdentityDenoiser().transition(points, times: from, targetTimes: to,
+                                                            queryLabels: queryLabels, references: references)
+        if queryLabels != nil, let unconditionalRows {
+            guard unconditionalRows.count == rows else {
+                throw AgentError.shapeMismatch("\(unconditionalRows.count) unconditional-row flags for \(rows) rows; expected one per row")
+            }
+            if unconditionalRows.contains(true) {
+                let unconditional = try ScoreIdentityDenoiser().transition(points, times: from, targetTimes: to, references: references)
+                for row in 0..<rows where unconditionalRows[row] {
+                    for j in 0..<dimension { result[row * dimension + j] = unconditional[row * dimension + j] }
+                }
+            }
+        }
         for row in 0..<rows where targetTimes[row] == times[row] {
             for j in 0..<dimension { result[row * dimension + j] = points[row * dimension + j] }
         }

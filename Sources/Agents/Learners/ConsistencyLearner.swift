@@ -41,7 +41,9 @@ public final class ConsistencyLearner: TrainingLearner {
     let averages: ExponentialMovingAverage?
     let loss: WeightedTDLoss
     let adaptiveConstant: AdaptiveHuberConstant?
-    let empiricalPoints: [Double]?
+    /// The whole training set as the empirical-exact estimator's shared references (labelled for a
+    /// class-conditional network).
+    let empiricalReferences: ScoreIdentityReferences<Double>?
     private let outputGradient: Tensor
 
     public var methodName: String { configuration.method.rawValue }
@@ -80,19 +82,29 @@ public final class ConsistencyLearner: TrainingLearner {
         if case .exact = configuration.estimator, !(distribution is any ClosedFormDistribution) {
             throw AgentError.incompatible("the exact estimator needs data with a closed-form denoiser (e.g. a Gaussian mixture), not \(type(of: distribution))")
         }
+        let classCount = configuration.architecture.classCount
+        if classCount > 0 {
+            if case .exact = configuration.estimator {
+                throw AgentError.incompatible("the exact estimator solves the unconditional PF-ODE, so it cannot give the targets of a class-conditional network (\(configuration.architecture.summary)); use score-identity, empirical-exact, conditional or a class-conditional teacher")
+            }
+            if case .teacher = configuration.estimator, let teacher, teacher.classCount != classCount {
+                throw AgentError.incompatible("a class-conditional student (\(classCount) classes) needs a class-conditional teacher with the same classes (labels 0…\(classCount - 1), null class \(classCount)); the teacher has classCount = \(teacher.classCount)")
+            }
+        }
         switch configuration.estimator {
         case .empiricalExact:
             guard let dataset = distribution as? EmpiricalDataset, dataset.count > 0 else {
                 throw AgentError.incompatible("the empirical-exact estimator needs a finite dataset with samples (an EmpiricalDataset); \(type(of: distribution)) has none")
             }
-            empiricalPoints = dataset.points.map { Double($0) }
+            empiricalReferences = try .shared(points: dataset.points.map { Double($0) }, labels: classCount > 0 ? dataset.labels : nil,
+                                              dimension: d)
         case let .scoreIdentity(size?):
             if let dataset = distribution as? EmpiricalDataset, size > dataset.count {
                 throw AgentError.invalidSetting("score-identity reference size \(size)", expected: "at most the \(dataset.count) points of the dataset")
             }
-            empiricalPoints = nil
+            empiricalReferences = nil
         default:
-            empiricalPoints = nil
+            empiricalReferences = nil
         }
         self.configuration = configuration
         self.distribution = distribution
@@ -156,8 +168,12 @@ public final class ConsistencyLearner: TrainingLearner {
         return (try? WeightedTDLoss(metric: metric, weighting: configuration.weighting)) ?? loss
     }
 
-    /// The transition estimator of one batch.
-    func makeEstimator(_ draws: TrainingDraws, iteration: Int) throws -> any TransitionEstimating {
+    /// The transition estimator of one batch. For a class-conditional network (`conditioning.queryLabels`
+    /// set) every estimator targets the class-conditional PF-ODE of the row's class y: the score identity
+    /// and the empirical-exact estimator weight only references labelled y (METHODS.md §3.4), the teacher
+    /// denoises with D_φ(·, · | ỹ) (ỹ the label after dropout), and rows whose label was dropped get the
+    /// unconditional target.
+    func makeEstimator(_ draws: TrainingDraws, iteration: Int, conditioning: RowConditioning = .none) throws -> any TransitionEstimating {
         let d = distribution.dimension
         switch configuration.estimator {
         case .exact:
@@ -167,21 +183,25 @@ public final class ConsistencyLearner: TrainingLearner {
             return makeExact(closedForm)
         case let .teacher(solver):
             guard let teacher else { throw AgentError.incompatible("the teacher estimator needs a teacher") }
-            return TeacherTransition(teacher: teacher, solver: solver)
+            return TeacherTransition(teacher: teacher, solver: solver, labels: conditioning.networkLabels)
         case .conditionalSample:
             return try ConditionalSampleTransition(data: draws.data, noise: draws.noise, dimension: d)
         case let .scoreIdentity(size):
+            let labels = conditioning.queryLabels
             let references: ScoreIdentityReferences<Double>
             if let size {
                 var stream = RandomStream(seed: configuration.seed, purpose: "reference", index: UInt64(iteration))
-                let (pool, _) = TrainingDraws.sample(distribution, count: size - 1, stream: &stream)
-                references = try .ownPlusPool(own: draws.data, pool: pool, dimension: d)
+                let (pool, poolLabels) = TrainingDraws.sample(distribution, count: size - 1, stream: &stream)
+                references = try .ownPlusPool(own: draws.data, ownLabels: labels, pool: pool,
+                                              poolLabels: labels == nil ? nil : poolLabels, dimension: d)
             } else {
-                references = try .shared(points: draws.data, dimension: d)
+                references = try .shared(points: draws.data, labels: labels, dimension: d)
             }
-            return ScoreIdentityTransition(references: references)
+            return ScoreIdentityTransition(references: references, queryLabels: labels, unconditionalRows: conditioning.dropped)
         case .empiricalExact:
-            return ScoreIdentityTransition(references: try .shared(points: empiricalPoints ?? [], dimension: d))
+            guard let empiricalReferences else { throw AgentError.incompatible("the empirical-exact estimator needs a finite dataset") }
+            return ScoreIdentityTransition(references: empiricalReferences, queryLabels: conditioning.queryLabels,
+                                           unconditionalRows: conditioning.dropped)
         }
     }
 

@@ -12,6 +12,10 @@ public struct DiffusionPretrainingConfiguration: Sendable {
     public var network: TimeConditionedMLPConfiguration
     /// The image U-Net F (rows of C·H·W pixels); when set it replaces the MLP of ``network``.
     public var unet: TimeConditionedUNetConfiguration?
+    /// Classifier-free guidance training: the probability p_uncond that a row's label is replaced by the
+    /// null class K (Ho & Salimans 2022; ``LabelDropout``). 0 (the default) is off; 0.1 is typical.
+    /// Needs a class-conditional network.
+    public var labelDropout: Double = 0
     /// σ_d; nil measures the data's own standard deviation.
     public var dataStandardDeviation: Double?
     /// P_mean and P_std of the log-normal over t (EDM: −1.2, 1.2).
@@ -57,6 +61,10 @@ public struct DiffusionPretrainingConfiguration: Sendable {
         guard steps > 0 else { throw AgentError.invalidSetting("steps = \(steps)", expected: "a positive number of training iterations") }
         guard batchSize > 0 else { throw AgentError.invalidSetting("batch size = \(batchSize)", expected: "≥ 1") }
         try unet?.validate()
+        try LabelDropout.validate(labelDropout)
+        if labelDropout > 0, architecture.classCount == 0 {
+            throw AgentError.incompatible("label dropout p_uncond = \(labelDropout) needs a class-conditional network (a U-Net with classCount > 0); \(architecture.summary) takes no labels")
+        }
         // One minibatch of activations (B × (W + D) floats, B × D for a U-Net's input rows) must fit in memory at all.
         let rowFloats = unet.map { $0.dataDimension } ?? network.width + network.dataDimension
         try MemoryBudget.check("batch size × (width + data dimension)", [batchSize, rowFloats], operation: "training batch")
@@ -74,13 +82,14 @@ public struct DiffusionPretrainingConfiguration: Sendable {
 
     /// The resolved settings as JSON.
     public var json: String {
-        let fields: [String: Any] = [
+        var fields: [String: Any] = [
             "method": "diffusion", "steps": steps, "batch_size": batchSize, "seed": seed,
             "network": architecture.settings,
             "data_standard_deviation": dataStandardDeviation.map { $0 as Any } ?? NSNull(),
             "p_mean": logMean, "p_std": logStandardDeviation, "learning_rate": Double(learningRate), "warmup_steps": warmupSteps,
             "learning_rate_decay": "\(learningRateDecay)",
         ]
+        if labelDropout > 0 { fields["label_dropout"] = labelDropout }
         let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
@@ -132,7 +141,8 @@ public final class DiffusionPretrainer: TrainingLearner {
         var noiseStream = RandomStream(seed: seed, purpose: "noise", index: UInt64(k))
         var timeStream = RandomStream(seed: seed, purpose: "time", index: UInt64(k))
         let (data, drawnLabels) = TrainingDraws.sample(distribution, count: b, stream: &dataStream)
-        let labels = network.classCount > 0 ? drawnLabels : nil
+        let labels = LabelDropout(probability: configuration.labelDropout)
+            .apply(network.classCount > 0 ? drawnLabels : nil, nullClass: network.classCount, seed: seed, iteration: k).labels
         var noise = [Double](repeating: 0, count: b * d)
         noise.withUnsafeMutableBufferPointer { noiseStream.fillNormal($0.baseAddress!, count: $0.count) }
         var times = [Double](repeating: 0, count: b)

@@ -48,11 +48,12 @@ extension ConsistencyLearner {
         let target = configuration.target
         let paths = try TimePaths(pairs: draws.pairs, horizon: target.horizon, minimumTime: configuration.minimumTime,
                                   forceTerminal: !target.bootstraps) { [sampler] in sampler.nextTime(after: $0, iteration: k) }
-        let estimator = try makeEstimator(draws, iteration: k)
+        let conditioning = rowConditioning(draws.labels, iteration: k)
+        let estimator = try makeEstimator(draws, iteration: k, conditioning: conditioning)
         let states = try TDTargetKernels.rollout(from: noisy, paths: paths, steps: target.horizon, estimator: estimator)
         let request = TDTargetKernels.bootstrapRequest(target, states: states, paths: paths)
         return TrainingPairs(states: noisy, times: times, targetTimes: targetTimes, bootstrapPoints: request.points,
-                             bootstrapTimes: request.times, cleanData: draws.data, labels: draws.labels) { values in
+                             bootstrapTimes: request.times, cleanData: draws.data, labels: conditioning.networkLabels) { values in
             try TDTargetKernels.assemble(target, values: values, states: states, paths: paths)
         }
     }

@@ -15,6 +15,10 @@ public struct ConsistencyTrainingConfiguration: Sendable {
     public var network: TimeConditionedMLPConfiguration
     /// The image U-Net F (rows of C·H·W pixels); when set it replaces the MLP of ``network``.
     public var unet: TimeConditionedUNetConfiguration?
+    /// Classifier-free guidance training: the probability p_uncond that a row's label is replaced by the
+    /// null class K (Ho & Salimans 2022; ``LabelDropout``). 0 (the default) is off; 0.1 is typical.
+    /// Needs a class-conditional network.
+    public var labelDropout: Double = 0
     /// σ_d; nil measures the data's own standard deviation (RMS over dimensions of 16 384 draws).
     public var dataStandardDeviation: Double?
     public var minimumTime: Double = 0.002
@@ -108,6 +112,10 @@ public struct ConsistencyTrainingConfiguration: Sendable {
         guard steps > 0 else { throw AgentError.invalidSetting("steps = \(steps)", expected: "a positive number of training iterations") }
         guard batchSize > 0 else { throw AgentError.invalidSetting("batch size = \(batchSize)", expected: "≥ 1") }
         try unet?.validate()
+        try LabelDropout.validate(labelDropout)
+        if labelDropout > 0, architecture.classCount == 0 {
+            throw AgentError.incompatible("label dropout p_uncond = \(labelDropout) needs a class-conditional network (a U-Net with classCount > 0); \(architecture.summary) takes no labels")
+        }
         // One minibatch of activations (B × (W + D) floats, B × D for a U-Net's input rows) must fit in memory at all.
         let rowFloats = unet.map { $0.dataDimension } ?? network.width + network.dataDimension
         try MemoryBudget.check("batch size × (width + data dimension)", [batchSize, rowFloats], operation: "training batch")
@@ -176,6 +184,7 @@ public struct ConsistencyTrainingConfiguration: Sendable {
             "evaluation_average_rate": evaluationAverageRate.map { Double($0) as Any } ?? NSNull(),
         ]
         if pairSource != .fresh { fields["pair_source"] = pairSource.description }
+        if labelDropout > 0 { fields["label_dropout"] = labelDropout }
         let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }

@@ -12,6 +12,23 @@ public enum EmpiricalDatasetError: Error, Sendable, Equatable, CustomStringConve
     case empty(path: String)
     case invalidSplit(reason: String)
     case invalidPoints(reason: String)
+    /// A part of the stored split was asked for but the file has no split dataset.
+    case missingSplit(path: String, dataset: String, part: EmpiricalDatasetPart)
+    /// The split dataset is not N uint8 values.
+    case splitShapeMismatch(path: String, dataset: String, shape: [Int], points: Int)
+    case splitElementType(path: String, dataset: String, type: String)
+    /// Entry `index` of the split is neither 0 (train) nor 1 (test).
+    case invalidSplitValue(path: String, dataset: String, index: Int, value: UInt8)
+    /// The requested part holds no points.
+    case emptyPart(path: String, part: EmpiricalDatasetPart)
+    /// The per-point shape differs from the expected one.
+    case unexpectedPointShape(path: String, dataset: String, shape: [Int], expected: [Int])
+    /// A class count was expected but the file has no labels.
+    case missingLabels(path: String, dataset: String, classCount: Int)
+    /// Label `label` of point `index` lies outside 0..<classCount.
+    case labelOutOfRange(path: String, index: Int, label: Int32, classCount: Int)
+    /// A validation option itself is invalid (a class count below 1, an empty or non-positive shape).
+    case invalidExpectation(reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +48,24 @@ public enum EmpiricalDatasetError: Error, Sendable, Equatable, CustomStringConve
             return "empirical dataset split: \(reason)"
         case let .invalidPoints(reason):
             return "empirical dataset: \(reason)"
+        case let .missingSplit(path, dataset, part):
+            return "empirical dataset \"\(path)\": the \(part) part was asked for but the file has no \(dataset) dataset (expected N uint8 values, 0 = train, 1 = test)"
+        case let .splitShapeMismatch(path, dataset, shape, points):
+            return "empirical dataset \"\(path)\": \(dataset) has shape \(shape); expected [\(points)] (one uint8 per point of /data)"
+        case let .splitElementType(path, dataset, type):
+            return "empirical dataset \"\(path)\": \(dataset) stores \(type); expected uint8 (0 = train, 1 = test)"
+        case let .invalidSplitValue(path, dataset, index, value):
+            return "empirical dataset \"\(path)\": \(dataset)[\(index)] is \(value); expected 0 (train) or 1 (test)"
+        case let .emptyPart(path, part):
+            return "empirical dataset \"\(path)\": the \(part) part of the split holds no points (need ≥ 1)"
+        case let .unexpectedPointShape(path, dataset, shape, expected):
+            return "empirical dataset \"\(path)\": \(dataset) has shape \(shape), so points of shape \(Array(shape.dropFirst())); expected points of shape \(expected) (N×\(expected.map(String.init).joined(separator: "×")))"
+        case let .missingLabels(path, dataset, classCount):
+            return "empirical dataset \"\(path)\": \(classCount) classes were expected but the file has no \(dataset) dataset (expected N int32 labels in 0…\(classCount - 1))"
+        case let .labelOutOfRange(path, index, label, classCount):
+            return "empirical dataset \"\(path)\": label \(label) of point \(index) is out of range; expected 0…\(classCount - 1) for \(classCount) classes"
+        case let .invalidExpectation(reason):
+            return "empirical dataset validation: \(reason)"
         }
     }
 }
@@ -61,8 +96,11 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
     /// 1 + the largest label when the data are labelled.
     public let classCount: Int?
 
-    /// A dataset from N × `dimension` row-major points and optional labels (N of them).
-    public init(points: [Float], dimension: Int, labels: [Int32]? = nil, pointShape: [Int]? = nil) throws(EmpiricalDatasetError) {
+    /// A dataset from N × `dimension` row-major points and optional labels (N of them). With
+    /// `classCount` K every label must lie in 0..<K and ``classCount`` is K (a part of a dataset may
+    /// miss some class); without it ``classCount`` is 1 + the largest label.
+    public init(points: [Float], dimension: Int, labels: [Int32]? = nil, pointShape: [Int]? = nil,
+                classCount: Int? = nil) throws(EmpiricalDatasetError) {
         guard dimension >= 1, !points.isEmpty, points.count % dimension == 0 else {
             throw .invalidPoints(reason: "need N ≥ 1 points of dimension D ≥ 1 (got \(points.count) values for D = \(dimension))")
         }
@@ -70,16 +108,45 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
         if let labels, labels.count != points.count / dimension {
             throw .labelsLengthMismatch(path: "<memory>", labels: labels.count, points: points.count / dimension)
         }
+        if let classCount {
+            try Self.validateLabels(labels, classCount: classCount, path: "<memory>", labelsPath: "labels")
+        }
         self.points = points
         self.dimension = dimension
         self.labels = labels
         self.pointShape = pointShape ?? [dimension]
-        classCount = labels.map { Int(($0.max() ?? -1) + 1) }
+        self.classCount = classCount ?? labels.map { Int(($0.max() ?? -1) + 1) }
+    }
+
+    /// Checks that `labels` exist and lie in 0..<`classCount`, naming the first offender.
+    static func validateLabels(_ labels: [Int32]?, classCount: Int, path: String, labelsPath: String) throws(EmpiricalDatasetError) {
+        guard classCount >= 1 else { throw .invalidExpectation(reason: "the expected class count must be ≥ 1, got \(classCount)") }
+        guard let labels else { throw .missingLabels(path: path, dataset: labelsPath, classCount: classCount) }
+        if let index = labels.firstIndex(where: { $0 < 0 || Int($0) >= classCount }) {
+            throw .labelOutOfRange(path: path, index: index, label: labels[index], classCount: classCount)
+        }
     }
 
     /// Loads `/data` (N×D or N×C×H×W, float32 or float64; flattened to D = C·H·W) and, when present,
     /// `/labels` (N int32 or int64 values) from the HDF5 file at `path`.
-    public init(contentsOf path: String, dataPath: String = "/data", labelsPath: String = "/labels") throws {
+    ///
+    /// - Parameters:
+    ///   - part: keep only the training (`/split` = 0) or test (`/split` = 1) points of the file's
+    ///     stored split, in file order; the file must then have `splitPath` holding N uint8 values in
+    ///     {0, 1}. Nil keeps every point (and ignores the split).
+    ///   - expectedPointShape: when given, the per-point shape (`/data`'s shape without N, e.g.
+    ///     `[1, 8, 8]` for N×1×8×8 images) must equal it.
+    ///   - classCount: when given, the file must have labels and every label must lie in 0..<K;
+    ///     ``classCount`` is then K.
+    ///
+    /// Every failure names the file and what was expected (``EmpiricalDatasetError``); label and
+    /// split errors give the offending point's index in the whole file.
+    public init(contentsOf path: String, part: EmpiricalDatasetPart? = nil, expectedPointShape: [Int]? = nil,
+                classCount: Int? = nil, dataPath: String = "/data", labelsPath: String = "/labels",
+                splitPath: String = "/split") throws {
+        if let expectedPointShape, expectedPointShape.isEmpty || expectedPointShape.contains(where: { $0 < 1 }) {
+            throw EmpiricalDatasetError.invalidExpectation(reason: "the expected point shape must be non-empty with every extent ≥ 1, got \(expectedPointShape)")
+        }
         guard FileManager.default.fileExists(atPath: path) else { throw EmpiricalDatasetError.fileNotFound(path: path) }
         let file = try HDF5File(path, mode: .readOnly)
         defer { try? file.close() }
@@ -90,6 +157,9 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
             throw EmpiricalDatasetError.wrongRank(path: path, dataset: dataPath, shape: shape)
         }
         let pointShape = Array(shape.dropFirst())
+        if let expectedPointShape, pointShape != expectedPointShape {
+            throw EmpiricalDatasetError.unexpectedPointShape(path: path, dataset: dataPath, shape: shape, expected: expectedPointShape)
+        }
         let dimension = pointShape.reduce(1, *)
         guard shape[0] >= 1, dimension >= 1 else { throw EmpiricalDatasetError.empty(path: path) }
         let values: [Float]
@@ -115,7 +185,45 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
         guard values.allSatisfy(\.isFinite) else {
             throw EmpiricalDatasetError.invalidPoints(reason: "\"\(path)\": \(dataPath) must be finite (found NaN or infinity)")
         }
-        try self.init(points: values, dimension: dimension, labels: labels, pointShape: pointShape)
+        if let classCount { try Self.validateLabels(labels, classCount: classCount, path: path, labelsPath: labelsPath) }
+        let whole = try EmpiricalDataset(points: values, dimension: dimension, labels: labels, pointShape: pointShape,
+                                         classCount: classCount)
+        guard let part else { self = whole; return }
+        let split = try Self.readSplit(file, path: path, splitPath: splitPath, points: shape[0], part: part)
+        let indices = split.indices.filter { split[$0] == part.splitCode }
+        guard !indices.isEmpty else { throw EmpiricalDatasetError.emptyPart(path: path, part: part) }
+        self = try whole.subset(indices, classCount: classCount)
+    }
+
+    /// Reads and validates the stored split: N uint8 values, each 0 (train) or 1 (test).
+    private static func readSplit(_ file: HDF5File, path: String, splitPath: String, points: Int,
+                                  part: EmpiricalDatasetPart) throws -> [UInt8] {
+        guard try file.contains(splitPath) else {
+            throw EmpiricalDatasetError.missingSplit(path: path, dataset: splitPath, part: part)
+        }
+        let dataset = try file.openDataset(splitPath)
+        let type = try dataset.elementType()
+        guard type == .uint8 else {
+            throw EmpiricalDatasetError.splitElementType(path: path, dataset: splitPath, type: type.description)
+        }
+        let shape = try dataset.shape()
+        guard shape == [points] else {
+            throw EmpiricalDatasetError.splitShapeMismatch(path: path, dataset: splitPath, shape: shape, points: points)
+        }
+        let split = try dataset.read(as: UInt8.self)
+        if let index = split.firstIndex(where: { $0 > 1 }) {
+            throw EmpiricalDatasetError.invalidSplitValue(path: path, dataset: splitPath, index: index, value: split[index])
+        }
+        return split
+    }
+
+    /// The points at `indices` (in that order) with their labels and point shape; `classCount` as in
+    /// ``init(points:dimension:labels:pointShape:classCount:)``.
+    func subset(_ indices: [Int], classCount: Int? = nil) throws(EmpiricalDatasetError) -> EmpiricalDataset {
+        var values = [Float](); values.reserveCapacity(indices.count * dimension)
+        for i in indices { values.append(contentsOf: points[i * dimension ..< (i + 1) * dimension]) }
+        return try EmpiricalDataset(points: values, dimension: dimension, labels: labels.map { l in indices.map { l[$0] } },
+                                    pointShape: pointShape, classCount: classCount)
     }
 
     /// A deterministic held-out split: the indices are shuffled by Fisher–Yates on
@@ -137,12 +245,6 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
             order.swapAt(i, j)
         }
         let testIndices = order[..<testCount].sorted(), trainIndices = order[testCount...].sorted()
-        func subset(_ indices: [Int]) throws(EmpiricalDatasetError) -> EmpiricalDataset {
-            var values = [Float](); values.reserveCapacity(indices.count * dimension)
-            for i in indices { values.append(contentsOf: points[i * dimension ..< (i + 1) * dimension]) }
-            return try EmpiricalDataset(points: values, dimension: dimension, labels: labels.map { l in indices.map { l[$0] } },
-                                        pointShape: pointShape)
-        }
         return (try subset(trainIndices), try subset(testIndices))
     }
 

@@ -15,12 +15,18 @@ import Environments
 /// | pairs.schedule | each schedule's paper defaults (``PairSchedule``; consistency-tuning stepwise) |
 /// | training.learning_rate_decay | cosine, linear → final fraction 0.05 |
 /// | training.non_finite_policy | skip-and-count → 10 consecutive steps |
+/// | network.architecture | unet → ``UNetSettings/defaults`` (widths [32, 64], 8 groups, unconditional) |
 ///
 /// Names that are not valid are left alone here; decoding rejects them with the list of valid names.
 enum ConfigurationCases {
     static func adopt(casesOf tree: [String: Any], into configuration: inout ExperimentConfiguration) {
         func name(_ section: String, _ key: String) -> String? {
             ConfigurationTree.value(at: [section, key], in: tree) as? String
+        }
+        switch name("network", "architecture") {
+        case "unet" where configuration.network.unet == nil: configuration.network.unet = .defaults
+        case "mlp": configuration.network.unet = nil
+        default: break
         }
         if let decay = name("training", "learning_rate_decay") {
             switch (decay, configuration.training.learningRateDecay) {

@@ -5,6 +5,7 @@ import NeuralNetworks
 /// The names the configuration files use for the Agents and NeuralNetworks choices.
 enum ConfigurationNames {
     static let normalizations = ["none", "layer-norm", "layer-norm-without-scale"]
+    static let architectures = ["mlp", "unet"]
     static let decays = ["constant", "cosine", "linear"]
     static let policies = ["skip-and-count", "zero-non-finite"]
     static let targets = ["td0", "nstep", "lambda", "monte-carlo"]

@@ -10,7 +10,10 @@ extension ExperimentConfiguration: Codable {
         case experiment, method, seed, environment, network, training, consistency, pairs, diffusion, evaluation
     }
 
-    enum NetworkKeys: String, CodingKey { case width, depth, dropout, normalization }
+    enum NetworkKeys: String, CodingKey {
+        case architecture, width, depth, dropout, normalization, channels, blocksPerLevel = "blocks_per_level", groups
+        case embeddingWidth = "embedding_width", classCount = "class_count", labelDropout = "label_dropout"
+    }
 
     enum TrainingKeys: String, CodingKey {
         case steps, batchSize = "batch_size", optimizer, learningRate = "learning_rate", warmupSteps = "warmup_steps"
@@ -37,7 +40,7 @@ extension ExperimentConfiguration: Codable {
 
     enum DiffusionKeys: String, CodingKey { case logMean = "log_mean", logStandardDeviation = "log_std" }
 
-    enum EvaluationKeys: String, CodingKey { case every, samples, sampleSteps = "sample_steps", metrics }
+    enum EvaluationKeys: String, CodingKey { case every, samples, sampleSteps = "sample_steps", metrics, guidanceScale = "guidance_scale" }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -54,6 +57,17 @@ extension ExperimentConfiguration: Codable {
         network = NetworkSettings(width: try n.decodeInteger(Int.self, forKey: .width), depth: try n.decodeInteger(Int.self, forKey: .depth),
                                   dropout: try n.decode(Double.self, forKey: .dropout),
                                   normalization: try ConfigurationNames.normalization(try n.decode(String.self, forKey: .normalization)))
+        let architecture = try n.decodeIfPresent(String.self, forKey: .architecture) ?? "mlp"
+        switch architecture {
+        case "mlp": network.unet = nil
+        case "unet":
+            network.unet = UNetSettings(
+                channels: try n.decodeInteger([Int].self, forKey: .channels), blocksPerLevel: try n.decodeInteger(Int.self, forKey: .blocksPerLevel),
+                groups: try n.decodeInteger(Int.self, forKey: .groups), embeddingWidth: try n.decodeInteger(Int?.self, forKey: .embeddingWidth),
+                classCount: try n.decodeInteger(Int.self, forKey: .classCount), labelDropout: try n.decode(Double.self, forKey: .labelDropout))
+        default:
+            throw ConfigurationError.unknownName(key: "network.architecture", name: architecture, valid: ConfigurationNames.architectures)
+        }
 
         let t = try c.nestedContainer(keyedBy: TrainingKeys.self, forKey: .training)
         let decayName = try t.decode(String.self, forKey: .learningRateDecay)
@@ -100,7 +114,8 @@ extension ExperimentConfiguration: Codable {
         let e = try c.nestedContainer(keyedBy: EvaluationKeys.self, forKey: .evaluation)
         evaluation = EvaluationSettings(every: try e.decodeInteger(Int?.self, forKey: .every), samples: try e.decodeInteger(Int.self, forKey: .samples),
                                         sampleSteps: try e.decodeInteger([Int].self, forKey: .sampleSteps),
-                                        metrics: try e.decode([String].self, forKey: .metrics))
+                                        metrics: try e.decode([String].self, forKey: .metrics),
+                                        guidanceScale: try e.decodeIfPresent(Double.self, forKey: .guidanceScale) ?? 1)
     }
 
     private static func decodeConsistency(_ c: KeyedDecodingContainer<ConsistencyKeys>) throws -> ConsistencySettings {
@@ -210,6 +225,15 @@ extension ExperimentConfiguration: Codable {
         try n.encode(network.depth, forKey: .depth)
         try n.encode(network.dropout, forKey: .dropout)
         try n.encode(ConfigurationNames.name(of: network.normalization), forKey: .normalization)
+        try n.encode(network.unet == nil ? "mlp" : "unet", forKey: .architecture)
+        if let unet = network.unet {
+            try n.encode(unet.channels, forKey: .channels)
+            try n.encode(unet.blocksPerLevel, forKey: .blocksPerLevel)
+            try n.encode(unet.groups, forKey: .groups)
+            try n.encode(unet.embeddingWidth, forKey: .embeddingWidth)
+            try n.encode(unet.classCount, forKey: .classCount)
+            try n.encode(unet.labelDropout, forKey: .labelDropout)
+        }
 
         var t = c.nestedContainer(keyedBy: TrainingKeys.self, forKey: .training)
         try t.encode(training.steps, forKey: .steps)
@@ -256,6 +280,7 @@ extension ExperimentConfiguration: Codable {
         try e.encode(evaluation.samples, forKey: .samples)
         try e.encode(evaluation.sampleSteps, forKey: .sampleSteps)
         try e.encode(evaluation.metrics, forKey: .metrics)
+        try e.encode(evaluation.guidanceScale, forKey: .guidanceScale)
     }
 
     private static func encode(_ s: ConsistencySettings, into container: KeyedEncodingContainer<ConsistencyKeys>) throws {

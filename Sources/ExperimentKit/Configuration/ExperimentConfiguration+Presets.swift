@@ -60,6 +60,25 @@ extension ExperimentConfiguration {
     /// The environment's data dimension D (builds the distribution; an empirical one reads its file).
     public func dataDimension() throws -> Int { try Self.dataDimension(of: environment) }
 
+    /// The U-Net of `network.architecture: unet` for this environment's images (nil for the MLP): the
+    /// image shape C×H×W is the empirical dataset's point shape (N×C×H×W, or N×H×W for grey images).
+    public func unetConfiguration() throws -> TimeConditionedUNetConfiguration? {
+        guard let unet = network.unet else { return nil }
+        let distribution = try environment.makeDistribution()
+        let shape = (distribution as? EmpiricalDataset)?.pointShape ?? [distribution.dimension]
+        let image: (channels: Int, height: Int, width: Int)
+        switch shape.count {
+        case 3: image = (shape[0], shape[1], shape[2])
+        case 2: image = (1, shape[0], shape[1])
+        default:
+            throw ConfigurationError.invalidCombination("network.architecture unet needs image data: an empirical environment whose /data is N×C×H×W (or N×H×W); the \(environment.kind) environment gives points of shape \(shape)")
+        }
+        return TimeConditionedUNetConfiguration(
+            imageChannels: image.channels, height: image.height, width: image.width, channelWidths: unet.channels,
+            blocksPerLevel: unet.blocksPerLevel, groups: unet.groups, embeddingWidth: unet.embeddingWidth,
+            classCount: unet.classCount, dropout: Float(network.dropout))
+    }
+
     /// The Agents configuration of a consistency method: the preset of ``method`` with every field
     /// replaced by this configuration's. Validated (``ConsistencyTrainingConfiguration/validate()``).
     public func consistencyTrainingConfiguration() throws -> ConsistencyTrainingConfiguration {
@@ -76,6 +95,10 @@ extension ExperimentConfiguration {
         result.network.depth = network.depth
         result.network.dropout = Float(network.dropout)
         result.network.normalization = network.normalization
+        if let unet = try unetConfiguration() {
+            result.unet = unet
+            result.labelDropout = network.unet?.labelDropout ?? 0
+        }
         result.dataStandardDeviation = training.dataStandardDeviation
         result.minimumTime = training.minimumTime
         result.maximumTime = training.maximumTime
@@ -112,6 +135,10 @@ extension ExperimentConfiguration {
         result.batchSize = training.batchSize
         result.network.dropout = Float(network.dropout)
         result.network.normalization = network.normalization
+        if let unet = try unetConfiguration() {
+            result.unet = unet
+            result.labelDropout = network.unet?.labelDropout ?? 0
+        }
         result.dataStandardDeviation = training.dataStandardDeviation
         result.logMean = diffusion.logMean
         result.logStandardDeviation = diffusion.logStandardDeviation

@@ -18,6 +18,11 @@ extension ExperimentConfiguration {
         guard network.dropout.isFinite, network.dropout >= 0, network.dropout < 1 else {
             throw ConfigurationError.invalidValue(key: "network.dropout", value: "\(network.dropout)", expected: "0 ≤ dropout < 1")
         }
+        if let unet = network.unet { try Self.validate(unet) }
+        guard evaluation.guidanceScale.isFinite else {
+            throw ConfigurationError.invalidValue(key: "evaluation.guidance_scale", value: "\(evaluation.guidanceScale)",
+                                                  expected: "a finite number (1 = conditional, 0 = unconditional, > 1 = guided)")
+        }
         try Self.atLeast(1, training.steps, "training.steps")
         try Self.atLeast(1, training.batchSize, "training.batch_size")
         try Self.positiveFinite(training.learningRate, "training.learning_rate")
@@ -68,6 +73,32 @@ extension ExperimentConfiguration {
             }
         }
         try validateObjective()
+    }
+
+    /// The U-Net's own settings (the image shape is checked against the data when the network is built).
+    private static func validate(_ unet: UNetSettings) throws {
+        guard !unet.channels.isEmpty else {
+            throw ConfigurationError.invalidValue(key: "network.channels", value: "[]", expected: "at least one channel width per level, e.g. [32, 64]")
+        }
+        for width in unet.channels where width < 1 {
+            throw ConfigurationError.invalidValue(key: "network.channels", value: "\(unet.channels)", expected: "channel widths ≥ 1 (one per level)")
+        }
+        try atLeast(1, unet.blocksPerLevel, "network.blocks_per_level")
+        try atLeast(1, unet.groups, "network.groups")
+        for width in unet.channels where width % unet.groups != 0 {
+            throw ConfigurationError.invalidValue(key: "network.groups", value: "\(unet.groups)",
+                                                  expected: "a divisor of every channel width \(unet.channels) (GroupNorm groups)")
+        }
+        if let embeddingWidth = unet.embeddingWidth { try atLeast(1, embeddingWidth, "network.embedding_width") }
+        try atLeast(0, unet.classCount, "network.class_count")
+        guard unet.labelDropout.isFinite, unet.labelDropout >= 0, unet.labelDropout < 1 else {
+            throw ConfigurationError.invalidValue(key: "network.label_dropout", value: "\(unet.labelDropout)",
+                                                  expected: "0 ≤ p_uncond < 1 (0 = off; 0.1 is typical for classifier-free guidance)")
+        }
+        if unet.labelDropout > 0, unet.classCount == 0 {
+            throw ConfigurationError.invalidValue(key: "network.label_dropout", value: "\(unet.labelDropout)",
+                                                  expected: "0 for an unconditional network; set network.class_count > 0 to train with label dropout")
+        }
     }
 
     /// Refuses sizes whose float32 arrays (∏ factors × 4 bytes) cannot fit in this machine's memory

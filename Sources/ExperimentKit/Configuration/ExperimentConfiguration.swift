@@ -20,7 +20,10 @@ import NeuralNetworks
 ///     method: diffusion|cd|ct|ict|ect|sct|slct
 ///     seed: integer ≥ 0
 ///     environment: {kind: …, …}          # a DistributionSpec (Environments)
-///     network: {width, depth, dropout, normalization: none|layer-norm|layer-norm-without-scale}
+///     network: {architecture: mlp|unet, dropout,
+///               width, depth, normalization: none|layer-norm|layer-norm-without-scale   # used by mlp
+///               channels, blocks_per_level, groups, embedding_width,                     # if unet
+///               class_count, label_dropout}                                              # if unet
 ///     training: {steps, batch_size, optimizer: adam|radam, learning_rate, warmup_steps,
 ///                learning_rate_decay: constant|cosine|linear, decay_final_fraction (if cosine/linear),
 ///                gradient_clip_norm, data_standard_deviation, t_min, t_max,
@@ -34,7 +37,7 @@ import NeuralNetworks
 ///                   ot_coupling, small_noise_loss, small_noise_quantile + small_noise_weight (if on)}
 ///     pairs: {schedule: consistency-models|improved-consistency|consistency-tuning, …}   # not for diffusion
 ///     diffusion: {log_mean, log_std}     # diffusion only (EDM's P_mean, P_std)
-///     evaluation: {every, samples, sample_steps, metrics}
+///     evaluation: {every, samples, sample_steps, metrics, guidance_scale}
 ///
 /// Optional values are written as `null` (none). Load with ``ConfigurationDocument``.
 public struct ExperimentConfiguration: Equatable, Sendable {
@@ -100,19 +103,53 @@ public enum ExperimentMethod: Equatable, Sendable {
     }
 }
 
-/// The time-conditioned MLP's size (BENCHMARK.md §1): hidden width W, number of hidden layers, dropout
-/// after every hidden activation, and the normalisation of the hidden pre-activations.
+/// The network F: the time-conditioned MLP's size (BENCHMARK.md §1) — hidden width W, number of hidden
+/// layers, dropout after every hidden activation, the normalisation of the hidden pre-activations — or,
+/// when ``unet`` is set (`architecture: unet`), the image U-Net (``UNetSettings``; `dropout` then applies
+/// inside its residual blocks and the MLP fields are unused).
 public struct NetworkSettings: Equatable, Sendable {
     public var width: Int
     public var depth: Int
     public var dropout: Double
     public var normalization: TimeConditionedMLPConfiguration.Normalization
+    /// The U-Net settings (nil: the MLP).
+    public var unet: UNetSettings?
 
-    public init(width: Int, depth: Int, dropout: Double, normalization: TimeConditionedMLPConfiguration.Normalization) {
+    public init(width: Int, depth: Int, dropout: Double, normalization: TimeConditionedMLPConfiguration.Normalization,
+                unet: UNetSettings? = nil) {
         self.width = width
         self.depth = depth
         self.dropout = dropout
         self.normalization = normalization
+        self.unet = unet
+    }
+}
+
+/// The image U-Net of `architecture: unet` (``TimeConditionedUNetConfiguration``; Ho et al. 2020, EDM's
+/// U-Net, small): channel widths per level, residual blocks per level, GroupNorm groups, the width E of
+/// the time embedding (nil: 4 × the first width), the class count K of a class-conditional network
+/// (0: unconditional) and its label dropout p_uncond for classifier-free guidance (Ho & Salimans 2022).
+/// The image shape C×H×W comes from the data (an empirical environment's /data of N×C×H×W).
+public struct UNetSettings: Equatable, Sendable {
+    /// The defaults a document gets when it picks `architecture: unet`: widths [32, 64], one block per
+    /// level, 8 groups, E = 4 × 32, unconditional, no label dropout.
+    public static let defaults = UNetSettings(channels: [32, 64], blocksPerLevel: 1, groups: 8, embeddingWidth: nil,
+                                              classCount: 0, labelDropout: 0)
+
+    public var channels: [Int]
+    public var blocksPerLevel: Int
+    public var groups: Int
+    public var embeddingWidth: Int?
+    public var classCount: Int
+    public var labelDropout: Double
+
+    public init(channels: [Int], blocksPerLevel: Int, groups: Int, embeddingWidth: Int?, classCount: Int, labelDropout: Double) {
+        self.channels = channels
+        self.blocksPerLevel = blocksPerLevel
+        self.groups = groups
+        self.embeddingWidth = embeddingWidth
+        self.classCount = classCount
+        self.labelDropout = labelDropout
     }
 }
 
@@ -202,6 +239,10 @@ public struct DiffusionSettings: Equatable, Sendable {
 /// What is measured about a run's samples (METHODS.md §9): every `every` iterations during training
 /// (nil: only at the end), on `samples` generated points with each step count of `sampleSteps`
 /// (1- and 2-step consistency sampling; Heun steps for a diffusion model), with the named `metrics`.
+///
+/// `guidanceScale` is the classifier-free guidance scale w of a class-conditional model's samples
+/// (``ClassGuidedNetwork``: D_w = D(·|∅) + w (D(·|y) − D(·|∅)); 1 = plain conditional, 0 = unconditional);
+/// `consistency-td sample` uses it when `--guidance` is not given.
 public struct EvaluationSettings: Equatable, Sendable {
     /// The metric names of METHODS.md §9; the first three need a Gaussian-mixture environment.
     public static let metricNames = ["nll", "mode-coverage", "precision", "sliced-wasserstein", "mmd", "energy-distance"]
@@ -210,11 +251,13 @@ public struct EvaluationSettings: Equatable, Sendable {
     public var samples: Int
     public var sampleSteps: [Int]
     public var metrics: [String]
+    public var guidanceScale: Double
 
-    public init(every: Int?, samples: Int, sampleSteps: [Int], metrics: [String]) {
+    public init(every: Int?, samples: Int, sampleSteps: [Int], metrics: [String], guidanceScale: Double = 1) {
         self.every = every
         self.samples = samples
         self.sampleSteps = sampleSteps
         self.metrics = metrics
+        self.guidanceScale = guidanceScale
     }
 }
