@@ -56,6 +56,7 @@ let package = Package(
         .executable(name: "StepSizeBiasVariance", targets: ["StepSizeBiasVariance"]),
         .executable(name: "ExportTrajectories", targets: ["ExportTrajectories"]),
         .executable(name: "DigitsClassifier", targets: ["DigitsClassifier"]),
+        .executable(name: "DigitsConsistency", targets: ["DigitsConsistency"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -255,6 +256,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Experiments/DigitsClassifier",
+            swiftSettings: optimisationSettings
+        ),
+        .executableTarget(
+            name: "DigitsConsistency",
+            dependencies: [
+                "Agents", "Analysis", "Environments", "ExperimentKit", "HDF5", "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Experiments/DigitsConsistency",
             swiftSettings: optimisationSettings
         ),
 
