@@ -289,7 +289,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["HDF5", "H5pyInterop", "TDTargetAblation", "PaperClaims", "StepSizeBiasVariance", "ExportTrajectories", "Analysis", "Agents", "Environments", "Replay"],
+            dependencies: ["HDF5", "H5pyInterop", "TDTargetAblation", "PaperClaims", "StepSizeBiasVariance", "ExportTrajectories", "DigitsConsistency", "Analysis", "Agents", "Environments", "Replay"],
             swiftSettings: optimisationSettings
         ),
         // Finds a Python with h5py for the interoperability tests (used by test targets only).
