@@ -57,6 +57,7 @@ let package = Package(
         .executable(name: "StepSizeBiasVariance", targets: ["StepSizeBiasVariance"]),
         .executable(name: "ExportTrajectories", targets: ["ExportTrajectories"]),
         .executable(name: "DigitsClassifier", targets: ["DigitsClassifier"]),
+        .executable(name: "DigitsConsistency", targets: ["DigitsConsistency"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -266,6 +267,15 @@ let package = Package(
             path: "Experiments/DigitsClassifier",
             swiftSettings: optimisationSettings
         ),
+        .executableTarget(
+            name: "DigitsConsistency",
+            dependencies: [
+                "Agents", "Analysis", "Environments", "ExperimentKit", "HDF5", "Tensors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Experiments/DigitsConsistency",
+            swiftSettings: optimisationSettings
+        ),
 
         // Tests.
         .testTarget(
@@ -288,7 +298,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["HDF5", "H5pyInterop", "TDTargetAblation", "PaperClaims", "StepSizeBiasVariance", "ExportTrajectories", "Analysis", "Agents", "Environments", "Replay"],
+            dependencies: ["HDF5", "H5pyInterop", "TDTargetAblation", "PaperClaims", "StepSizeBiasVariance", "ExportTrajectories", "DigitsConsistency", "Analysis", "Agents", "Environments", "Replay"],
             swiftSettings: optimisationSettings
         ),
         // Finds a Python with h5py for the interoperability tests (used by test targets only).

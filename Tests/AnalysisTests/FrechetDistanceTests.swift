@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Environments
 import Tensors
 import Testing
 @testable import Analysis
@@ -145,6 +146,24 @@ struct FrechetDistanceTests {
         let fdNoise = try SampleDistance.frechetDistance(noise, test, dimension: d)
         #expect(fdSplit > 0)
         #expect(fdSplit * 20 < fdNoise, "FD(test, train) = \(fdSplit), FD(noise, test) = \(fdNoise)")
+    }
+
+    @Test("digits, committed classifier's features: FD(test, train) is far below FD(noise, test)")
+    func digitsClassifierFeatures() throws {
+        let root = URL(fileURLWithPath: Self.digitsPath).deletingLastPathComponent()
+        let evaluation = try ImageClassifierEvaluation(checkpointPath: root.appendingPathComponent("digits-classifier.h5").path)
+        let train = try EmpiricalDataset(contentsOf: Self.digitsPath, part: .train, expectedPointShape: [1, 8, 8], classCount: 10)
+        let test = try EmpiricalDataset(contentsOf: Self.digitsPath, part: .test, expectedPointShape: [1, 8, 8], classCount: 10)
+        let f = evaluation.featureCount
+        let testStatistics = try FeatureStatistics(features: try evaluation.penultimateFeatures(images: test.points), dimension: f)
+        let trainStatistics = try FeatureStatistics(features: try evaluation.penultimateFeatures(images: train.points), dimension: f)
+        var stream = RandomStream(seed: 2, purpose: "fd-test-noise-images")
+        let noise = (0..<test.points.count).map { _ in Float(stream.nextUniform(in: -1..<1)) }
+        let noiseStatistics = try FeatureStatistics(features: try evaluation.penultimateFeatures(images: noise), dimension: f)
+        let fdSplit = try SampleDistance.frechetDistance(trainStatistics, testStatistics)
+        let fdNoise = try SampleDistance.frechetDistance(noiseStatistics, testStatistics)
+        #expect(fdSplit > 0)
+        #expect(fdSplit * 20 < fdNoise, "FD(train, test) = \(fdSplit), FD(noise, test) = \(fdNoise)")
     }
 
     @Test("bad input: dimension mismatch, fewer than 2 vectors and non-finite features say what is wrong")
