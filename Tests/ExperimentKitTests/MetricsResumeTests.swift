@@ -104,3 +104,70 @@ struct MetricsResumeTests {
         }
     }
 }
+
+@Suite("Metrics store: resuming over a damaged metrics.h5")
+struct MetricsRecoveryTests {
+    /// Damages metrics.h5 in place the ways a kill inside a flush can: its second half lost, or
+    /// garbage over its middle.
+    enum Damage: CaseIterable { case truncated, overwritten }
+
+    static func damage(_ path: String, _ kind: Damage) throws {
+        var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        switch kind {
+        case .truncated: bytes.removeLast(bytes.count / 2)
+        case .overwritten:
+            for i in (bytes.count / 3)..<(2 * bytes.count / 3) { bytes[i] = UInt8(truncatingIfNeeded: i &* 131 &+ 7) }
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test("a damaged metrics.h5 is rebuilt from metrics.csv; the resumed run equals the uninterrupted one bit for bit",
+          arguments: Damage.allCases)
+    func resumeRebuildsFromCSV(_ kind: Damage) throws {
+        try withTemporaryDirectory { root in
+            let uninterrupted = root + "/uninterrupted", interrupted = root + "/interrupted"
+            let whole = try MetricsStore(runFolder: uninterrupted, flushInterval: .zero)
+            try recordToyMetrics(whole, steps: 0...19)
+            try whole.close()
+
+            let crashed = try MetricsStore(runFolder: interrupted, flushInterval: .zero)
+            try recordToyMetrics(crashed, steps: 0...14)
+            try crashed.close()
+            try Self.damage(interrupted + "/metrics.h5", kind)
+            // The CSV's last line was cut short too.
+            let csv = try String(contentsOfFile: interrupted + "/metrics.csv", encoding: .utf8)
+            try Data((csv + "15,0.0625").utf8).write(to: URL(fileURLWithPath: interrupted + "/metrics.csv"))
+
+            let resumed = try MetricsStore(runFolder: interrupted, start: .resuming(fromStep: 10), flushInterval: .zero)
+            #expect(resumed.rowCount == 11 && resumed.lastStep == 10)
+            try recordToyMetrics(resumed, steps: 11...19)
+            try resumed.close()
+
+            let expected = try MetricsStore.read(uninterrupted + "/metrics.h5")
+            let got = try MetricsStore.read(interrupted + "/metrics.h5")
+            #expect(got.steps == expected.steps)
+            #expect(got.series.keys.sorted() == expected.series.keys.sorted())
+            for (name, values) in expected.series {
+                #expect(sameValues(got.series[name] ?? [], values), "\(name)")
+            }
+            #expect(try String(contentsOfFile: interrupted + "/metrics.csv", encoding: .utf8)
+                    == String(contentsOfFile: uninterrupted + "/metrics.csv", encoding: .utf8))
+            let kept = try FileManager.default.contentsOfDirectory(atPath: interrupted).filter { $0.hasPrefix("metrics.h5.damaged-") }
+            #expect(kept.count == 1, "the damaged file is kept beside the rebuilt one: \(kept)")
+        }
+    }
+
+    @Test("without metrics.csv a damaged metrics.h5 still fails the resume, and continuing never rebuilds")
+    func noCSVNoRebuild() throws {
+        try withTemporaryDirectory { run in
+            let store = try MetricsStore(runFolder: run, flushInterval: .zero)
+            try recordToyMetrics(store, steps: 0...6)
+            try store.close()
+            try Self.damage(run + "/metrics.h5", .truncated)
+            #expect(throws: (any Error).self) { try MetricsStore(runFolder: run, start: .continuing) }
+            try FileManager.default.removeItem(atPath: run + "/metrics.csv")
+            #expect(throws: (any Error).self) { try MetricsStore(runFolder: run, start: .resuming(fromStep: 3)) }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: run).filter { $0.contains("damaged") }.isEmpty)
+        }
+    }
+}

@@ -40,7 +40,10 @@ import HDF5
 /// last kept step (equal joins that row, as above), and `metrics.csv` is rewritten from
 /// `metrics.h5`, which is the reference when the two disagree after a crash. Series that first
 /// appeared only in removed rows keep their (now all-NaN) columns, where the uninterrupted run
-/// has them too.
+/// has them too. If `metrics.h5` cannot be read when resuming (a process killed inside a flush can
+/// leave damaged compressed chunks), it is rebuilt from `metrics.csv`'s rows up to the resume step
+/// (``MetricsCSVRecovery``; the CSV holds them, bit-identical, since the trainer flushes before every
+/// checkpoint), the damaged file is kept as `metrics.h5.damaged-<time>`, and a warning says so.
 ///
 /// While the store is open it holds `metrics.h5` open for writing: another process cannot open it
 /// (libhdf5's file lock); read `metrics.csv` instead, or `metrics.h5` in this process with
@@ -134,25 +137,75 @@ public final class MetricsStore {
             try files.createDirectory(at: folder, withIntermediateDirectories: true)
             let created = try MetricsFileLayout.create(hdf5Path)
             return (created.file, created.steps, [], 0, nil)
-        case .continuing, .resuming:
-            let contents = try MetricsFileLayout.open(hdf5Path, mode: .readWrite)
+        case .continuing:
+            return try openExisting(start: start, hdf5Path: hdf5Path)
+        case .resuming(let resumeStep):
+            do {
+                return try openExisting(start: start, hdf5Path: hdf5Path)
+            } catch {
+                guard files.fileExists(atPath: csvPath), let recovered = try? MetricsCSVRecovery.rows(csvPath, upTo: resumeStep) else {
+                    throw error
+                }
+                return try rebuild(hdf5Path: hdf5Path, from: recovered, csvPath: csvPath, because: error)
+            }
+        }
+    }
+
+    /// Opens the existing `metrics.h5`, truncated to the resume step when resuming, and reads every
+    /// kept row once (so a damaged chunk is found here, where a resume can still fall back on the CSV).
+    private static func openExisting(start: Start, hdf5Path: String) throws -> (
+        file: HDF5File, steps: HDF5Dataset, series: [(name: String, dataset: HDF5Dataset)], storedRowCount: Int,
+        lastStoredRow: MetricsRow?
+    ) {
+        let contents = try MetricsFileLayout.open(hdf5Path, mode: .readWrite)
+        do {
             var keptRowCount = contents.stepValues.count
             if case let .resuming(resumeStep) = start {
                 keptRowCount = contents.stepValues.firstIndex { $0 > resumeStep } ?? keptRowCount
             }
             let datasets = contents.series.map(\.dataset)
+            let lastRow = try readRows(0..<keptRowCount, steps: contents.steps, series: datasets).last
             if keptRowCount < contents.stepValues.count {
                 for dataset in [contents.steps] + datasets { try dataset.resize(to: [keptRowCount]) }
                 try contents.file.flush()
             }
-            var lastRow: MetricsRow?
-            if keptRowCount > 0 {
-                lastRow = MetricsRow(
-                    step: contents.stepValues[keptRowCount - 1],
-                    values: try datasets.map { try $0.read(as: Double.self, start: [keptRowCount - 1], count: [1])[0] })
-            }
             return (contents.file, contents.steps, contents.series, keptRowCount, lastRow)
+        } catch {
+            try? contents.file.close()
+            throw error
         }
+    }
+
+    /// Replaces an unreadable `metrics.h5` by one holding `recovered` (from `metrics.csv`, see
+    /// ``MetricsCSVRecovery``); the damaged file is kept beside it as `metrics.h5.damaged-<time>`,
+    /// and a warning on stderr says so.
+    private static func rebuild(hdf5Path: String, from recovered: (columns: [String], rows: [MetricsRow]), csvPath: String,
+                                because error: any Error) throws -> (
+        file: HDF5File, steps: HDF5Dataset, series: [(name: String, dataset: HDF5Dataset)], storedRowCount: Int,
+        lastStoredRow: MetricsRow?
+    ) {
+        let files = FileManager.default
+        var kept = ""
+        if files.fileExists(atPath: hdf5Path) {
+            kept = hdf5Path + ".damaged-" + MetricsFileLayout.timestamp().replacingOccurrences(of: ":", with: "")
+            try files.moveItem(atPath: hdf5Path, toPath: kept)
+        }
+        let created = try MetricsFileLayout.create(hdf5Path)
+        let rows = recovered.rows
+        var series: [(name: String, dataset: HDF5Dataset)] = []
+        for name in recovered.columns {
+            series.append((name, try MetricsFileLayout.createSeries(name, in: created.file)))
+        }
+        if !rows.isEmpty {
+            try created.steps.append(rows.map(\.step))
+            for (column, entry) in series.enumerated() { try entry.dataset.append(rows.map { $0.value(column) }) }
+        }
+        if !recovered.columns.isEmpty { try created.file.setAttribute(MetricsFileLayout.seriesNamesAttribute, recovered.columns) }
+        try created.file.flush()
+        let message = "warning: \(hdf5Path) could not be read (\(error)); rebuilt it from \(csvPath) with its \(rows.count) rows up to "
+            + "the resume step" + (kept.isEmpty ? "" : "; the damaged file is kept as \(kept)") + "\n"
+        FileHandle.standardError.write(Data(message.utf8))
+        return (created.file, created.steps, series, rows.count, rows.last)
     }
 
     deinit {
