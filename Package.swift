@@ -320,7 +320,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EnvironmentsTests",
-            dependencies: ["Environments", "Tensors", "HDF5", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["Environments", "Tensors", "HDF5", "CLIProcess", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: optimisationSettings
         ),
         // Whole runs: learners with the trainer, resume, bad input, training quality on the ring of 8.
@@ -373,7 +373,7 @@ let package = Package(
         .testTarget(
             name: "AnalysisTests",
             dependencies: [
-                "Analysis", "Agents", "Environments", "Tensors", "HDF5", "NeuralNetworks",
+                "Analysis", "Agents", "Environments", "Tensors", "HDF5", "NeuralNetworks", "CLIProcess",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: optimisationSettings

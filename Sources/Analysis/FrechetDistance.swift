@@ -33,29 +33,28 @@ extension SampleDistance {
                             FeatureStatistics(features: reference, dimension: dimension))
     }
 
-    /// X Y X for symmetric X and Y (d × d, row-major), symmetrised against rounding.
+    /// X Y Z for d × d row-major matrices, symmetrised against rounding (the result is symmetric in exact
+    /// arithmetic when X = Z and both X and Y are symmetric).
     private static func symmetricProduct(_ x: [Double], _ y: [Double], _ z: [Double], size d: Int) -> [Double] {
-        var xy = [Double](repeating: 0, count: d * d)
-        for i in 0..<d {
-            for k in 0..<d {
-                let xik = x[i * d + k]
-                if xik == 0 { continue }
-                for j in 0..<d { xy[i * d + j] += xik * y[k * d + j] }
-            }
-        }
-        var result = [Double](repeating: 0, count: d * d)
-        for i in 0..<d {
-            for k in 0..<d {
-                let v = xy[i * d + k]
-                if v == 0 { continue }
-                for j in 0..<d { result[i * d + j] += v * z[k * d + j] }
-            }
-        }
+        var result = product(product(x, y, size: d), z, size: d)
         for i in 0..<d {
             for j in (i + 1)..<max(i + 1, d) {
                 let mean = (result[i * d + j] + result[j * d + i]) / 2
                 result[i * d + j] = mean
                 result[j * d + i] = mean
+            }
+        }
+        return result
+    }
+
+    /// A B for d × d row-major matrices (rows of A scattered over rows of B, skipping zero entries).
+    private static func product(_ a: [Double], _ b: [Double], size d: Int) -> [Double] {
+        var result = [Double](repeating: 0, count: d * d)
+        for i in 0..<d {
+            for k in 0..<d {
+                let aik = a[i * d + k]
+                if aik == 0 { continue }
+                for j in 0..<d { result[i * d + j] += aik * b[k * d + j] }
             }
         }
         return result

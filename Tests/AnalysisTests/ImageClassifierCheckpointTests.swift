@@ -1,3 +1,4 @@
+import CLIProcess
 import Foundation
 import HDF5
 import NeuralNetworks
@@ -19,18 +20,6 @@ struct ImageClassifierCheckpointTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consistency-td-classifier-tests-\(getpid())")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.appendingPathComponent(name).path
-    }
-
-    static func sha256sum(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sha256sum", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
     }
 
     static func part(_ part: EmpiricalDatasetPart) throws -> EmpiricalDataset {
@@ -61,9 +50,9 @@ struct ImageClassifierCheckpointTests {
             let path = Self.temporaryPath("sha-\(length).bin")
             let bytes = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
             try Data(bytes).write(to: URL(fileURLWithPath: path))
-            #expect(SHA256Checksum.hexDigest(of: bytes) == (try Self.sha256sum(path)), "length \(length)")
+            #expect(SHA256Checksum.hexDigest(of: bytes) == (try ExternalDigest.sha256sum(path)), "length \(length)")
         }
-        #expect(try SHA256Checksum.hexDigest(ofFileAt: Self.digitsPath) == (try Self.sha256sum(Self.digitsPath)))
+        #expect(try SHA256Checksum.hexDigest(ofFileAt: Self.digitsPath) == (try ExternalDigest.sha256sum(Self.digitsPath)))
     }
 
     // MARK: The committed checkpoint
@@ -72,7 +61,7 @@ struct ImageClassifierCheckpointTests {
     func committedCheckpointChecksumMatches() throws {
         let recorded = SHA256Checksum.recordedDigest(inFileAt: Self.checkpointPath + ".sha256")
         #expect(recorded != nil)
-        #expect(try Self.sha256sum(Self.checkpointPath) == recorded)
+        #expect(try ExternalDigest.sha256sum(Self.checkpointPath) == recorded)
         let checkpoint = try ImageClassifierCheckpoint(contentsOf: Self.checkpointPath, expectedSHA256: recorded)
         #expect(checkpoint.record.datasetSHA256 == SHA256Checksum.recordedDigest(inFileAt: Self.digitsPath + ".sha256"))
         #expect(checkpoint.classifier.configuration == .digits)

@@ -1,3 +1,4 @@
+import CLIProcess
 import Foundation
 import HDF5
 import Testing
@@ -10,19 +11,6 @@ struct DigitsDatasetTests {
     static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let digitsPath = repositoryRoot.appendingPathComponent("Experiments/Data/digits-8x8.h5").path
-
-    /// `sha256sum <path>`'s digest (an independent implementation of SHA-256).
-    static func sha256sum(_ path: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["sha256sum", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: output, as: UTF8.self).split(separator: " ").first.map(String.init) ?? ""
-    }
 
     static func temporaryPath(_ name: String) -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consistency-td-digits-tests-\(getpid())")
@@ -46,7 +34,7 @@ struct DigitsDatasetTests {
     func committedChecksumMatches() throws {
         let recorded = try String(contentsOfFile: Self.digitsPath + ".sha256", encoding: .utf8).split(separator: " ").first.map(String.init)
         #expect(recorded?.count == 64)
-        #expect(try Self.sha256sum(Self.digitsPath) == recorded)
+        #expect(try ExternalDigest.sha256sum(Self.digitsPath) == recorded)
     }
 
     @Test("the file holds 1797×1×8×8 images in [−1, 1], labels 0…9 (every class), a 1442/355 split")
