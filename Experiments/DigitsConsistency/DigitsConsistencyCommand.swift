@@ -47,8 +47,8 @@ struct DigitsConsistencyCommand: ParsableCommand {
     @Option(help: "Generated samples scored per model and sampler, a multiple of 10 (overrides the size).")
     var samples: Int?
 
-    @Option(help: "Classifier-free guidance scale w of class-conditional sampling (1 = plain conditional).")
-    var guidance = 1.0
+    @Option(help: "Classifier-free guidance scale w of class-conditional sampling (1 = plain conditional; 1.5 gave the lowest FD of {1, 1.5, 2.5} at the quick size).")
+    var guidance = 1.5
 
     @Option(name: .customLong("label-dropout"), help: "Probability of training class-conditional models on the null class.")
     var labelDropout = 0.1

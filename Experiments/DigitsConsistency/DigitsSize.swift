@@ -18,12 +18,12 @@ struct DigitsSize: Sendable {
     /// Generated samples scored per model and sampler (a multiple of 10 for balanced classes).
     var samples: Int
 
-    /// A few minutes on two cores: narrow U-Net, short stages, one seed.
+    /// About 4 minutes on one idle core (Experiments/README.md): short stages, one seed.
     static let quick = DigitsSize(channelWidths: [16, 32], groups: 4, diffusionSteps: 600, consistencySteps: 400,
                                   batchSize: 64, seeds: 1, samples: 500)
-    /// The documented full size (run time in Experiments/README.md).
-    static let full = DigitsSize(channelWidths: [32, 64], groups: 8, diffusionSteps: 4000, consistencySteps: 3000,
-                                 batchSize: 128, seeds: 3, samples: 2000)
+    /// The documented full size (run time and table in Experiments/README.md): longer stages, three seeds.
+    static let full = DigitsSize(channelWidths: [16, 32], groups: 4, diffusionSteps: 2000, consistencySteps: 1500,
+                                 batchSize: 64, seeds: 3, samples: 1000)
 
     /// The U-Net of every model: 1×8×8 images, 32 positional time features, E = 4 × the first width,
     /// `classCount` classes (0 for unconditional), dropout shared between the online and target passes.
