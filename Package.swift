@@ -306,7 +306,7 @@ let package = Package(
         .testTarget(
             name: "AgentsTests",
             dependencies: [
-                "Agents", "NeuralNetworks", "Tensors", "HDF5", "Environments", "VarianceReduction", "H5pyInterop",
+                "Agents", "NeuralNetworks", "Tensors", "HDF5", "Environments", "VarianceReduction", "Replay", "H5pyInterop",
                 "CheckpointCrashWriter", .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: optimisationSettings

@@ -68,6 +68,10 @@ public final class ConsistencyLearner: TrainingLearner {
             guard replay.times.last! >= configuration.minimumTime * (1 - 1e-9) else {
                 throw AgentError.incompatible("the replay buffer's grid ends at t = \(replay.times.last!), below the learner's t_min = \(configuration.minimumTime)")
             }
+            let classCount = configuration.architecture.classCount
+            if classCount > 0, let episode = replay.episodes.first(where: { $0.label.map { !(0..<Int32(classCount)).contains($0) } ?? true }) {
+                throw AgentError.incompatible(Self.replayLabelProblem(episode.label, classCount: classCount))
+            }
         }
         guard configuration.architecture.dataDimension == d else {
             throw AgentError.shapeMismatch("the network's data dimension is \(configuration.architecture.dataDimension) but the data have dimension \(d)")
