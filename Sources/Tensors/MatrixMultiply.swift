@@ -106,7 +106,8 @@ private func openBLASProduct(
 }
 
 /// `C ← α · op(A) · op(B) + β · C` on whole tensors seen as matrices (first axis = rows). With
-/// `beta == 0` the output is resized to `[m, n]`; otherwise it must already have that shape.
+/// `beta == 0` the output is resized to `[m, n]`; otherwise it must already have that shape. `engine`
+/// as in ``gemm(_:transposeA:_:transposeB:into:alpha:beta:engine:)``.
 public func matmul(
     _ a: Tensor, transposeA: Bool = false,
     _ b: Tensor, transposeB: Bool = false,
