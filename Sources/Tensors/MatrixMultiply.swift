@@ -29,17 +29,21 @@ public struct MatrixView {
     var shape: [Int] { [rows, columns] }
 }
 
-/// General matrix product through OpenBLAS `cblas_sgemm`:
+/// General matrix product (BLAS level-3 `sgemm`):
 ///
 ///     C ← α · op(A) · op(B) + β · C,   op(X) = X or Xᵀ
 ///
 /// with op(A) of shape m × k, op(B) of shape k × n and C of shape m × n. All four transpose
-/// combinations are supported. Throws, naming both shapes, when the inner dimensions or the output
-/// shape do not agree.
+/// combinations are supported; with β = 0, C is not read. `engine` picks the implementation: by
+/// default OpenBLAS `cblas_sgemm`, or one of the Swift SIMD kernels for the few shapes where
+/// ``MatrixProductEngine/preferred(m:n:k:transposeA:transposeB:)`` records that it measured faster.
+/// Throws, naming both shapes, when the inner dimensions or the output shape do not agree, and when
+/// ``MatrixProductEngine/narrowSIMD`` is asked for more than 4 output columns.
 public func gemm(
     _ a: MatrixView, transposeA: Bool = false,
     _ b: MatrixView, transposeB: Bool = false,
-    into c: MatrixView, alpha: Float = 1, beta: Float = 0
+    into c: MatrixView, alpha: Float = 1, beta: Float = 0,
+    engine: MatrixProductEngine = .automatic
 ) throws(TensorError) {
     let m = transposeA ? a.columns : a.rows
     let k = transposeA ? a.rows : a.columns
@@ -64,6 +68,33 @@ public func gemm(
         scaleMatrix(c, by: beta)
         return
     }
+    let chosen = engine == .automatic
+        ? MatrixProductEngine.preferred(m: m, n: n, k: k, transposeA: transposeA, transposeB: transposeB) : engine
+    switch chosen {
+    case .packedSIMD:
+        PackedMatrixMultiply.multiply(
+            m: m, n: n, k: k, a: a.base, lda: a.stride, transposeA: transposeA, b: b.base, ldb: b.stride,
+            transposeB: transposeB, c: c.base, ldc: c.stride, alpha: alpha, beta: beta)
+    case .narrowSIMD:
+        guard n <= MatrixProductEngine.narrowColumnLimit else {
+            throw .invalidArgument(
+                operation: "matrix product (narrowSIMD engine)",
+                message: "the narrow kernel computes at most \(MatrixProductEngine.narrowColumnLimit) output columns, but op(B) has \(n); use .automatic, .openBLAS or .packedSIMD")
+        }
+        NarrowMatrixMultiply.multiply(
+            m: m, n: n, k: k, a: a.base, lda: a.stride, transposeA: transposeA, b: b.base, ldb: b.stride,
+            transposeB: transposeB, c: c.base, ldc: c.stride, alpha: alpha, beta: beta)
+    case .automatic, .openBLAS:
+        openBLASProduct(a, transposeA: transposeA, b, transposeB: transposeB, into: c, m: m, n: n, k: k,
+                        alpha: alpha, beta: beta)
+    }
+}
+
+/// `cblas_sgemm` on row-major views (shapes already checked).
+private func openBLASProduct(
+    _ a: MatrixView, transposeA: Bool, _ b: MatrixView, transposeB: Bool, into c: MatrixView,
+    m: Int, n: Int, k: Int, alpha: Float, beta: Float
+) {
     cblas_sgemm(
         CblasRowMajor,
         transposeA ? CblasTrans : CblasNoTrans,
@@ -75,11 +106,13 @@ public func gemm(
 }
 
 /// `C ← α · op(A) · op(B) + β · C` on whole tensors seen as matrices (first axis = rows). With
-/// `beta == 0` the output is resized to `[m, n]`; otherwise it must already have that shape.
+/// `beta == 0` the output is resized to `[m, n]`; otherwise it must already have that shape. `engine`
+/// as in ``gemm(_:transposeA:_:transposeB:into:alpha:beta:engine:)``.
 public func matmul(
     _ a: Tensor, transposeA: Bool = false,
     _ b: Tensor, transposeB: Bool = false,
-    into c: Tensor, alpha: Float = 1, beta: Float = 0
+    into c: Tensor, alpha: Float = 1, beta: Float = 0,
+    engine: MatrixProductEngine = .automatic
 ) throws(TensorError) {
     guard a.rank == 2, b.rank == 2 else {
         throw .shapeMismatch(operation: "matmul", lhs: a.shape, rhs: b.shape, expectation: "both operands must be matrices (rank 2)")
@@ -97,7 +130,7 @@ public func matmul(
         try c.resize(rows: m, columns: n)
     }
     try gemm(MatrixView(a), transposeA: transposeA, MatrixView(b), transposeB: transposeB,
-             into: MatrixView(c), alpha: alpha, beta: beta)
+             into: MatrixView(c), alpha: alpha, beta: beta, engine: engine)
 }
 
 /// The product `op(A)·op(B)` as a new tensor.

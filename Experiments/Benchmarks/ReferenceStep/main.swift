@@ -35,6 +35,8 @@ struct ReferenceStepBenchmark: ParsableCommand {
     var json = false
     @Flag(help: "Only the smallest configuration (D 2, W 256, B 256, 2 threads) with 50 steps: a smoke run.")
     var quick = false
+    @Flag(help: "Time every matrix product of the step on its own, OpenBLAS against the packed SIMD kernel (thread-CPU ms, GFLOP/s), instead of the step.")
+    var perProduct = false
 
     func validate() throws {
         guard steps > 0, warmup >= 0 else { throw ValidationError("--steps must be > 0 and --warmup ≥ 0") }
@@ -61,6 +63,11 @@ struct ReferenceStepBenchmark: ParsableCommand {
             print("OpenBLAS core: \(core) · \(BLASRuntime.configuration)")
             print(Self.header)
         }
+        if perProduct {
+            try runPerProduct(dimensions: dimensionList, widths: widthList, batchSizes: batchList, threads: threadList,
+                              repetitions: timedSteps)
+            return
+        }
         for threadCount in threadList {
             BLASRuntime.threadCount = threadCount
             for d in dimensionList {
@@ -76,6 +83,37 @@ struct ReferenceStepBenchmark: ParsableCommand {
         }
         if quick && !json {
             print("\nThis was the smoke configuration; run without --quick for the full table of BENCHMARK.md §1.")
+        }
+    }
+
+    func runPerProduct(dimensions: [Int], widths: [Int], batchSizes: [Int], threads: [Int], repetitions: Int) throws {
+        for threadCount in threads {
+            BLASRuntime.threadCount = threadCount
+            for d in dimensions {
+                for w in widths {
+                    for b in batchSizes {
+                        let data = try Self.ringData(batchSize: b, dimension: d, seed: seed)
+                        let trainer = try ConsistencyTrainingStep(data: data, width: w, seed: seed, threads: 1)
+                        let products = trainer.matrixProducts()
+                        let rows = try ProductProfile.measure(
+                            products, roles: ProductProfile.roles(layerCount: trainer.network.layers.count),
+                            repetitions: repetitions)
+                        if json {
+                            for row in rows { print(ProductProfile.json(row, dimension: d, width: w, batchSize: b, threads: threadCount)) }
+                        } else {
+                            print("\nD \(d) · W \(w) · B \(b) · OpenBLAS threads \(threadCount) (the packed kernel is single-threaded)")
+                            print(ProductProfile.header)
+                            for row in rows { print(ProductProfile.line(row)) }
+                            let blas = rows.reduce(0) { $0 + $1.openBLASMilliseconds }
+                            let packed = rows.reduce(0) { $0 + $1.packedMilliseconds }
+                            let automatic = rows.reduce(0) { $0 + $1.automaticMilliseconds }
+                            print(String(format: "total: OpenBLAS %.3f ms · packed %.3f ms · automatic %.3f ms (automatic ÷ OpenBLAS %.3f)",
+                                         blas, packed, automatic, automatic / blas))
+                        }
+                        fflush(nil)
+                    }
+                }
+            }
         }
     }
 
@@ -132,7 +170,7 @@ struct ReferenceStepBenchmark: ParsableCommand {
             let start = DispatchTime.now().uptimeNanoseconds
             for (product, buffer) in zip(products, buffers) {
                 try matmul(buffer.a, transposeA: product.transposeA, buffer.b, transposeB: product.transposeB,
-                           into: buffer.c, beta: product.transposeA ? 1 : 0)
+                           into: buffer.c, beta: product.transposeA ? 1 : 0, engine: .openBLAS)
             }
             if repetition >= 5 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }
