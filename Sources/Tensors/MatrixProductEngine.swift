@@ -26,15 +26,14 @@ public enum MatrixProductEngine: String, Sendable, CaseIterable {
     ///   narrow products fall from ≈ 45 to ≈ 10 GFLOP/s; the narrow kernel measured 0.3–0.6× OpenBLAS's time
     ///   there (e.g. the last layer of the reference MLP with 2B = 2048 rows: 2048 × 2 × 256) and
     ///   1.1–2.9× below it, where OpenBLAS keeps the product.
-    /// - ``packedSIMD`` when neither operand is transposed, `n` is 32 or 64 and `m·k ≤ 2¹⁸`: 0.72–0.89× of
-    ///   OpenBLAS's time for n = 32 and 0.85–0.93× for n = 64 (e.g. 512 × 64 × 256, the output layer of the
-    ///   D = 64 MLP), while for n = 8, 16, 48, 128 or 256, and for transposed operands, it was within ±10 %
-    ///   of OpenBLAS or slower.
+    ///
+    /// ``packedSIMD`` is never chosen automatically: it measured 0.72–0.89× of OpenBLAS's time for
+    /// untransposed products with n = 32 and 0.85–0.98× for n = 64 (m·k ≤ 2¹⁸) — too close for n = 64 —
+    /// and within ±10 % of OpenBLAS or slower elsewhere; ask for it explicitly to compare.
     public static func preferred(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool) -> MatrixProductEngine {
         let depthTimesRows = m.multipliedReportingOverflow(by: k)
         let size = depthTimesRows.overflow ? Int.max : depthTimesRows.partialValue
         if n <= narrowColumnLimit && !transposeB && size >= 1 << 19 { return .narrowSIMD }
-        if !transposeA && !transposeB && (n == 32 || n == 64) && size <= 1 << 18 { return .packedSIMD }
         return .openBLAS
     }
 }

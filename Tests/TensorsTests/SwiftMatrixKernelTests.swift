@@ -159,16 +159,15 @@ struct SwiftMatrixKernelTests {
         }
     }
 
-    @Test("the dispatch rule: narrow from m·k = 2¹⁹ with n ≤ 4 and op(B) = B; packed for n ∈ {32, 64} untransposed up to m·k = 2¹⁸")
+    @Test("the dispatch rule: narrow from m·k = 2¹⁹ with n ≤ 4 and op(B) = B; everything else, packed-friendly shapes included, on OpenBLAS")
     func dispatchBoundary() {
         #expect(MatrixProductEngine.preferred(m: 2048, n: 2, k: 256, transposeA: false, transposeB: false) == .narrowSIMD)
         #expect(MatrixProductEngine.preferred(m: 2047, n: 2, k: 256, transposeA: false, transposeB: false) == .openBLAS)
         #expect(MatrixProductEngine.preferred(m: 1024, n: 4, k: 512, transposeA: true, transposeB: false) == .narrowSIMD)
         #expect(MatrixProductEngine.preferred(m: 1024, n: 5, k: 512, transposeA: false, transposeB: false) == .openBLAS)
         #expect(MatrixProductEngine.preferred(m: 1024, n: 2, k: 512, transposeA: false, transposeB: true) == .openBLAS)
-        #expect(MatrixProductEngine.preferred(m: 512, n: 64, k: 512, transposeA: false, transposeB: false) == .packedSIMD)
-        #expect(MatrixProductEngine.preferred(m: 513, n: 64, k: 512, transposeA: false, transposeB: false) == .openBLAS)
-        #expect(MatrixProductEngine.preferred(m: 512, n: 32, k: 256, transposeA: false, transposeB: false) == .packedSIMD)
+        #expect(MatrixProductEngine.preferred(m: 512, n: 64, k: 512, transposeA: false, transposeB: false) == .openBLAS)
+        #expect(MatrixProductEngine.preferred(m: 512, n: 32, k: 256, transposeA: false, transposeB: false) == .openBLAS)
         #expect(MatrixProductEngine.preferred(m: 512, n: 48, k: 256, transposeA: false, transposeB: false) == .openBLAS)
         #expect(MatrixProductEngine.preferred(m: 512, n: 64, k: 256, transposeA: true, transposeB: false) == .openBLAS)
         #expect(MatrixProductEngine.preferred(m: 512, n: 64, k: 256, transposeA: false, transposeB: true) == .openBLAS)
