@@ -10,45 +10,23 @@ final class ConvolutionWorkspace {
     /// processed in blocks of ⌊budget / (C·k² · H′W′)⌋ images (at least one).
     var columnBudget = 1 << 18
 
-    private(set) var columns: UnsafeMutablePointer<Float>
-    private(set) var product: UnsafeMutablePointer<Float>
-    private var columnCapacity = 0
-    private var productCapacity = 0
+    private let columnBuffer = GrowableFloatBuffer()
+    private let productBuffer = GrowableFloatBuffer()
 
-    init() {
-        columns = Self.allocate(1)
-        product = Self.allocate(1)
-    }
-
-    deinit {
-        columns.deallocate()
-        product.deallocate()
-    }
+    /// The column matrix of the current block.
+    var columns: UnsafeMutablePointer<Float> { columnBuffer.pointer }
+    /// The `outputChannels × (images · positions)` product of the current block.
+    var product: UnsafeMutablePointer<Float> { productBuffer.pointer }
 
     /// Makes room for `columnCount` column entries and `productCount` product entries (contents are
     /// unspecified after growth).
     func reserve(columns columnCount: Int, product productCount: Int) {
-        if columnCount > columnCapacity {
-            columns.deallocate()
-            columns = Self.allocate(columnCount)
-            columnCapacity = columnCount
-        }
-        if productCount > productCapacity {
-            product.deallocate()
-            product = Self.allocate(productCount)
-            productCapacity = productCount
-        }
+        columnBuffer.reserve(columnCount)
+        productBuffer.reserve(productCount)
     }
 
     /// Images per block for a layer whose column matrix has `patchSize × positions` entries per image.
     func imagesPerBlock(batch: Int, patchSize: Int, positions: Int) -> Int {
         max(1, min(batch, columnBudget / max(patchSize * positions, 1)))
-    }
-
-    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        let pointer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
-        return pointer
     }
 }

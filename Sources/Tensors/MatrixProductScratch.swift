@@ -12,40 +12,20 @@ import Darwin
 /// new, larger shape allocates and every later call reuses — so a training step allocates nothing
 /// after warm-up. Buffers are 64-byte aligned (one cache line, one AVX-512 register).
 final class MatrixProductScratch {
-    private(set) var packedA: UnsafeMutablePointer<Float>
-    private(set) var packedB: UnsafeMutablePointer<Float>
-    private var capacityA: Int
-    private var capacityB: Int
+    private let bufferA = GrowableFloatBuffer(capacity: 16)
+    private let bufferB = GrowableFloatBuffer(capacity: 16)
 
-    private init() {
-        capacityA = 0
-        capacityB = 0
-        packedA = Self.allocate(0)
-        packedB = Self.allocate(0)
-    }
+    /// The packed row block of A.
+    var packedA: UnsafeMutablePointer<Float> { bufferA.pointer }
+    /// The packed depth block of B.
+    var packedB: UnsafeMutablePointer<Float> { bufferB.pointer }
 
-    deinit {
-        packedA.deallocate()
-        packedB.deallocate()
-    }
+    private init() {}
 
     /// Makes room for `countA` floats of packed A and `countB` of packed B (contents are not kept).
     func reserve(packedA countA: Int, packedB countB: Int) {
-        if countA > capacityA {
-            packedA.deallocate()
-            packedA = Self.allocate(countA)
-            capacityA = countA
-        }
-        if countB > capacityB {
-            packedB.deallocate()
-            packedB = Self.allocate(countB)
-            capacityB = countB
-        }
-    }
-
-    private static func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
-        UnsafeMutableRawPointer.allocate(byteCount: max(count, 16) * MemoryLayout<Float>.stride, alignment: 64)
-            .bindMemory(to: Float.self, capacity: max(count, 16))
+        bufferA.reserve(countA)
+        bufferB.reserve(countB)
     }
 
     /// The calling thread's buffers (created on its first product).
