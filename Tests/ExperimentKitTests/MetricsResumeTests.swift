@@ -12,6 +12,31 @@ private func recordToyMetrics(_ store: MetricsStore, steps: ClosedRange<Int64>) 
     }
 }
 
+/// The two runs the resume tests compare: `root/uninterrupted` recorded steps 0…19 in one go;
+/// `root/interrupted` crashed after writing steps 0…14 (eval/nll, first seen at step 12, only in rows
+/// a resume from step 10 removes).
+private func uninterruptedAndCrashedRuns(in root: String) throws -> (uninterrupted: String, interrupted: String) {
+    let uninterrupted = root + "/uninterrupted", interrupted = root + "/interrupted"
+    let whole = try MetricsStore(runFolder: uninterrupted, flushInterval: .zero)
+    try recordToyMetrics(whole, steps: 0...19)
+    try whole.close()
+    let crashed = try MetricsStore(runFolder: interrupted, flushInterval: .zero)
+    try recordToyMetrics(crashed, steps: 0...14)
+    try crashed.close()
+    return (uninterrupted, interrupted)
+}
+
+/// Expects the metrics.h5 of `got` to hold the steps and, bit for bit, the series of `expected`.
+private func expectSameStoredMetrics(_ got: String, _ expected: String) throws {
+    let reference = try MetricsStore.read(expected + "/metrics.h5")
+    let stored = try MetricsStore.read(got + "/metrics.h5")
+    #expect(stored.steps == reference.steps)
+    #expect(stored.series.keys.sorted() == reference.series.keys.sorted())
+    for (name, values) in reference.series {
+        #expect(sameValues(stored.series[name] ?? [], values), "\(name)")
+    }
+}
+
 @Suite("Metrics store: continuing and resuming")
 struct MetricsResumeTests {
     @Test("continuing keeps every row and appends after the last one, new series back-filled")
@@ -57,27 +82,14 @@ struct MetricsResumeTests {
     @Test("resumed run equals uninterrupted run bit for bit: metrics.h5 contents and metrics.csv text")
     func resumedEqualsUninterrupted() throws {
         try withTemporaryDirectory { root in
-            let uninterrupted = root + "/uninterrupted", interrupted = root + "/interrupted"
-            let whole = try MetricsStore(runFolder: uninterrupted, flushInterval: .zero)
-            try recordToyMetrics(whole, steps: 0...19)
-            try whole.close()
-
-            // The crashed run saved a checkpoint at step 10 and wrote metrics up to step 14
-            // (eval/nll, first seen at step 12, only in the rows the resume removes).
-            let crashed = try MetricsStore(runFolder: interrupted, flushInterval: .zero)
-            try recordToyMetrics(crashed, steps: 0...14)
-            try crashed.close()
+            // The crashed run saved a checkpoint at step 10 and wrote metrics up to step 14.
+            let (uninterrupted, interrupted) = try uninterruptedAndCrashedRuns(in: root)
             let resumed = try MetricsStore(runFolder: interrupted, start: .resuming(fromStep: 10), flushInterval: .zero)
             try recordToyMetrics(resumed, steps: 11...19)
             try resumed.close()
 
-            let expected = try MetricsStore.read(uninterrupted + "/metrics.h5")
-            let got = try MetricsStore.read(interrupted + "/metrics.h5")
-            #expect(got.steps == expected.steps && got.steps == Array(0...19))
-            #expect(got.series.keys.sorted() == expected.series.keys.sorted())
-            for (name, values) in expected.series {
-                #expect(sameValues(got.series[name] ?? [], values), "\(name)")
-            }
+            try expectSameStoredMetrics(interrupted, uninterrupted)
+            #expect(try MetricsStore.read(interrupted + "/metrics.h5").steps == Array(0...19))
             let expectedCSV = try String(contentsOfFile: uninterrupted + "/metrics.csv", encoding: .utf8)
             let gotCSV = try String(contentsOfFile: interrupted + "/metrics.csv", encoding: .utf8)
             #expect(gotCSV == expectedCSV)
@@ -125,14 +137,7 @@ struct MetricsRecoveryTests {
           arguments: Damage.allCases)
     func resumeRebuildsFromCSV(_ kind: Damage) throws {
         try withTemporaryDirectory { root in
-            let uninterrupted = root + "/uninterrupted", interrupted = root + "/interrupted"
-            let whole = try MetricsStore(runFolder: uninterrupted, flushInterval: .zero)
-            try recordToyMetrics(whole, steps: 0...19)
-            try whole.close()
-
-            let crashed = try MetricsStore(runFolder: interrupted, flushInterval: .zero)
-            try recordToyMetrics(crashed, steps: 0...14)
-            try crashed.close()
+            let (uninterrupted, interrupted) = try uninterruptedAndCrashedRuns(in: root)
             try Self.damage(interrupted + "/metrics.h5", kind)
             // The CSV's last line was cut short too.
             let csv = try String(contentsOfFile: interrupted + "/metrics.csv", encoding: .utf8)
@@ -143,13 +148,7 @@ struct MetricsRecoveryTests {
             try recordToyMetrics(resumed, steps: 11...19)
             try resumed.close()
 
-            let expected = try MetricsStore.read(uninterrupted + "/metrics.h5")
-            let got = try MetricsStore.read(interrupted + "/metrics.h5")
-            #expect(got.steps == expected.steps)
-            #expect(got.series.keys.sorted() == expected.series.keys.sorted())
-            for (name, values) in expected.series {
-                #expect(sameValues(got.series[name] ?? [], values), "\(name)")
-            }
+            try expectSameStoredMetrics(interrupted, uninterrupted)
             #expect(try String(contentsOfFile: interrupted + "/metrics.csv", encoding: .utf8)
                     == String(contentsOfFile: uninterrupted + "/metrics.csv", encoding: .utf8))
             let kept = try FileManager.default.contentsOfDirectory(atPath: interrupted).filter { $0.hasPrefix("metrics.h5.damaged-") }
