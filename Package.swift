@@ -65,7 +65,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        // System libraries (Debian: libopenblas-dev, libhdf5-dev, zlib1g-dev; found through pkg-config).
+        // System libraries (Debian: libopenblas-dev, libhdf5-dev, libdeflate-dev; found through pkg-config).
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
@@ -76,11 +76,11 @@ let package = Package(
             pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
         ),
-        // zlib, for encoding HDF5's gzip filter outside libhdf5 (direct chunk writes).
+        // libdeflate, for encoding HDF5's gzip filter outside libhdf5 (direct chunk writes).
         .systemLibrary(
-            name: "CZlib",
-            pkgConfig: "zlib",
-            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]
+            name: "CLibdeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]
         ),
 
         // Numerics.
@@ -98,7 +98,7 @@ let package = Package(
         // Storage: a thin, safe wrapper over libhdf5 that knows nothing about machine learning.
         .target(
             name: "HDF5",
-            dependencies: ["CHDF5", "CZlib"],
+            dependencies: ["CHDF5", "CLibdeflate"],
             swiftSettings: optimisationSettings
         ),
         .target(
@@ -297,8 +297,10 @@ let package = Package(
             ],
             swiftSettings: optimisationSettings
         ),
-        // libhdf5's exported but undeclared Fletcher-32 (H5_checksum_fletcher32), an oracle for the tests.
+        // Oracles for the chunk-filter tests: libhdf5's exported but undeclared Fletcher-32
+        // (H5_checksum_fletcher32), and zlib (zlib1g-dev, which libhdf5-dev depends on) to inflate.
         .systemLibrary(name: "CHDF5ChecksumOracle", path: "Tests/Support/CHDF5ChecksumOracle"),
+        .systemLibrary(name: "CZlib", path: "Tests/Support/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .testTarget(
             name: "ExperimentKitTests",
             dependencies: [

@@ -17,15 +17,17 @@ import HDF5
 /// appended when the buffer fills, and libhdf5's chunk cache is bounded per dataset — so writing
 /// 100 000 episodes needs no more memory than writing one chunk's worth.
 ///
-/// **How chunks are written.** Gzip dominates the cost, and libhdf5 runs its filters inside its
-/// one-call-at-a-time lock. So a commit encodes the chunks itself — shuffle, gzip, Fletcher-32,
-/// exactly the pipeline of the datasets (``HDF5ChunkCodec``) — spreading the work over
-/// ``encodingThreads`` threads, and then stores them one after another with `H5Dwrite_chunk`
-/// (``HDF5Dataset/appendEncodedRows(_:)``). Commits start on chunk boundaries, so each writes new
-/// chunks only; the last one's partial chunk is padded with zeros, as libhdf5 stores edge chunks.
-/// The file is the same format any reader — libhdf5, h5py — reads and checks as before; the bytes
-/// do not depend on the thread count. A dataset whose pipeline the codec does not reproduce would
-/// fall back to libhdf5's filtered hyperslab appends.
+/// **How chunks are written.** Gzip dominates the cost, and libhdf5 runs its filters with zlib
+/// inside its one-call-at-a-time lock. So a commit encodes the chunks itself — shuffle, gzip,
+/// Fletcher-32, exactly the pipeline of the datasets (``HDF5ChunkCodec``), gzip by libdeflate at the
+/// dataset's level (about 1.7× less processor time than zlib here, a slightly smaller file) —
+/// spreading the chunks over ``encodingThreads`` threads, and then stores them one after another
+/// with `H5Dwrite_chunk` (``HDF5Dataset/appendEncodedRows(_:)``). Commits start on chunk
+/// boundaries, so each writes new chunks only; the last one's partial chunk is padded with zeros,
+/// as libhdf5 stores edge chunks. The format is unchanged — same layout, filters and levels; any
+/// reader (libhdf5, h5py) inflates and checks the chunks as before — and the bytes do not depend on
+/// the thread count. A dataset whose pipeline the codec does not reproduce would fall back to
+/// libhdf5's filtered hyperslab appends.
 ///
 /// **Atomic final name.** The file is built as `<path>.partial` (``partialPath``) and renamed onto
 /// `<path>` by ``finish()`` after it is closed and fsync'ed; ``discard()`` (or a writer dropped

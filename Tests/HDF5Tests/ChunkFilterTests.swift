@@ -6,8 +6,8 @@ import Testing
 
 /// The three filters of the direct-write path, each against an independent definition: Fletcher-32
 /// against plain modular arithmetic and libhdf5's own function, the shuffle against its index
-/// formula, the segmented gzip against zlib's `compress2` and `uncompress`.
-@Suite("Chunk filters outside libhdf5: Fletcher-32, shuffle, segmented gzip")
+/// formula, gzip (libdeflate) against zlib's `uncompress` and `compress2`.
+@Suite("Chunk filters outside libhdf5: Fletcher-32, shuffle, gzip")
 struct ChunkFilterTests {
     /// Fletcher-32 by its definition, in unbounded integers: words 256·b[2k] + b[2k+1] (an odd last
     /// byte b is the word 256·b), S1 = Σ w, S2 = Σ of the running S1; each sum reduced to 1…65 535
@@ -93,7 +93,7 @@ struct ChunkFilterTests {
         return Array(output.prefix(Int(length)))
     }
 
-    /// zlib's inflate of a whole zlib stream (checks the Adler-32); nil when it fails.
+    /// zlib's inflate of a whole zlib stream (checks the header and the Adler-32); nil when it fails.
     static func zlibUncompress(_ stream: [UInt8], count: Int) -> [UInt8]? {
         var length = UInt(count)
         var output = [UInt8](repeating: 0, count: max(count, 1))
@@ -101,35 +101,33 @@ struct ChunkFilterTests {
         return status == Z_OK && length == UInt(count) ? Array(output.prefix(count)) : nil
     }
 
-    @Test("one segment is byte for byte zlib's compress2 (header included) at every level")
-    func singleSegmentIsCompress2() throws {
-        let input = HDF5ByteShuffle.shuffled((0..<3000).flatMap { i in withUnsafeBytes(of: Float(sin(Double(i) * 0.01))) { Array($0) } },
-                                             elementSize: 4)
+    @Test("gzip makes zlib streams (deflate, 32 KiB window, checked header) that zlib inflates to the input at every level")
+    func gzipStreamsInflateToTheInput() throws {
+        let smooth = HDF5ByteShuffle.shuffled((0..<40_000).flatMap { i in withUnsafeBytes(of: Float(sin(Double(i) * 0.001) * 80)) { Array($0) } },
+                                              elementSize: 4)
+        let inputs: [[UInt8]] = [[], [42], Array("abcde".utf8), smooth, Self.randomBytes(70_001, seed: 5),
+                                 [UInt8](repeating: 7, count: 200_000)]
         for level in 0...9 {
-            let ours = try HDF5SegmentedDeflate(level: level, segmentSize: input.count).compress(input)
-            #expect(ours == Self.zlibCompress(input, level: level), "level \(level)")
-            #expect(HDF5SegmentedDeflate.header(level: level) == Array(Self.zlibCompress([1, 2, 3], level: level).prefix(2)))
-        }
-        #expect(try HDF5SegmentedDeflate(level: 4).compress([]) == Self.zlibCompress([], level: 4))
-    }
-
-    @Test("many segments make one zlib stream that inflates (Adler-32 checked) to the input, for any segment size")
-    func segmentsInflateToTheInput() throws {
-        let smooth = (0..<40_000).flatMap { i in withUnsafeBytes(of: Float(Double(i % 977) * 0.5)) { Array($0) } }
-        for input in [smooth, Self.randomBytes(70_001, seed: 5), [UInt8](repeating: 7, count: 200_000)] {
-            for segmentSize in [1_000, 32_768, 40_000, 65_536, input.count - 1] {
-                let deflate = HDF5SegmentedDeflate(level: 4, segmentSize: segmentSize)
-                let segments = deflate.segments(count: input.count)
-                #expect(segments.count == (input.count + segmentSize - 1) / segmentSize)
-                #expect(segments.first?.lowerBound == 0 && segments.last?.upperBound == input.count)
-                #expect(zip(segments, segments.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
-                let stream = try deflate.compress(input)
-                #expect(Self.zlibUncompress(stream, count: input.count) == input, "\(input.count) bytes, segments of \(segmentSize)")
+            for input in inputs {
+                let stream = try HDF5Deflate(level: level).compress(input)
+                #expect(stream.count >= 6)
+                #expect(stream[0] == 0x78 && (UInt16(stream[0]) << 8 | UInt16(stream[1])) % 31 == 0 && stream[1] & 0x20 == 0,
+                        "header \(stream.prefix(2)) at level \(level)")
+                #expect(Self.zlibUncompress(stream, count: input.count) == input, "level \(level), \(input.count) bytes")
             }
         }
-        // The dictionary keeps matches across the cuts: a repetitive input compresses about as well in segments.
-        let whole = Self.zlibCompress(smooth, level: 4).count
-        let cut = try HDF5SegmentedDeflate(level: 4, segmentSize: 20_000).compress(smooth).count
-        #expect(Double(cut) < Double(whole) * 1.05 + 64, "one stream \(whole) bytes, segmented \(cut)")
+    }
+
+    @Test("gzip at level 4 compresses the trajectory layout's shuffled floats at least about as well as zlib's level 4")
+    func gzipCompressesLikeZlib() throws {
+        let floats: [Float] = (0..<(1024 * 38)).map { (index: Int) -> Float in
+            let decay: Double = pow(0.9, Double(index % 38 / 2))
+            return Float(sin(0.001 * Double(index)) * 80 * decay)
+        }
+        let shuffled = HDF5ByteShuffle.shuffled(floats.withUnsafeBytes { Array($0) }, elementSize: 4)
+        let ours = try HDF5Deflate(level: 4).compress(shuffled).count
+        let zlib = Self.zlibCompress(shuffled, level: 4).count
+        #expect(ours < shuffled.count)
+        #expect(Double(ours) <= Double(zlib) * 1.02, "libdeflate \(ours) bytes, zlib \(zlib) bytes of \(shuffled.count)")
     }
 }

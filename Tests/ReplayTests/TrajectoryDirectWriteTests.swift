@@ -52,7 +52,7 @@ struct TrajectoryDirectWriteTests {
         }
     }
 
-    @Test("the stored chunks do not depend on the number of encoding threads (three-segment chunks of 1024 episodes, K = 18, D = 2)")
+    @Test("the stored chunks do not depend on the number of encoding threads (chunks of 1024 episodes, K = 18, D = 2)")
     func storedChunksAreThreadCountIndependent() throws {
         let folder = try temporaryFolder("direct-threads")
         let episodes = try syntheticEpisodes(count: 2100, steps: 18)

@@ -37,51 +37,6 @@ public enum HDF5ByteShuffle {
         }
     }
 
-    /// Writes bytes `range` of the shuffle of `input` zero-padded to `paddedCount` bytes into
-    /// `output` (`range.count` bytes): a window of the shuffled chunk, made without shuffling the
-    /// rest — each deflate segment of a chunk shuffles just the bytes it compresses.
-    public static func shuffleWindow(of input: UnsafeRawBufferPointer, paddedCount: Int, elementSize s: Int,
-                                     range: Range<Int>, into output: UnsafeMutableRawBufferPointer) {
-        precondition(s >= 1 && input.count <= paddedCount && range.lowerBound >= 0 && range.upperBound <= paddedCount
-                     && output.count == range.count, "HDF5ByteShuffle: window \(range) of \(paddedCount) bytes")
-        guard !range.isEmpty else { return }
-        let source = input.bindMemory(to: UInt8.self)
-        let target = output.bindMemory(to: UInt8.self).baseAddress!
-        let available = input.count
-        let n = paddedCount / s
-        /// Byte `position` of the unshuffled, padded input.
-        @inline(__always) func original(_ position: Int) -> UInt8 { position < available ? source[position] : 0 }
-        guard s > 1, n > 1 else {
-            for p in range { target[p - range.lowerBound] = original(p) }
-            return
-        }
-        let planes = n * s
-        var p = range.lowerBound
-        while p < min(range.upperBound, planes) {
-            let j = p / n, first = p % n
-            let last = min(n, first + (range.upperBound - p))      // elements first..<last of plane j
-            // Element i's byte j exists in the input while i·s + j < available.
-            let present = available > j ? min(last, (available - j + s - 1) / s) : first
-            var out = target + (p - range.lowerBound)
-            var i = first
-            while i < present {
-                out.pointee = source[i * s + j]
-                out += 1
-                i += 1
-            }
-            while i < last {
-                out.pointee = 0
-                out += 1
-                i += 1
-            }
-            p += last - first
-        }
-        while p < range.upperBound {
-            target[p - range.lowerBound] = original(p)
-            p += 1
-        }
-    }
-
     /// One loop for both directions: element-major index i·s + j against plane-major j·n + i.
     private static func transpose(_ input: UnsafeRawBufferPointer, elementSize s: Int,
                                   into output: UnsafeMutableRawBufferPointer, shuffling: Bool) {

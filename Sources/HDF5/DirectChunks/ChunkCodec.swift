@@ -19,7 +19,8 @@ public struct HDF5EncodedChunk: Sendable, Equatable {
 /// elements in row-major order, in the stored type's byte layout):
 ///
 /// 1. shuffle (``HDF5ByteShuffle``, element size ``elementSize``);
-/// 2. gzip at ``deflate``'s level (``HDF5SegmentedDeflate``);
+/// 2. gzip at ``deflate``'s level (``HDF5Deflate``, libdeflate; the stored bytes differ from
+///    libhdf5's zlib output, the values read back do not);
 /// 3. Fletcher-32 (``HDF5Fletcher32``): the checksum of the bytes so far, appended as 4 bytes.
 ///
 /// Every filter is applied to every chunk (filter mask 0). libhdf5's own pipeline differs in one
@@ -39,11 +40,11 @@ public struct HDF5ChunkCodec: Sendable, Equatable {
     public let elementSize: Int
     public let shuffle: Bool
     /// The gzip stage, nil without gzip.
-    public let deflate: HDF5SegmentedDeflate?
+    public let deflate: HDF5Deflate?
     public let fletcher32: Bool
 
     public init(chunkShape: [Int], elementType: HDF5ElementType, elementSize: Int, shuffle: Bool,
-                deflate: HDF5SegmentedDeflate?, fletcher32: Bool) {
+                deflate: HDF5Deflate?, fletcher32: Bool) {
         precondition(!chunkShape.isEmpty && chunkShape.allSatisfy { $0 >= 1 }, "HDF5ChunkCodec: chunk shape \(chunkShape)")
         precondition(elementSize >= 1, "HDF5ChunkCodec: element size \(elementSize)")
         self.chunkShape = chunkShape
@@ -63,53 +64,32 @@ public struct HDF5ChunkCodec: Sendable, Equatable {
         return filters
     }
 
-    /// Whether `other` stores chunks the same way: the same chunk shape, element and filters (the
-    /// deflate segment size is an encoding choice, not part of the storage).
-    public func storesLike(_ other: HDF5ChunkCodec) -> Bool {
-        chunkShape == other.chunkShape && elementType == other.elementType && elementSize == other.elementSize
-            && filters == other.filters
-    }
-
     /// Elements in one chunk.
     public var chunkElementCount: Int { chunkShape.reduce(1, *) }
     /// Bytes in one unfiltered chunk.
     public var chunkByteCount: Int { chunkElementCount * elementSize }
 
-    // MARK: Work items (shared by the one-chunk and the concurrent encoders)
-
-    /// Independent pieces of work one chunk's encoding splits into: one per deflate segment
-    /// (``HDF5SegmentedDeflate/segments(count:)`` of the ``chunkByteCount`` bytes), or one without gzip.
-    public var workItemCount: Int { deflate.map { $0.segments(count: chunkByteCount).count } ?? 1 }
-
-    /// Work item `index` of a chunk whose unfiltered bytes are `raw` — at most ``chunkByteCount``
-    /// of them; the rest of the chunk is zero padding. With gzip: shuffles the segment's bytes and
-    /// its dictionary (``HDF5ByteShuffle/shuffleWindow(of:paddedCount:elementSize:range:into:)``)
-    /// and compresses them; without: the whole shuffled chunk. Pure; any thread.
-    func encodeItem(_ index: Int, raw: UnsafeRawBufferPointer) throws -> HDF5SegmentedDeflate.Segment {
-        let planeSize = shuffle ? elementSize : 1     // element size 1: the bytes as they are
-        guard let deflate else {
-            let bytes = [UInt8](unsafeUninitializedCapacity: chunkByteCount) { output, initialised in
-                HDF5ByteShuffle.shuffleWindow(of: raw, paddedCount: chunkByteCount, elementSize: planeSize,
-                                              range: 0..<chunkByteCount, into: UnsafeMutableRawBufferPointer(output))
-                initialised = chunkByteCount
+    /// Encodes one chunk whose unfiltered bytes are `raw` — at most ``chunkByteCount`` of them; a
+    /// partial (edge) chunk is padded with zeros first — taking a compressor from `compressors`.
+    /// Pure; any thread.
+    func encode(raw: UnsafeRawBufferPointer, compressors: HDF5Deflate.Compressors) throws -> HDF5EncodedChunk {
+        precondition(raw.count <= chunkByteCount, "HDF5ChunkCodec: \(raw.count) bytes for a chunk of \(chunkByteCount)")
+        if raw.count < chunkByteCount {
+            return try withUnsafeTemporaryAllocation(byteCount: chunkByteCount, alignment: 16) { padded in
+                padded.initializeMemory(as: UInt8.self, repeating: 0)
+                if raw.count > 0 { padded.copyMemory(from: raw) }
+                return try encode(raw: UnsafeRawBufferPointer(padded), compressors: compressors)
             }
-            return HDF5SegmentedDeflate.Segment(bytes: bytes, adler32: 0, inputCount: chunkByteCount)
         }
-        let segment = deflate.segments(count: chunkByteCount)[index]
-        let dictionary = deflate.dictionaryRange(ofSegment: index, count: chunkByteCount)
-        let window = dictionary.lowerBound..<segment.upperBound
-        return try withUnsafeTemporaryAllocation(byteCount: max(1, window.count), alignment: 16) { buffer in
-            let bytes = UnsafeMutableRawBufferPointer(rebasing: buffer[0..<window.count])
-            HDF5ByteShuffle.shuffleWindow(of: raw, paddedCount: chunkByteCount, elementSize: planeSize, range: window, into: bytes)
-            return try deflate.compressSegment(window: UnsafeRawBufferPointer(bytes), dictionaryCount: dictionary.count,
-                                               isLast: index == workItemCount - 1)
+        let shuffled: [UInt8]? = shuffle && elementSize > 1 ? [UInt8](unsafeUninitializedCapacity: raw.count) { output, initialised in
+            HDF5ByteShuffle.shuffle(raw, elementSize: elementSize, into: UnsafeMutableRawBufferPointer(output))
+            initialised = raw.count
+        } : nil
+        func filter(_ input: UnsafeRawBufferPointer) throws -> [UInt8] {
+            guard let deflate else { return shuffled ?? Array(input) }
+            return try compressors.with(level: deflate.level) { try deflate.compress(input, with: $0) }
         }
-    }
-
-    /// The stored chunk from its work items' results, in order: the zlib stream (or the shuffled
-    /// bytes), then the Fletcher-32 checksum.
-    func finish(_ items: [HDF5SegmentedDeflate.Segment]) -> HDF5EncodedChunk {
-        var bytes = deflate.map { $0.assemble(items) } ?? items[0].bytes
+        var bytes = try shuffled.map { try $0.withUnsafeBytes(filter) } ?? filter(raw)
         if fletcher32 { HDF5Fletcher32.appending(to: &bytes) }
         return HDF5EncodedChunk(bytes: bytes, filterMask: 0)
     }
@@ -120,7 +100,7 @@ public struct HDF5ChunkCodec: Sendable, Equatable {
             throw HDF5Error(.invalidArgument, call: "H5Dwrite_chunk", filePath: "", objectPath: "",
                             message: "a chunk of shape \(chunkShape) holds \(chunkByteCount) bytes, got \(chunk.count)")
         }
-        return finish(try (0..<workItemCount).map { try encodeItem($0, raw: chunk) })
+        return try encode(raw: chunk, compressors: HDF5Deflate.Compressors())
     }
 
     /// Encodes one whole chunk of `values` (``chunkElementCount`` of them, of the codec's element type).

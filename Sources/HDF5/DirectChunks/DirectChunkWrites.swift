@@ -58,10 +58,10 @@ extension HDF5Dataset {
         var remaining = filters[...]
         let shuffle = remaining.first == .shuffle
         if shuffle { remaining = remaining.dropFirst() }
-        var deflate: HDF5SegmentedDeflate?
+        var deflate: HDF5Deflate?
         if case let .gzip(level) = remaining.first {
             guard (0...9).contains(level) else { return nil }
-            deflate = HDF5SegmentedDeflate(level: level)
+            deflate = HDF5Deflate(level: level)
             remaining = remaining.dropFirst()
         }
         let fletcher32 = remaining.first == .fletcher32
@@ -128,8 +128,7 @@ extension HDF5Dataset {
                                   "a direct chunk append must start on a chunk boundary, but the dataset has \(length) rows and chunks of \(chunkRows); use append(_:)")
         }
         guard try elementType() == rows.codec.elementType,
-              let codec = try pipelineCodec(elementType: rows.codec.elementType, elementSize: rows.codec.elementSize),
-              codec.storesLike(rows.codec) else {
+              try pipelineCodec(elementType: rows.codec.elementType, elementSize: rows.codec.elementSize) == rows.codec else {
             throw HDF5Error.check(.invalidArgument, call: "H5Dwrite_chunk", context,
                                   "the rows were encoded for chunks \(rows.codec.chunkShape) of \(rows.codec.elementType) with filters \(rows.codec.filters), which is not this dataset's layout")
         }

@@ -42,33 +42,18 @@ public struct HDF5RowBlock: Sendable {
         }
     }
 
-    /// Encodes every chunk of every block, spreading the work over up to `threads` threads (at
-    /// least 1). The work items are the chunks' ``HDF5ChunkCodec/workItemCount`` pieces — one per
-    /// deflate segment, which shuffles and compresses its own bytes — taken in turn by the threads;
-    /// whichever thread completes a chunk's last piece assembles the chunk and its Fletcher-32
-    /// checksum. Only pure encoding runs here — no libhdf5 call — and the result, block by block
-    /// and chunk by chunk, is the same for every thread count (``HDF5SegmentedDeflate`` cuts by size
-    /// alone). A failure throws the error of the first failing item in block, chunk, segment order.
+    /// Encodes every chunk of every block, spreading the chunks over up to `threads` threads (at
+    /// least 1), each thread taking the next chunk not yet taken. Only pure encoding runs here — no
+    /// libhdf5 call — and each chunk's bytes depend on nothing but its values and codec, so the
+    /// result, block by block and chunk by chunk, is the same for every thread count. A failure
+    /// throws the error of the first failing chunk in block and chunk order.
     public static func encode(_ blocks: [HDF5RowBlock], threads: Int) throws -> [HDF5EncodedRows] {
         let chunks: [(block: Int, chunk: Int)] = blocks.indices.flatMap { b in (0..<blocks[b].chunkCount).map { (b, $0) } }
-        var itemList: [(chunk: Int, piece: Int)] = []
-        var firstItems: [Int] = []
-        for (index, chunk) in chunks.enumerated() {
-            firstItems.append(itemList.count)
-            itemList += (0..<blocks[chunk.block].codec.workItemCount).map { (index, $0) }
-        }
-        firstItems.append(itemList.count)
-        let items = itemList, firstItem = firstItems
-        let pieces = ResultSlots<HDF5SegmentedDeflate.Segment>(count: items.count)
         let encoded = ResultSlots<HDF5EncodedChunk>(count: chunks.count)
-        let remaining = PieceCounts(chunks.indices.map { firstItem[$0 + 1] - firstItem[$0] })
-        try ParallelItems.run(count: items.count, threads: threads) { item in
-            let (chunk, piece) = items[item]
-            let block = blocks[chunks[chunk].block]
-            pieces[item] = try block.withChunkBytes(chunks[chunk].chunk) { try block.codec.encodeItem(piece, raw: $0) }
-            if remaining.finishPiece(of: chunk) {
-                encoded[chunk] = block.codec.finish((firstItem[chunk]..<firstItem[chunk + 1]).map { pieces[$0]! })
-            }
+        let compressors = HDF5Deflate.Compressors()
+        try ParallelItems.run(count: chunks.count, threads: threads) { item in
+            let block = blocks[chunks[item].block]
+            encoded[item] = try block.withChunkBytes(chunks[item].chunk) { try block.codec.encode(raw: $0, compressors: compressors) }
         }
         var result: [HDF5EncodedRows] = []
         var chunk = 0
@@ -120,22 +105,6 @@ private final class ResultSlots<Value>: @unchecked Sendable {
     subscript(index: Int) -> Value? {
         get { slots[index] }
         set { slots[index] = newValue }
-    }
-}
-
-/// How many pieces of each chunk are still unfinished. The lock also orders every piece's result
-/// before the thread that finishes the chunk's last piece, which then assembles the chunk.
-private final class PieceCounts: @unchecked Sendable {
-    private let lock = NSLock()
-    private var counts: [Int]
-    init(_ counts: [Int]) { self.counts = counts }
-
-    /// Marks one piece of `chunk` finished; true when it was the last one.
-    func finishPiece(of chunk: Int) -> Bool {
-        lock.withLock {
-            counts[chunk] -= 1
-            return counts[chunk] == 0
-        }
     }
 }
 
