@@ -3,9 +3,16 @@
 // 1024 episodes, shuffle + gzip 4 + Fletcher-32, extendible along N — from episodes already in
 // memory, alternating with the h5py peer (trajectory_write_h5py.py beside this file: the same
 // arrays, the same chunking and filters, one process per repetition, timing only the write), and
-// prints both medians and the median of the per-pair ratios. `--python` picks the interpreter.
+// prints both medians, the writer's processor time and the median of the per-pair ratios.
 //
-//     swift run -c release consistency-td-trajectory-bench [--episodes N] [--repetitions R] [--python PATH]
+// The two write the same format by different routes: the writer encodes each commit's chunks
+// itself — shuffle, gzip by libdeflate at level 4, Fletcher-32 — on `--threads` threads (default:
+// the writer's `encodingThreads`) and stores them with H5Dwrite_chunk (libhdf5 1.10.8); h5py passes
+// the arrays through its libhdf5's own filter pipeline (zlib) on one thread. On a machine shared
+// with other work the scheduler may give this process about one core whatever the thread count;
+// the processor-time line shows how much of the wall time that was. `--python` picks the interpreter.
+//
+//     swift run -c release consistency-td-trajectory-bench [--episodes N] [--repetitions R] [--python PATH] [--threads T]
 import Foundation
 import HDF5
 import Replay
