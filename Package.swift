@@ -65,7 +65,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        // System libraries (Debian: libopenblas-dev, libhdf5-dev; found through pkg-config).
+        // System libraries (Debian: libopenblas-dev, libhdf5-dev, libdeflate-dev; found through pkg-config).
         .systemLibrary(
             name: "COpenBLAS",
             pkgConfig: "openblas",
@@ -75,6 +75,12 @@ let package = Package(
             name: "CHDF5",
             pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
+        ),
+        // libdeflate, for encoding HDF5's gzip filter outside libhdf5 (direct chunk writes).
+        .systemLibrary(
+            name: "CLibdeflate",
+            pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"]), .brew(["libdeflate"])]
         ),
 
         // Numerics.
@@ -92,7 +98,7 @@ let package = Package(
         // Storage: a thin, safe wrapper over libhdf5 that knows nothing about machine learning.
         .target(
             name: "HDF5",
-            dependencies: ["CHDF5"],
+            dependencies: ["CHDF5", "CLibdeflate"],
             swiftSettings: optimisationSettings
         ),
         .target(
@@ -285,9 +291,16 @@ let package = Package(
         ),
         .testTarget(
             name: "HDF5Tests",
-            dependencies: ["HDF5", "H5pyInterop", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "HDF5", "H5pyInterop", "CZlib", "CHDF5ChecksumOracle",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: optimisationSettings
         ),
+        // Oracles for the chunk-filter tests: libhdf5's exported but undeclared Fletcher-32
+        // (H5_checksum_fletcher32), and zlib (zlib1g-dev, which libhdf5-dev depends on) to inflate.
+        .systemLibrary(name: "CHDF5ChecksumOracle", path: "Tests/Support/CHDF5ChecksumOracle"),
+        .systemLibrary(name: "CZlib", path: "Tests/Support/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .testTarget(
             name: "ExperimentKitTests",
             dependencies: [

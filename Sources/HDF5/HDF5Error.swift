@@ -26,6 +26,8 @@ public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
         case shapeMismatch
         /// An argument is invalid before libhdf5 is asked (negative extent, rank mismatch, …).
         case invalidArgument
+        /// Filtering a chunk outside libhdf5 for a direct chunk write failed (zlib's deflate refused).
+        case chunkEncoding
     }
 
     /// One frame of libhdf5's error stack, outermost (the API function) first.

@@ -3,9 +3,16 @@
 // 1024 episodes, shuffle + gzip 4 + Fletcher-32, extendible along N — from episodes already in
 // memory, alternating with the h5py peer (trajectory_write_h5py.py beside this file: the same
 // arrays, the same chunking and filters, one process per repetition, timing only the write), and
-// prints both medians and the median of the per-pair ratios. `--python` picks the interpreter.
+// prints both medians, the writer's processor time and the median of the per-pair ratios.
 //
-//     swift run -c release consistency-td-trajectory-bench [--episodes N] [--repetitions R] [--python PATH]
+// The two write the same format by different routes: the writer encodes each commit's chunks
+// itself — shuffle, gzip by libdeflate at level 4, Fletcher-32 — on `--threads` threads (default:
+// the writer's `encodingThreads`) and stores them with H5Dwrite_chunk (libhdf5 1.10.8); h5py passes
+// the arrays through its libhdf5's own filter pipeline (zlib) on one thread. On a machine shared
+// with other work the scheduler may give this process about one core whatever the thread count;
+// the processor-time line shows how much of the wall time that was. `--python` picks the interpreter.
+//
+//     swift run -c release consistency-td-trajectory-bench [--episodes N] [--repetitions R] [--python PATH] [--threads T]
 import Foundation
 import HDF5
 import Replay
@@ -17,6 +24,7 @@ struct Options {
     var repetitions = 5
     var python = "/usr/bin/python3"
     var directory = NSTemporaryDirectory()
+    var threads: Int?
 }
 
 func parseOptions(_ arguments: [String]) -> Options {
@@ -29,8 +37,9 @@ func parseOptions(_ arguments: [String]) -> Options {
         case "--repetitions": options.repetitions = Int(value) ?? options.repetitions
         case "--python": options.python = value
         case "--directory": options.directory = value
+        case "--threads": options.threads = Int(value)
         default:
-            print("usage: consistency-td-trajectory-bench [--episodes N] [--repetitions R] [--python PATH] [--directory DIR]")
+            print("usage: consistency-td-trajectory-bench [--episodes N] [--repetitions R] [--python PATH] [--directory DIR] [--threads T]")
             exit(2)
         }
         index += 2
@@ -59,6 +68,13 @@ func makeEpisodes(count: Int, steps: Int, dimension: Int, times: [Double]) throw
 
 func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
 
+/// Processor time (user + system) of this process so far, every thread included.
+func processorSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
 func run(_ options: Options) throws {
     let steps = 18, dimension = 2
     let times = (0...steps).map { 80.0 * pow(0.002 / 80.0, Double($0) / Double(steps)) }
@@ -69,17 +85,20 @@ func run(_ options: Options) throws {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("trajectory_write_h5py.py").path
     // The machine is shared and drifts: each repetition times the Swift writer and then one h5py run,
     // so the two are compared over the same minutes.
-    var swiftSeconds: [Double] = [], peerSeconds: [Double] = [], ratios: [Double] = []
+    var swiftSeconds: [Double] = [], peerSeconds: [Double] = [], ratios: [Double] = [], swiftProcessorSeconds: [Double] = []
     var peerDescription = ""
     var size = 0
     for _ in 0..<options.repetitions {
         try? FileManager.default.removeItem(atPath: path)
+        let cpuStart = processorSeconds()
         let start = DispatchTime.now().uptimeNanoseconds
         let writer = try TrajectoryDatasetWriter(path: path, metadata: metadata, dimension: dimension, times: times,
                                                  chunkEpisodes: 1024, gzipLevel: 4, fletcher32: true)
+        if let threads = options.threads { writer.encodingThreads = threads }
         try writer.append(contentsOf: episodes)
         try writer.finish()
         let swiftTime = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        swiftProcessorSeconds.append(processorSeconds() - cpuStart)
         size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
         try? FileManager.default.removeItem(atPath: path)
         let (peerTime, description) = try runPeer(options, script: script)
@@ -95,6 +114,8 @@ func run(_ options: Options) throws {
     func list(_ values: [Double]) -> String { values.map { String(format: "%.3f", $0) }.joined(separator: ", ") }
     print(String(format: "swift  N=%d K=%d D=%d: median %.3f s (%@), file %.1f MB, libhdf5 %@", options.episodes, steps,
                  dimension, median(swiftSeconds), list(swiftSeconds), Double(size) / 1e6, HDF5LibraryVersion.text))
+    print(String(format: "swift  processor time (user + system, all threads): median %.3f s (%@)", median(swiftProcessorSeconds),
+                 list(swiftProcessorSeconds)))
     guard !ratios.isEmpty else { return }
     print(String(format: "h5py   median %.3f s (%@); %@", median(peerSeconds), list(peerSeconds), peerDescription))
     print(String(format: "ratio h5py time / swift time, per interleaved pair: median %.2f× (%@)  (target ≥ 1×)",
