@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tensors
 
@@ -86,14 +87,17 @@ struct Im2ColTests {
 
 @Suite("OpenBLAS runtime")
 struct BLASRuntimeTests {
-    /// Sets the count it reads (tests run concurrently in one process, and several compare two runs of a
-    /// training bit for bit: a different OpenBLAS thread count in between changes their sums' order).
-    @Test("the thread count reads back what was set, and the core name is known")
-    func threadsAndCore() {
-        let current = BLASRuntime.threadCount
-        #expect(current >= 1)
-        BLASRuntime.threadCount = current
-        #expect(BLASRuntime.threadCount == current)
+    /// The setter runs in a child process (an exit test): OpenBLAS's thread count is process-wide, and
+    /// other tests in this process compare two runs of a training bit for bit while this one runs.
+    @Test("the thread count reads back what was set (0 is clamped to 1), and the core name is known")
+    func threadsAndCore() async {
+        await #expect(processExitsWith: .success) {
+            let other = BLASRuntime.threadCount == 1 ? 2 : 1
+            BLASRuntime.threadCount = other
+            guard BLASRuntime.threadCount == other else { exit(1) }
+            BLASRuntime.threadCount = 0
+            guard BLASRuntime.threadCount == 1 else { exit(2) }
+        }
         #expect(!BLASRuntime.coreName.isEmpty && BLASRuntime.coreName != "unknown")
         #expect(BLASRuntime.configuration.contains("OpenBLAS"))
     }
