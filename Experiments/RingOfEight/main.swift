@@ -112,6 +112,43 @@ func errorProfile(_ model: PreconditionedNetwork, _ mixture: GaussianMixture) th
     return "‖f − f*‖ " + parts.joined(separator: ", ")
 }
 
+/// Which noise draws give the far samples (nearest mode > 0.3 away, ≥ 4.5 nats each): their share of
+/// the samples and of the NLL excess, by noise norm |z| and by the angle of z to the nearest basin
+/// boundary of f*(·, T) (the bisectors between modes).
+func farSamples(_ model: PreconditionedNetwork, _ mixture: GaussianMixture, maximumTime: Double) throws -> String {
+    let count = 4096
+    var stream = RandomStream(seed: 99, purpose: "evaluation", index: 0)
+    var noise = [Double](repeating: 0, count: count * 2)
+    noise.withUnsafeMutableBufferPointer { stream.fillNormal($0.baseAddress!, count: $0.count) }
+    let samples = try model.consistency(noise.map { $0 * maximumTime }, time: maximumTime)
+    var logDensity = [Double](repeating: 0, count: count)
+    samples.withUnsafeBufferPointer { x in
+        logDensity.withUnsafeMutableBufferPointer { mixture.logDensity(x.baseAddress!, count: count, time: 0, into: $0.baseAddress!) }
+    }
+    let sector = 2 * Double.pi / Double(mixture.componentCount)
+    var normCounts = [Int](repeating: 0, count: 4), angleCounts = [Int](repeating: 0, count: 4), far = 0, farNLL = 0.0
+    var allNorm = [Int](repeating: 0, count: 4), allAngle = [Int](repeating: 0, count: 4)
+    for i in 0..<count {
+        let norm = (noise[2 * i] * noise[2 * i] + noise[2 * i + 1] * noise[2 * i + 1]).squareRoot()
+        let angle = atan2(noise[2 * i + 1], noise[2 * i])
+        let offset = (angle / sector - 0.5).rounded() - (angle / sector - 0.5)  // to the nearest bisector, in sectors
+        let toBoundary = abs(offset) * sector
+        let normBin = min(3, Int(norm)), angleBin = toBoundary < 0.01 ? 0 : toBoundary < 0.03 ? 1 : toBoundary < 0.1 ? 2 : 3
+        allNorm[normBin] += 1; allAngle[angleBin] += 1
+        var best = Double.infinity
+        for k in 0..<mixture.componentCount {
+            let m = mixture.mean(ofComponent: k)
+            best = min(best, (samples[2 * i] - m[0]) * (samples[2 * i] - m[0]) + (samples[2 * i + 1] - m[1]) * (samples[2 * i + 1] - m[1]))
+        }
+        if best > 0.09 {
+            far += 1; farNLL -= logDensity[i]; normCounts[normBin] += 1; angleCounts[angleBin] += 1
+        }
+    }
+    let bins = { (hit: [Int], all: [Int]) in zip(hit, all).map { "\($0.0)/\($0.1)" }.joined(separator: " ") }
+    return String(format: "far (> 0.3): %.1f%% of samples, mean NLL %.1f; ", 100 * Double(far) / Double(count), farNLL / Double(max(far, 1)))
+        + "by |z| <1 <2 <3 ≥3: " + bins(normCounts, allNorm) + "; by angle to boundary <0.01 <0.03 <0.1 ≥0.1: " + bins(angleCounts, allAngle)
+}
+
 func report(_ name: String, _ model: PreconditionedNetwork, _ mixture: GaussianMixture, dataNLL: Double, seconds: Double,
             steps: Int, diagnose: Bool, maximumTime: Double = 80) throws {
     let samples = try oneStepSamples(model, count: 4096, maximumTime: maximumTime)
@@ -121,6 +158,7 @@ func report(_ name: String, _ model: PreconditionedNetwork, _ mixture: GaussianM
     if diagnose {
         print("         " + sampleShape(samples, mixture))
         print("         " + (try errorProfile(model, mixture)))
+        print("         " + (try farSamples(model, mixture, maximumTime: maximumTime)))
     }
 }
 

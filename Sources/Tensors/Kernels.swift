@@ -209,11 +209,23 @@ public enum Kernels {
         return result
     }
 
-    /// True when no element is NaN or ±∞. (`x − x` is 0 for finite x and NaN otherwise.)
+    /// True when no element is NaN or ±∞. (`x − x` is 0 for finite x and NaN otherwise; sixteen lanes
+    /// accumulate it, so a single NaN or ∞ anywhere leaves a NaN lane.)
     @inlinable
     public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        var lanes = SIMD16<Float>()
+        var index = 0
+        let raw = UnsafeRawPointer(x)
+        while index + 16 <= count {
+            let v = raw.loadUnaligned(fromByteOffset: index * 4, as: SIMD16<Float>.self)
+            lanes += v - v
+            index += 16
+        }
         var accumulator: Float = 0
-        for i in 0..<count { accumulator += x[i] - x[i] }
-        return accumulator == 0
+        while index < count {
+            accumulator += x[index] - x[index]
+            index += 1
+        }
+        return lanes == SIMD16<Float>() && accumulator == 0
     }
 }

@@ -50,8 +50,9 @@ struct ChunkFilterTests {
         #expect(Self.libhdf5Fletcher32(bytes) == 0x4FF0_29C7)
     }
 
-    @Test("Fletcher-32 equals the modular definition and libhdf5's H5_checksum_fletcher32 on odd and even lengths, across 360-word blocks, all-0xFF and all-zero inputs",
-          arguments: [1, 2, 3, 4, 5, 17, 718, 719, 720, 721, 722, 723, 1440, 1441, 4099, 65_536, 100_001, 250_000])
+    @Test("Fletcher-32 equals the modular definition and libhdf5's H5_checksum_fletcher32 on odd and even lengths, across 360-word blocks and 64-byte vectors and 8 KiB blocks, all-0xFF and all-zero inputs",
+          arguments: [1, 2, 3, 4, 5, 17, 63, 64, 65, 127, 128, 129, 718, 719, 720, 721, 722, 723, 1440, 1441, 4099, 8191, 8192, 8193,
+                     8255, 16_447, 65_536, 100_001, 250_000])
     func fletcherMatchesOracles(length: Int) {
         for bytes in [Self.randomBytes(length, seed: UInt64(length)), [UInt8](repeating: 0xFF, count: length),
                       [UInt8](repeating: 0, count: length), (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37) }] {

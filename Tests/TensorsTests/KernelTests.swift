@@ -111,6 +111,22 @@ struct KernelTests {
         }
     }
 
+    @Test("allFinite finds one NaN, +∞ or −∞ at any position, in the vector body and the scalar tail, and accepts the largest finite values")
+    func allFiniteAtEveryPosition() {
+        for count in [0, 1, 15, 16, 17, 31, 32, 33, 100] {
+            var values: [Float] = (0..<count).map { Float($0 % 7) * (($0 % 2 == 0) ? 1 : -1) * 1e37 }
+            if count > 0 { values[count / 2] = Float.greatestFiniteMagnitude }
+            #expect(Kernels.allFinite(values, count: count), "count \(count)")
+            for position in 0..<count {
+                for bad in [Float.nan, .infinity, -.infinity] {
+                    var damaged = values
+                    damaged[position] = bad
+                    #expect(!Kernels.allFinite(damaged, count: count), "count \(count), \(bad) at \(position)")
+                }
+            }
+        }
+    }
+
     @Test("reductions: sums, squares, dot, column sums, finiteness")
     func reductions() {
         let x: [Float] = [1, -2, 3, -4, 5, 6]

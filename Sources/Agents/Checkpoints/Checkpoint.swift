@@ -199,16 +199,20 @@ public struct Checkpoint: Equatable {
     static func join(_ arrays: [NamedArray], layout: [ParameterStore.Entry], group: String, path: String) throws -> [Float] {
         try checkLayout(arrays.map { ($0.name, $0.shape) }, layout: layout, group: group, path: path)
         let byName = Dictionary(arrays.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-        var result = [Float](repeating: 0, count: layout.reduce(0) { $0 + $1.count })
-        for entry in layout {
-            let values = byName[entry.name]!.values
-            guard values.count == entry.count else {
-                throw CheckpointError.malformed(path: path, object: "/\(group)/\(entry.name)",
-                                                problem: "holds \(values.count) values for shape \(entry.shape)")
-            }
-            result.replaceSubrange(entry.offset..<(entry.offset + entry.count), with: values)
+        for entry in layout where byName[entry.name]!.values.count != entry.count {
+            throw CheckpointError.malformed(path: path, object: "/\(group)/\(entry.name)",
+                                            problem: "holds \(byName[entry.name]!.values.count) values for shape \(entry.shape)")
         }
-        return result
+        // The store's layout tiles 0 ..< total, so every element is written once (no zero fill first).
+        let total = layout.reduce(0) { $0 + $1.count }
+        return [Float](unsafeUninitializedCapacity: total) { buffer, initialised in
+            for entry in layout {
+                _ = byName[entry.name]!.values.withUnsafeBufferPointer { values in
+                    UnsafeMutableBufferPointer(rebasing: buffer[entry.offset..<(entry.offset + entry.count)]).initialize(from: values)
+                }
+            }
+            initialised = total
+        }
     }
 
     /// Compares stored (name, shape) pairs with a layout; throws a ``CheckpointError/parameterMismatch``.

@@ -80,7 +80,7 @@ public enum CheckpointFile {
         // a damaged or foreign file, which would train or sample nothing but NaN.
         let networks = [("parameters", parameters), ("target_parameters", targetParameters ?? [])] + averages.map { ("ema/" + $0.rate, $0.parameters) }
         for (group, arrays) in networks {
-            if let bad = arrays.first(where: { array in !array.values.allSatisfy { $0.isFinite } }) {
+            if let bad = arrays.first(where: { array in !array.values.withUnsafeBufferPointer { $0.baseAddress.map { Kernels.allFinite($0, count: array.values.count) } ?? true } }) {
                 throw CheckpointError.corruptData(path: path, dataset: "/\(group)/\(bad.name)",
                                                   reason: "it holds NaN or ∞ values, which no saved training state has")
             }
