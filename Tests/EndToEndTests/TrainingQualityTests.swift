@@ -33,19 +33,27 @@ struct TrainingQualityTests {
         return try GaussianMixtureSampleQuality(samples: samples, mixture: ring, dataSampleCount: 20_000, stream: &dataStream)
     }
 
-    static func train(_ method: ConsistencyMethod) throws -> (initial: GaussianMixtureSampleQuality, final: GaussianMixtureSampleQuality) {
+    /// Trains `method` on the ring (MLP 128×3, no dropout, batch 512, lr 10⁻³) and returns the 1-step
+    /// sample quality of the initial and the EMA network. `toyRecipe` adds the tuned toy settings of
+    /// Experiments/RingOfEight: a cosine decay to 5% and t_max = 20 (σ_d ≈ 1.4, so 20 z is pure noise).
+    static func train(_ method: ConsistencyMethod, steps: Int = steps, toyRecipe: Bool = false) throws
+        -> (initial: GaussianMixtureSampleQuality, final: GaussianMixtureSampleQuality) {
         var configuration = try ConsistencyTrainingConfiguration.preset(method, steps: steps, dimension: 2)
         configuration.network.width = 128
         configuration.network.depth = 3
         configuration.network.dropout = 0
         configuration.batchSize = 512
         configuration.learningRate = 1e-3
+        if toyRecipe {
+            configuration.learningRateDecay = .cosine(finalFraction: 0.05)
+            configuration.maximumTime = 20
+        }
         let learner = try ConsistencyLearner(configuration: configuration, distribution: ring,
                                              initial: method.startsFromDiffusionModel ? teacher : nil,
                                              teacher: method == .cd ? teacher : nil)
-        let initial = try quality(learner.online)
+        let initial = try quality(learner.online, maximumTime: configuration.maximumTime)
         for _ in 0..<steps { _ = try learner.trainStep() }
-        return (initial, try quality(try learner.averagedNetwork()))
+        return (initial, try quality(try learner.averagedNetwork(), maximumTime: configuration.maximumTime))
     }
 
     @Test("the pretrained diffusion model's 18-step Heun samples cover 8/8 modes within 0.5 nat of the data")
@@ -58,25 +66,11 @@ struct TrainingQualityTests {
         #expect((quality.negativeLogLikelihoodGap ?? .infinity) < 0.5, "\(quality)")
     }
 
-    /// CD with the tuned toy settings of Experiments/RingOfEight (its "CD, batch 512" row: +0.867 there):
-    /// Heun teacher on the N = 18 grid, 20 000 steps of batch 512, lr 10⁻³ with a cosine decay to 5%,
-    /// t_max = 20 (σ_d ≈ 1.4, so 20 z is pure noise).
+    /// CD with the toy recipe of Experiments/RingOfEight (its "CD, batch 512" row: +0.867 there): Heun
+    /// teacher on the N = 18 grid, 20 000 steps of batch 512.
     @Test("CD distils the teacher: 8/8 modes, 1-step NLL within 1 nat of the data's")
     func consistencyDistillation() throws {
-        let steps = 20_000
-        var configuration = try ConsistencyTrainingConfiguration.preset(.cd, steps: steps, dimension: 2)
-        configuration.network.width = 128
-        configuration.network.depth = 3
-        configuration.network.dropout = 0
-        configuration.batchSize = 512
-        configuration.learningRate = 1e-3
-        configuration.learningRateDecay = .cosine(finalFraction: 0.05)
-        configuration.maximumTime = 20
-        let learner = try ConsistencyLearner(configuration: configuration, distribution: Self.ring, initial: Self.teacher,
-                                             teacher: Self.teacher)
-        let initial = try Self.quality(learner.online, maximumTime: 20)
-        for _ in 0..<steps { _ = try learner.trainStep() }
-        let final = try Self.quality(try learner.averagedNetwork(), maximumTime: 20)
+        let (initial, final) = try Self.train(.cd, steps: 20_000, toyRecipe: true)
         #expect(final.coveredModeCount == 8)
         #expect((initial.negativeLogLikelihoodGap ?? .infinity) > 10, "the initial student (the diffusion model) must fail the threshold: \(initial)")
         #expect((final.negativeLogLikelihoodGap ?? .infinity) < 1.0, "\(final)")
