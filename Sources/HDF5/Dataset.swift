@@ -119,6 +119,7 @@ public final class HDF5Dataset: HDF5AttributeOwner {
     // MARK: Whole-dataset and hyperslab transfers
 
     /// Every element, in row-major order.
+    ///
     /// A dataset stored as one chunk with at most a Fletcher-32 filter, in a file opened read-only, is
     /// read as its stored chunk (``readSingleStoredChunk(as:)``: no filter pass or copy inside libhdf5).
     public func read<T: HDF5Scalar>(as type: T.Type = T.self) throws -> [T] {

@@ -6,8 +6,8 @@
 ///     sum1 = Σ wᵢ          sum2 = Σ (w₁ + … + wᵢ)
 ///
 /// kept below 2³² by folding (x ← (x mod 2¹⁶) + ⌊x / 2¹⁶⌋, which keeps x mod 65 535) after every
-/// block of 360 words (libhdf5's loop). An odd trailing byte b counts as one more word 256·b. Two final folds bring
-/// each sum into 0…65 535 — congruent to the true sum modulo 65 535, 0 only when every byte is
+/// block of 360 words (libhdf5's loop). An odd trailing byte b counts as one more word 256·b. Two
+/// final folds bring each sum into 0…65 535 — congruent to the true sum modulo 65 535, 0 only when every byte is
 /// zero, and 65 535 (not 0) for a nonzero multiple of 65 535 — and the checksum is
 /// `(sum2 << 16) | sum1`.
 ///

@@ -15,7 +15,7 @@ extension HDF5Dataset {
     func readSingleStoredChunk<T: HDF5Scalar>(as type: T.Type) throws -> [T]? {
         let context = handle.context
         let count = try elementCount()
-        guard count > 0, try fileIsReadOnly(), let chunks = try chunkShape(), chunks == (try shape()) else { return nil }
+        guard count > 0, let chunks = try chunkShape(), chunks == (try shape()), try fileIsReadOnly() else { return nil }
         let filters = try self.filters()
         guard filters.isEmpty || filters == [.fletcher32], try elementType() == T.elementType else { return nil }
         let sameBytes = try closing(datatype()) { stored in
