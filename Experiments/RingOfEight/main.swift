@@ -22,7 +22,8 @@ import Tensors
 /// (1/(t − r) with c = 0 was worse on this toy). ECT uses a Cauchy metric with c = 0.03 — its mode-seeking
 /// fixed point keeps the one-step map sharp at the basin boundaries where the conditional target is
 /// bimodal (gap +2.64 → ≈ +1.75 at 20 000 steps) — an EMA target network with μ = 0.99 instead of the
-/// stop-gradient (→ ≈ +1.4) and batch 1024 (→ +0.92; the table in Experiments/README.md).
+/// stop-gradient (→ ≈ +1.4) and batch 1024 (→ +0.92 here, +1.09 in the full test suite; the table in
+/// Experiments/README.md).
 func toySettings(_ method: String) -> [String: String] {
     let shared = ["decay": "cosine:0.05", "tmax": "20", "lr": "1e-3"]
     switch method {
