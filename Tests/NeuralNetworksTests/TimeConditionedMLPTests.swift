@@ -177,25 +177,28 @@ struct TimeConditionedMLPTests {
     }
 
     @Test("a training step (forward, backward, Adam) allocates nothing after the first step")
-    func trainingStepIsAllocationFree() throws {
-        let network = try TimeConditionedMLP(TimeConditionedMLPConfiguration(dataDimension: 4, width: 64, dropout: 0.1), seed: 0)
-        let optimizer = try Adam()
-        let input = try LayerTestSupport.randomTensor([32, 4], seed: 1)
-        let conditioning = try LayerTestSupport.randomTensor([32], seed: 2)
-        let gradient = try LayerTestSupport.randomTensor([16, 4], seed: 3)
-        var step: UInt64 = 0
-        func trainingStep() throws {
-            _ = try network.forward(input, noiseConditioning: conditioning, context: .training(seed: 0, step: step, maskPeriod: 16))
-            network.store.zeroGradients()
-            _ = try network.backward(gradient)
-            try optimizer.step(network.store, learningRate: 1e-3)
-            step += 1
+    func trainingStepIsAllocationFree() async {
+        // In a child process (an exit test), because it sets OpenBLAS's process-wide thread count.
+        await #expect(processExitsWith: .success) {
+            let network = try TimeConditionedMLP(TimeConditionedMLPConfiguration(dataDimension: 4, width: 64, dropout: 0.1), seed: 0)
+            let optimizer = try Adam()
+            let input = try LayerTestSupport.randomTensor([32, 4], seed: 1)
+            let conditioning = try LayerTestSupport.randomTensor([32], seed: 2)
+            let gradient = try LayerTestSupport.randomTensor([16, 4], seed: 3)
+            var step: UInt64 = 0
+            func trainingStep() throws {
+                _ = try network.forward(input, noiseConditioning: conditioning, context: .training(seed: 0, step: step, maskPeriod: 16))
+                network.store.zeroGradients()
+                _ = try network.backward(gradient)
+                try optimizer.step(network.store, learningRate: 1e-3)
+                step += 1
+            }
+            try trainingStep()
+            BLASRuntime.threadCount = 1  // the child process only: other tests compare trainings bit for bit
+            let allocations = try LayerTestSupport.toolkitAllocations { for _ in 0..<5 { try trainingStep() } }
+            guard let allocations else { exit(2) }  // the allocation counter is not interposed in the test binary
+            guard allocations == 0 else { exit(1) }
         }
-        try trainingStep()
-        BLASRuntime.threadCount = 1
-        let allocations = try LayerTestSupport.toolkitAllocations { for _ in 0..<5 { try trainingStep() } }
-        try #require(allocations != nil, "the allocation counter is not interposed in the test binary")
-        #expect(allocations == 0)
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import NeuralNetworks
 import Tensors
 import Testing
@@ -233,29 +234,32 @@ struct TimeConditionedUNetTests {
     }
 
     @Test("a training step (forward over a stacked batch, backward, Adam) allocates nothing after the first step")
-    func trainingStepIsAllocationFree() throws {
-        let configuration = Self.smallConfiguration(height: 8, width: 8, channelWidths: [4, 8], classCount: 3, dropout: 0.1)
-        let network = try TimeConditionedUNet(configuration, seed: 0)
-        let optimizer = try Adam()
-        let input = try LayerTestSupport.randomTensor([8, 64], seed: 1)
-        let conditioning = try LayerTestSupport.randomTensor([8], seed: 2)
-        let gradient = try LayerTestSupport.randomTensor([4, 64], seed: 3)
-        let labels: [Int32] = [0, 1, 2, 3, 0, 1, 2, 3]
-        var step: UInt64 = 0
-        func trainingStep() throws {
-            _ = try labels.withUnsafeBufferPointer { y in
-                try network.forward(input, noiseConditioning: conditioning, labels: y,
-                                    context: .training(seed: 0, step: step, maskPeriod: 4))
+    func trainingStepIsAllocationFree() async {
+        // In a child process (an exit test), because it sets OpenBLAS's process-wide thread count.
+        await #expect(processExitsWith: .success) {
+            let configuration = Self.smallConfiguration(height: 8, width: 8, channelWidths: [4, 8], classCount: 3, dropout: 0.1)
+            let network = try TimeConditionedUNet(configuration, seed: 0)
+            let optimizer = try Adam()
+            let input = try LayerTestSupport.randomTensor([8, 64], seed: 1)
+            let conditioning = try LayerTestSupport.randomTensor([8], seed: 2)
+            let gradient = try LayerTestSupport.randomTensor([4, 64], seed: 3)
+            let labels: [Int32] = [0, 1, 2, 3, 0, 1, 2, 3]
+            var step: UInt64 = 0
+            func trainingStep() throws {
+                _ = try labels.withUnsafeBufferPointer { y in
+                    try network.forward(input, noiseConditioning: conditioning, labels: y,
+                                        context: .training(seed: 0, step: step, maskPeriod: 4))
+                }
+                network.store.zeroGradients()
+                _ = try network.backward(gradient)
+                try optimizer.step(network.store, learningRate: 1e-3)
+                step += 1
             }
-            network.store.zeroGradients()
-            _ = try network.backward(gradient)
-            try optimizer.step(network.store, learningRate: 1e-3)
-            step += 1
+            try trainingStep()
+            BLASRuntime.threadCount = 1  // the child process only: other tests compare trainings bit for bit
+            let allocations = try LayerTestSupport.toolkitAllocations { for _ in 0..<3 { try trainingStep() } }
+            guard let allocations else { exit(2) }  // the allocation counter is not interposed in the test binary
+            guard allocations == 0 else { exit(1) }
         }
-        try trainingStep()
-        BLASRuntime.threadCount = 1
-        let allocations = try LayerTestSupport.toolkitAllocations { for _ in 0..<3 { try trainingStep() } }
-        try #require(allocations != nil, "the allocation counter is not interposed in the test binary")
-        #expect(allocations == 0)
     }
 }
