@@ -65,7 +65,11 @@ struct DigitsConsistencyTests {
         let expected = try SampleDistance.frechetDistance(
             FeatureStatistics(features: try evaluation.penultimateFeatures(images: train.points), dimension: f),
             FeatureStatistics(features: try evaluation.penultimateFeatures(images: test.points), dimension: f))
-        #expect(abs(try file.attribute("data_fd", as: Double.self) - expected) < 1e-9 * max(1, expected))
+        // The run computes its features on one OpenBLAS thread (ExperimentBinary sets OPENBLAS_NUM_THREADS=1),
+        // this process on its default count, so the float32 features round differently (measured 2.6e−7 relative): 1e−5
+        // relative (a wrong split or feature layer differs by far more).
+        let stored = try file.attribute("data_fd", as: Double.self)
+        #expect(abs(stored - expected) < 1e-5 * max(1, expected), "stored \(stored), recomputed \(expected)")
     }
 
     @Test("the table shows each arm's mean ± SE and every grid is a PNG of 10 columns (40 samples: 4 rows)")
