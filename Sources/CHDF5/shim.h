@@ -47,6 +47,9 @@ static inline unsigned chdf5_f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline unsigned chdf5_f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline unsigned chdf5_f_acc_excl(void) { return H5F_ACC_EXCL; }
 
+// File drivers: the default POSIX driver, whose file handle is a pointer to an int descriptor.
+static inline hid_t chdf5_fd_sec2(void) { return H5FD_SEC2; }
+
 // Dataspace constants.
 static inline hsize_t chdf5_s_unlimited(void) { return H5S_UNLIMITED; }
 static inline hid_t chdf5_s_all(void) { return H5S_ALL; }

@@ -1,0 +1,40 @@
+import CHDF5
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Keeping open files out of child processes.
+///
+/// libhdf5's POSIX driver opens a file without `O_CLOEXEC` and, with file locking on (the default),
+/// holds an `flock` lock on the open file description until the file closes. A child process spawned
+/// while the file is open — a swift-testing exit test, a Python interop script, `jupyter nbconvert` —
+/// would inherit the descriptor and with it the lock, so after the parent closes the file its next
+/// open fails with "unable to lock file, errno = 11" for as long as the child runs. Every
+/// ``HDF5File`` therefore marks its descriptor close-on-exec right after opening it.
+extension HDF5File {
+    /// The POSIX descriptor libhdf5 reads and writes this file through, or nil when the file uses a
+    /// driver other than the default POSIX one (`H5FD_SEC2`), which has no single descriptor.
+    func fileDescriptor() throws -> Int32? {
+        let identifier = try handle.identifier(for: "H5Fget_access_plist")
+        let access = H5Fget_access_plist(identifier)
+        guard access >= 0 else { throw HDF5Error.libraryFailure(call: "H5Fget_access_plist", handle.context) }
+        defer { H5Pclose(access) }
+        guard H5Pget_driver(access) == chdf5_fd_sec2() else { return nil }
+        var fileHandle: UnsafeMutableRawPointer?
+        try checkStatus(H5Fget_vfd_handle(identifier, access, &fileHandle), call: "H5Fget_vfd_handle", handle.context)
+        return fileHandle?.load(as: Int32.self)
+    }
+
+    /// Sets `FD_CLOEXEC` on the file's descriptor (nothing for a driver without one).
+    func markDescriptorCloseOnExec() throws {
+        guard let descriptor = try fileDescriptor() else { return }
+        let flags = fcntl(descriptor, F_GETFD)
+        guard flags >= 0, fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) == 0 else {
+            let reason = String(cString: strerror(errno))
+            throw HDF5Error.check(.libraryCall, call: "fcntl", handle.context,
+                                  "cannot mark the file's descriptor \(descriptor) close-on-exec: \(reason)")
+        }
+    }
+}
