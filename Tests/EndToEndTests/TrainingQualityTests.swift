@@ -82,18 +82,17 @@ struct TrainingQualityTests {
         #expect((final.negativeLogLikelihoodGap ?? .infinity) < 1.0, "\(final)")
     }
 
-    /// ECT tuned from the diffusion model with the toy recipe of Experiments/RingOfEight (its ECT row
-    /// "EMA target μ = 0.99, Cauchy c = 0.03, batch 1024": +0.92 online, +0.94 EMA there): ECT's
+    /// ECT tuned from the diffusion model with the toy recipe of Experiments/RingOfEight: ECT's
     /// conditional transitions, pair schedule (q = 2, 8 stages) and tuning start, with three toy
     /// overrides of the paper preset — an EMA target network (μ = 0.99, as CD's) instead of the
     /// stop-gradient, sLCT's Cauchy metric with c = 0.03 instead of pseudo-Huber c = 0 (mode-seeking
-    /// where the conditional target is bimodal), and a uniform pair weight — 20 000 steps of batch 1024.
-    /// The goal is 1 nat; this run measured below it alone (and +0.92 in RingOfEight on one BLAS thread)
-    /// but +1.09 inside the full suite while two allocation tests still switched the process to one
-    /// OpenBLAS thread mid-run (now exit tests), so the threshold stays 1.5 until a full run confirms.
-    @Test("ECT tunes the diffusion model: 8/8 modes, 1-step NLL within 1.5 nats of the data's (goal: 1.0)")
+    /// where the conditional target is bimodal), and a uniform pair weight — batch 1024, 40 000 steps.
+    /// At 20 000 steps this recipe sits at the threshold (RingOfEight, one BLAS thread, seeds 0/1/2:
+    /// +0.92, +1.04, +0.97; this test on two threads: +0.999); 40 000 steps gave +0.76 and +0.68 for
+    /// seeds 1 and 2.
+    @Test("ECT tunes the diffusion model: 8/8 modes, 1-step NLL within 1 nat of the data's")
     func easyConsistencyTuning() throws {
-        let (initial, final) = try Self.train(.ect, steps: 20_000, toyRecipe: true) { configuration in
+        let (initial, final) = try Self.train(.ect, steps: 40_000, toyRecipe: true) { configuration in
             configuration.batchSize = 1024
             configuration.targetNetwork = .ema(rate: 0.99)
             configuration.metric = .cauchy(c: 0.03)
@@ -101,7 +100,7 @@ struct TrainingQualityTests {
         }
         #expect(final.coveredModeCount == 8)
         #expect((initial.negativeLogLikelihoodGap ?? .infinity) > 10, "the initial network (the diffusion model) must fail the threshold: \(initial)")
-        #expect((final.negativeLogLikelihoodGap ?? .infinity) < 1.5, "\(final)")
+        #expect((final.negativeLogLikelihoodGap ?? .infinity) < 1.0, "\(final)")
     }
 
     @Test("SCT and iCT reach 8/8 modes and improve their 1-step likelihood gap at least twofold (goal: within 1 nat)", arguments: [ConsistencyMethod.sct, .ict])
