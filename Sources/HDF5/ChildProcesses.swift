@@ -9,9 +9,10 @@ import Darwin
 ///
 /// libhdf5's POSIX driver opens a file without `O_CLOEXEC` and, with file locking on (the default),
 /// holds an `flock` lock on the open file description until the file closes. A child process spawned
-/// while the file is open — a swift-testing exit test, a Python interop script, `jupyter nbconvert` —
-/// would inherit the descriptor and with it the lock, so after the parent closes the file its next
-/// open fails with "unable to lock file, errno = 11" for as long as the child runs. Every
+/// while the file is open by `posix_spawn` or `fork`/`exec` without closing descriptors (as
+/// swift-testing's exit tests do; Foundation's `Process` closes them) would inherit the descriptor and
+/// with it the lock, so after the parent closes the file its next open fails with "unable to lock
+/// file, errno = 11" for as long as the child runs. Every
 /// ``HDF5File`` therefore marks its descriptor close-on-exec right after opening it.
 extension HDF5File {
     /// The POSIX descriptor libhdf5 reads and writes this file through, or nil when the file uses a

@@ -8,9 +8,9 @@ import Glibc
 
 /// Open HDF5 files are not inherited by child processes. libhdf5 opens files without
 /// `O_CLOEXEC` and holds an `flock` lock on the open file description, so a child spawned while a
-/// file is open (a swift-testing exit test, a Python interop script, a notebook export) would keep
-/// the lock after the parent closes the file, and the parent's next open of it would fail with
-/// "unable to lock file, errno = 11".
+/// file is open without its descriptors being closed (a swift-testing exit test) would keep the lock
+/// after the parent closes the file, and the parent's next open of it would fail with "unable to lock
+/// file, errno = 11" (the CI failure of MetricsErrorTests this suite reproduces).
 @Suite("Open files and child processes")
 struct ChildProcessTests {
     /// Spawns `/bin/sleep 30` with `posix_spawn` and no file actions, as swift-testing's exit tests
