@@ -88,8 +88,8 @@ struct TrainingQualityTests {
     /// stop-gradient, sLCT's Cauchy metric with c = 0.03 instead of pseudo-Huber c = 0 (mode-seeking
     /// where the conditional target is bimodal), and a uniform pair weight — batch 1024, 40 000 steps.
     /// At 20 000 steps this recipe sits at the threshold (RingOfEight, one BLAS thread, seeds 0/1/2:
-    /// +0.92, +1.04, +0.97; this test on two threads: +0.999); 40 000 steps gave +0.76 and +0.68 for
-    /// seeds 1 and 2.
+    /// +0.92, +1.04, +0.97; this test on two threads: +0.999); at 40 000 steps RingOfEight gave +0.76
+    /// and +0.68 for seeds 1 and 2, and this test (seed 0) +0.714.
     @Test("ECT tunes the diffusion model: 8/8 modes, 1-step NLL within 1 nat of the data's")
     func easyConsistencyTuning() throws {
         let (initial, final) = try Self.train(.ect, steps: 40_000, toyRecipe: true) { configuration in
