@@ -193,11 +193,7 @@ struct TimeConditionedMLPTests {
                 try optimizer.step(network.store, learningRate: 1e-3)
                 step += 1
             }
-            try trainingStep()
-            BLASRuntime.threadCount = 1  // the child process only: other tests compare trainings bit for bit
-            let allocations = try LayerTestSupport.toolkitAllocations { for _ in 0..<5 { try trainingStep() } }
-            guard let allocations else { exit(2) }  // the allocation counter is not interposed in the test binary
-            guard allocations == 0 else { exit(1) }
+            try LayerTestSupport.exitWithAllocationVerdict(repetitions: 5, trainingStep)
         }
     }
 }

@@ -255,11 +255,7 @@ struct TimeConditionedUNetTests {
                 try optimizer.step(network.store, learningRate: 1e-3)
                 step += 1
             }
-            try trainingStep()
-            BLASRuntime.threadCount = 1  // the child process only: other tests compare trainings bit for bit
-            let allocations = try LayerTestSupport.toolkitAllocations { for _ in 0..<3 { try trainingStep() } }
-            guard let allocations else { exit(2) }  // the allocation counter is not interposed in the test binary
-            guard allocations == 0 else { exit(1) }
+            try LayerTestSupport.exitWithAllocationVerdict(repetitions: 3, trainingStep)
         }
     }
 }
