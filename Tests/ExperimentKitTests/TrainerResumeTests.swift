@@ -85,6 +85,49 @@ extension TrainerTests {
             }
         }
 
+        /// What `kill -9` inside a metrics flush leaves (the reliability suite's crash test met it): the
+        /// resume must recover metrics.h5 from metrics.csv before anything reads it.
+        @Test("a damaged metrics.h5 is rebuilt from metrics.csv on resume, and the run ends bit-identical to the uninterrupted one",
+              arguments: MetricsRecoveryTests.Damage.allCases)
+        func damagedMetricsAreRebuiltOnResume(_ damage: MetricsRecoveryTests.Damage) throws {
+            try withTemporaryDirectory { root in
+                let reference = try uninterrupted(root + "/reference", steps: 12)
+                let learner = try LinearRegressionLearner()
+                learner.failAtIteration = 9
+                let trainer = Trainer(learner: learner, runFolder: root + "/crashed",
+                                      configuration: try testConfiguration(steps: 12, checkpointEvery: 4, evaluateEvery: 3))
+                #expect(throws: LinearRegressionLearner.InjectedFailure.self) { try trainer.run() }
+                try MetricsRecoveryTests.damage(root + "/crashed/metrics.h5", damage)
+                #expect(throws: (any Error).self, "the damage must make metrics.h5 unreadable") {
+                    try MetricsStore.read(root + "/crashed/metrics.h5")
+                }
+
+                let (resumedLearner, summary) = try resumed(root + "/crashed", steps: 12)
+                #expect(summary.startStep == 8 && summary.completedSteps == 12)
+                expectSameState(resumedLearner, reference)
+                try expectSameMetrics(root + "/crashed", root + "/reference")
+                let kept = try FileManager.default.contentsOfDirectory(atPath: root + "/crashed").filter { $0.hasPrefix("metrics.h5.damaged-") }
+                #expect(kept.count == 1, "the damaged file is kept beside the rebuilt one: \(kept)")
+            }
+        }
+
+        @Test("resume refuses a metrics.h5 without the checkpoint's row and leaves it unchanged")
+        func metricsBehindTheCheckpointAreRefused() throws {
+            try withTemporaryDirectory { root in
+                _ = try uninterrupted(root + "/run", steps: 6)
+                _ = try uninterrupted(root + "/short", steps: 3)
+                for name in [MetricsStore.hdf5FileName, MetricsStore.csvFileName] {
+                    try FileManager.default.removeItem(atPath: root + "/run/" + name)
+                    try FileManager.default.copyItem(atPath: root + "/short/" + name, toPath: root + "/run/" + name)
+                }
+                let before = try Data(contentsOf: URL(fileURLWithPath: root + "/run/metrics.h5"))
+                let trainer = Trainer(learner: try LinearRegressionLearner(), runFolder: root + "/run",
+                                      configuration: try testConfiguration(steps: 10))
+                expectTrainerError(containing: ["no row for the checkpoint's step 6", "its last step is 3"]) { _ = try trainer.resume() }
+                #expect(try Data(contentsOf: URL(fileURLWithPath: root + "/run/metrics.h5")) == before)
+            }
+        }
+
         @Test("resuming a finished run trains nothing and returns its last checkpoint")
         func resumingAFinishedRunTrainsNothing() throws {
             try withTemporaryDirectory { root in

@@ -267,13 +267,16 @@ struct MalformedCorpus {
         for (name, mayPass) in malformedOtherFiles {
             cases.append(Case(name: name, arguments: ["inspect", name], mayPass: mayPass))
         }
-        // A run folder whose metrics.h5 is damaged, and one whose latest pointer names nothing.
+        // A run folder whose metrics.h5 is damaged and whose metrics.csv is gone (with the CSV a
+        // resume rebuilds metrics.h5 and succeeds: TrainerResumeTests), and one whose latest pointer
+        // names nothing.
         for (index, fraction) in [0.0, 0.5].enumerated() {
             let folder = "bad-metrics-\(index)"
             try? FileManager.default.removeItem(atPath: path(folder))
             try FileManager.default.copyItem(atPath: path("run"), toPath: path(folder))
             let data = try Data(contentsOf: URL(fileURLWithPath: path(folder + "/metrics.h5")))
             try data.prefix(Int(Double(data.count) * fraction)).write(to: URL(fileURLWithPath: path(folder + "/metrics.h5")))
+            try FileManager.default.removeItem(atPath: path(folder + "/metrics.csv"))
             cases.append(Case(name: folder, arguments: ["resume", folder, "--steps", "6"]))
         }
         try? FileManager.default.removeItem(atPath: path("bad-latest"))

@@ -225,6 +225,15 @@ public final class MetricsStore {
     /// Rows recorded so far, flushed or not (after a resume: including the kept rows).
     public var rowCount: Int { storedRowCount + pendingRows.count }
 
+    /// The last row recorded (flushed or not): its step and the value of series `name` there (NaN
+    /// when the row has none, or the series is unknown); nil before the first row. After opening with
+    /// `.resuming(fromStep: s)` this is the last kept row — the one a checkpoint at step s needs —
+    /// read from `metrics.h5` or, when that was damaged, from the rows rebuilt out of `metrics.csv`.
+    public func lastRecorded(_ name: String) -> (step: Int64, value: Double)? {
+        guard let row = pendingRows.last ?? lastStoredRow else { return nil }
+        return (row.step, columnOfSeries[name].map { row.value($0) } ?? .nan)
+    }
+
     /// Records `values` (series name → value) at `step`: a new row when `step` is above the last
     /// row's step, or more series of the last row when equal (see the type's notes). Validates
     /// everything before changing anything, so a rejected call (a ``MetricsError``) records

@@ -122,30 +122,43 @@ public final class Trainer {
         guard checkpoint.step <= configuration.steps else {
             throw TrainerError.nothingToTrain(completed: checkpoint.step, steps: configuration.steps)
         }
-        let skippedSoFar = try skippedSteps(atStep: checkpoint.step)
-        try learner.restore(from: checkpoint, path: path)
-        guard learner.completedIterations == checkpoint.step else {
-            throw TrainerError.learnerContractViolated(
-                "after restoring \(path) (step \(checkpoint.step)) it reports \(learner.completedIterations) completed iterations")
+        // A readable metrics.h5 without the checkpoint's row belongs to another run: refused before
+        // the store below drops any row. An unreadable one (a kill inside a flush) is left to the
+        // store, which rebuilds it from metrics.csv.
+        if let stored = try? MetricsStore.read(folder.metricsHDF5Path), checkpoint.step > 0, !stored.steps.contains(Int64(checkpoint.step)) {
+            throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: checkpoint.step, lastMetricsStep: stored.steps.last)
         }
-        try folder.writeProvenanceIfMissing()
         let metrics = try MetricsStore(runFolder: runFolder, start: .resuming(fromStep: Int64(checkpoint.step)),
                                        flushInterval: configuration.metricsFlushInterval)
+        let skippedSoFar: Int
+        do {
+            skippedSoFar = try skippedSteps(atStep: checkpoint.step, in: metrics)
+            try learner.restore(from: checkpoint, path: path)
+            guard learner.completedIterations == checkpoint.step else {
+                throw TrainerError.learnerContractViolated(
+                    "after restoring \(path) (step \(checkpoint.step)) it reports \(learner.completedIterations) completed iterations")
+            }
+            try folder.writeProvenanceIfMissing()
+        } catch {
+            try? metrics.close()
+            throw error
+        }
         return try train(metrics: metrics, skippedSoFar: skippedSoFar, lastGood: (path, checkpoint.step))
     }
 
-    /// `train/skipped_steps` in the metrics row of `step` (0 at step 0). The trainer flushes metrics
-    /// before each checkpoint, so a checkpoint's step always has its row.
-    private func skippedSteps(atStep step: Int) throws -> Int {
-        let stored = try MetricsStore.read(folder.metricsHDF5Path)
-        guard let row = stored.steps.lastIndex(of: Int64(step)) else {
+    /// `train/skipped_steps` in the metrics row of `step` (0 at step 0), read from `metrics` opened
+    /// to resume from `step` (so its last row is the checkpoint's). The trainer flushes metrics before
+    /// each checkpoint, so a checkpoint's step always has its row.
+    private func skippedSteps(atStep step: Int, in metrics: MetricsStore) throws -> Int {
+        let last = metrics.lastRecorded(Self.skippedStepsSeries)
+        guard let last, last.step == Int64(step) else {
             if step == 0 { return 0 }
-            throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: step, lastMetricsStep: stored.steps.last)
+            throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: step, lastMetricsStep: last?.step)
         }
-        guard let value = stored.series[Self.skippedStepsSeries]?[row], value.isFinite else {
-            throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: step, lastMetricsStep: stored.steps.last)
+        guard last.value.isFinite else {
+            throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: step, lastMetricsStep: last.step)
         }
-        return Int(value)
+        return Int(last.value)
     }
 
     // MARK: The loop
