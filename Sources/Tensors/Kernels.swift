@@ -85,6 +85,9 @@ public enum Kernels {
     ///     dz = dy ⊙ σ(z)(1 + z(1 − σ(z))) = dy ⊙ (σ + y(1 − σ)),   biasGradient[c] += Σ_r dz[r, c]
     ///
     /// from the forward's gate σ(z) and output y = z·σ(z). `inputGradient` may alias `outputGradient`.
+    /// Sixteen lanes at a time with explicit vectors: the compiler leaves the scalar loop unvectorised
+    /// (`biasGradient` might alias the other buffers). Each bias entry still adds the rows in order, so
+    /// the result is the scalar loop's, bit for bit.
     @inlinable
     public static func siluBackward(
         outputGradient: UnsafePointer<Float>, gate: UnsafePointer<Float>, output: UnsafePointer<Float>,
@@ -92,18 +95,23 @@ public enum Kernels {
     ) {
         for row in 0..<rows {
             let offset = row * columns
-            if let biasGradient {
-                for c in 0..<columns {
-                    let s = gate[offset + c], y = output[offset + c]
-                    let dz = outputGradient[offset + c] * (s + y - y * s)
-                    inputGradient[offset + c] = dz
-                    biasGradient[c] += dz
+            var column = 0
+            while column < columns {
+                let lanes = min(16, columns - column), at = offset + column
+                let full = lanes == 16
+                let s = full ? loadVector(gate, at) : loadPartialVector(gate, at, count: lanes)
+                let y = full ? loadVector(output, at) : loadPartialVector(output, at, count: lanes)
+                let dy = full ? loadVector(outputGradient, at) : loadPartialVector(outputGradient, at, count: lanes)
+                let dz = dy * (s + y - y * s)
+                if full { storeVector(dz, inputGradient, at) } else { storePartialVector(dz, inputGradient, at, count: lanes) }
+                if let biasGradient {
+                    if full {
+                        storeVector(loadVector(biasGradient, column) + dz, biasGradient, column)
+                    } else {
+                        storePartialVector(loadPartialVector(biasGradient, column, count: lanes) + dz, biasGradient, column, count: lanes)
+                    }
                 }
-            } else {
-                for c in 0..<columns {
-                    let s = gate[offset + c], y = output[offset + c]
-                    inputGradient[offset + c] = outputGradient[offset + c] * (s + y - y * s)
-                }
+                column += 16
             }
         }
     }
