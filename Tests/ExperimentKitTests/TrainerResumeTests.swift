@@ -23,6 +23,17 @@ extension TrainerTests {
             return (learner, summary)
         }
 
+        /// A 12-step run into `folder` whose learner throws in iteration 9 (after the checkpoint at 8);
+        /// returns its trainer.
+        private func failingAtIteration9(_ folder: String) throws -> Trainer {
+            let learner = try LinearRegressionLearner()
+            learner.failAtIteration = 9
+            let trainer = Trainer(learner: learner, runFolder: folder,
+                                  configuration: try testConfiguration(steps: 12, checkpointEvery: 4, evaluateEvery: 3))
+            #expect(throws: LinearRegressionLearner.InjectedFailure.self) { try trainer.run() }
+            return trainer
+        }
+
         private func expectSameState(_ a: LinearRegressionLearner, _ b: LinearRegressionLearner) {
             #expect(a.completedIterations == b.completedIterations)
             #expect(a.state.values == b.state.values, "parameters differ")
@@ -69,11 +80,7 @@ extension TrainerTests {
         func failedSessionResumesFromItsCheckpoint() throws {
             try withTemporaryDirectory { root in
                 let reference = try uninterrupted(root + "/reference", steps: 12)
-                let learner = try LinearRegressionLearner()
-                learner.failAtIteration = 9
-                let trainer = Trainer(learner: learner, runFolder: root + "/failed",
-                                      configuration: try testConfiguration(steps: 12, checkpointEvery: 4, evaluateEvery: 3))
-                #expect(throws: LinearRegressionLearner.InjectedFailure.self) { try trainer.run() }
+                let trainer = try failingAtIteration9(root + "/failed")
                 // Flushed on the way out: every completed step is on disk, past the checkpoint at 8.
                 #expect(try MetricsStore.read(root + "/failed/metrics.h5").steps == Array(1...9))
                 #expect(try trainer.checkpointFolder.latestPath() == trainer.checkpointFolder.path(step: 8))
@@ -92,11 +99,7 @@ extension TrainerTests {
         func damagedMetricsAreRebuiltOnResume(_ damage: MetricsRecoveryTests.Damage) throws {
             try withTemporaryDirectory { root in
                 let reference = try uninterrupted(root + "/reference", steps: 12)
-                let learner = try LinearRegressionLearner()
-                learner.failAtIteration = 9
-                let trainer = Trainer(learner: learner, runFolder: root + "/crashed",
-                                      configuration: try testConfiguration(steps: 12, checkpointEvery: 4, evaluateEvery: 3))
-                #expect(throws: LinearRegressionLearner.InjectedFailure.self) { try trainer.run() }
+                _ = try failingAtIteration9(root + "/crashed")
                 try MetricsRecoveryTests.damage(root + "/crashed/metrics.h5", damage)
                 #expect(throws: (any Error).self, "the damage must make metrics.h5 unreadable") {
                     try MetricsStore.read(root + "/crashed/metrics.h5")
