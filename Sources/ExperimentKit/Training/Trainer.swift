@@ -125,8 +125,8 @@ public final class Trainer {
         // A readable metrics.h5 without the checkpoint's row belongs to another run: refused before
         // the store below drops any row. An unreadable one (a kill inside a flush) is left to the
         // store, which rebuilds it from metrics.csv.
-        if let stored = try? MetricsStore.read(folder.metricsHDF5Path), checkpoint.step > 0, !stored.steps.contains(Int64(checkpoint.step)) {
-            throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: checkpoint.step, lastMetricsStep: stored.steps.last)
+        if checkpoint.step > 0, let steps = Self.storedSteps(folder.metricsHDF5Path), !steps.contains(Int64(checkpoint.step)) {
+            throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: checkpoint.step, lastMetricsStep: steps.last)
         }
         let metrics = try MetricsStore(runFolder: runFolder, start: .resuming(fromStep: Int64(checkpoint.step)),
                                        flushInterval: configuration.metricsFlushInterval)
@@ -144,6 +144,14 @@ public final class Trainer {
             throw error
         }
         return try train(metrics: metrics, skippedSoFar: skippedSoFar, lastGood: (path, checkpoint.step))
+    }
+
+    /// The step column of the metrics file at `path` (the series are not read), or nil when it cannot
+    /// be read.
+    private static func storedSteps(_ path: String) -> [Int64]? {
+        guard let contents = try? MetricsFileLayout.open(path, mode: .readOnly) else { return nil }
+        try? contents.file.close()
+        return contents.stepValues
     }
 
     /// `train/skipped_steps` in the metrics row of `step` (0 at step 0), read from `metrics` opened
