@@ -227,7 +227,7 @@ public struct TargetDiagnostics<Distribution: ClosedFormDistribution> {
         case let .teacher(solver):
             estimator = TeacherTransition(teacher: teacher ?? ClosedFormTeacher(distribution, dimension: d), solver: solver)
         case .empiricalExact:
-            estimator = ScoreIdentityTransition(references: try .shared(points: empiricalSet, dimension: d))
+            estimator = try ScoreIdentityTransition(references: .shared(points: empiricalSet, dimension: d))
         case .conditionalSample, .scoreIdentity:
             throw TargetDiagnosticsError.incompatible("\(column.name) is a stochastic estimator")
         }

@@ -74,6 +74,11 @@ struct ClassConditionalTargetTests {
         return configuration
     }
 
+    /// The learner computes score-identity targets with the Float32 kernel (``ScoreIdentityTransition``):
+    /// points of size ≈ 0.5 agree with the Double oracle to a few Float ulps (≈ 3·10⁻⁸ each), while the
+    /// wrong reference set moves them by more than 10⁻³.
+    static let float32Tolerance = 1e-6
+
     static func maximumDifference(_ a: [Double], _ b: [Double]) -> Double {
         zip(a, b).map { abs($0 - $1) }.max() ?? .infinity
     }
@@ -91,7 +96,7 @@ struct ClassConditionalTargetTests {
             let unrestricted = Self.oracle(states: pairs.states, times: pairs.times, targetTimes: pairs.targetTimes, labels: labels,
                                            references: x0, referenceLabels: labels, dimension: 16, restricted: false)
             #expect(pairs.bootstrapPoints.count == expected.count)
-            #expect(Self.maximumDifference(pairs.bootstrapPoints, expected) < 1e-9)
+            #expect(Self.maximumDifference(pairs.bootstrapPoints, expected) < Self.float32Tolerance)
             // The test can fail: mixing in the other class moves the target by far more than the tolerance.
             #expect(Self.maximumDifference(unrestricted, expected) > 1e-3)
         }
@@ -114,7 +119,7 @@ struct ClassConditionalTargetTests {
                                     labels: [labels[i]], references: Array(x0[row]) + pool, referenceLabels: [labels[i]] + poolLabels,
                                     dimension: 16)
         }
-        #expect(Self.maximumDifference(pairs.bootstrapPoints, expected) < 1e-9)
+        #expect(Self.maximumDifference(pairs.bootstrapPoints, expected) < Self.float32Tolerance)
     }
 
     @Test("the empirical-exact target of a class-conditional network is the class-conditional empirical denoiser over the whole training set")
@@ -125,7 +130,7 @@ struct ClassConditionalTargetTests {
         let labels = try #require(pairs.labels)
         let expected = Self.oracle(states: pairs.states, times: pairs.times, targetTimes: pairs.targetTimes, labels: labels,
                                    references: data.points.map { Double($0) }, referenceLabels: try #require(data.labels), dimension: 16)
-        #expect(Self.maximumDifference(pairs.bootstrapPoints, expected) < 1e-9)
+        #expect(Self.maximumDifference(pairs.bootstrapPoints, expected) < Self.float32Tolerance)
     }
 
     @Test("rows whose label is dropped to the null class get the unconditional score-identity target; the rest stay class-conditional")
@@ -146,7 +151,7 @@ struct ClassConditionalTargetTests {
         for row in 0..<24 {
             let slice = (row * 16)..<((row + 1) * 16)
             let expected = dropped.contains(row) ? unconditional : conditional
-            #expect(Self.maximumDifference(Array(pairs.bootstrapPoints[slice]), Array(expected[slice])) < 1e-9, "row \(row)")
+            #expect(Self.maximumDifference(Array(pairs.bootstrapPoints[slice]), Array(expected[slice])) < Self.float32Tolerance, "row \(row)")
             if !dropped.contains(row) { #expect(networkLabels[row] == trueLabels[row]) }
         }
     }

@@ -44,6 +44,11 @@ public final class ConsistencyLearner: TrainingLearner {
     /// The whole training set as the empirical-exact estimator's shared references (labelled for a
     /// class-conditional network).
     let empiricalReferences: ScoreIdentityReferences<Double>?
+    /// `empiricalReferences` rounded to Float for the Float32 kernel.
+    let empiricalFloat32References: ScoreIdentityReferences<Float>?
+    /// The Float32 score-identity kernel of the score-identity and empirical-exact targets (its
+    /// workspace is kept between steps; see ``ScoreIdentityTransition`` on the precision).
+    let scoreIdentityKernel = FastScoreIdentityDenoiser(threadCount: BLASRuntime.threadCount)
     private let outputGradient: Tensor
 
     public var methodName: String { configuration.method.rawValue }
@@ -102,13 +107,16 @@ public final class ConsistencyLearner: TrainingLearner {
             }
             empiricalReferences = try .shared(points: dataset.points.map { Double($0) }, labels: classCount > 0 ? dataset.labels : nil,
                                               dimension: d)
+            empiricalFloat32References = try empiricalReferences?.converted(to: Float.self)
         case let .scoreIdentity(size?):
             if let dataset = distribution as? EmpiricalDataset, size > dataset.count {
                 throw AgentError.invalidSetting("score-identity reference size \(size)", expected: "at most the \(dataset.count) points of the dataset")
             }
             empiricalReferences = nil
+            empiricalFloat32References = nil
         default:
             empiricalReferences = nil
+            empiricalFloat32References = nil
         }
         self.configuration = configuration
         self.distribution = distribution
@@ -201,11 +209,13 @@ public final class ConsistencyLearner: TrainingLearner {
             } else {
                 references = try .shared(points: draws.data, labels: labels, dimension: d)
             }
-            return ScoreIdentityTransition(references: references, queryLabels: labels, unconditionalRows: conditioning.dropped)
+            return try ScoreIdentityTransition(references: references, queryLabels: labels, unconditionalRows: conditioning.dropped,
+                                               float32Denoiser: scoreIdentityKernel)
         case .empiricalExact:
             guard let empiricalReferences else { throw AgentError.incompatible("the empirical-exact estimator needs a finite dataset") }
-            return ScoreIdentityTransition(references: empiricalReferences, queryLabels: conditioning.queryLabels,
-                                           unconditionalRows: conditioning.dropped)
+            return try ScoreIdentityTransition(references: empiricalReferences, queryLabels: conditioning.queryLabels,
+                                               unconditionalRows: conditioning.dropped, float32Denoiser: scoreIdentityKernel,
+                                               float32References: empiricalFloat32References)
         }
     }
 
