@@ -62,6 +62,25 @@ struct TrainingQualityTests {
         return (initial, final)
     }
 
+    /// ECT's toy recipe of Experiments/RingOfEight on top of a preset: batch 1024, an EMA target network
+    /// (μ = 0.99, as CD's) instead of the stop-gradient, sLCT's Cauchy metric with c = 0.03 (mode-seeking
+    /// where the conditional target is bimodal) and a uniform pair weight.
+    static func applyECTToyRecipe(_ configuration: inout ConsistencyTrainingConfiguration) {
+        configuration.batchSize = 1024
+        configuration.targetNetwork = .ema(rate: 0.99)
+        configuration.metric = .cauchy(c: 0.03)
+        configuration.weighting = .uniform
+    }
+
+    /// The issue-5 goal: 8/8 modes and a 1-step NLL within 1 nat of the data's, from an initial network
+    /// (named in the message) that fails it by far.
+    static func expectWithinOneNat(initial: GaussianMixtureSampleQuality, final: GaussianMixtureSampleQuality,
+                                   initialNetwork: String) {
+        #expect(final.coveredModeCount == 8, "\(final)")
+        #expect((initial.negativeLogLikelihoodGap ?? .infinity) > 10, "\(initialNetwork) must fail the threshold: \(initial)")
+        #expect((final.negativeLogLikelihoodGap ?? .infinity) < 1.0, "\(final)")
+    }
+
     @Test("the pretrained diffusion model's 18-step Heun samples cover 8/8 modes within 0.5 nat of the data")
     func diffusionTeacher() throws {
         var stream = RandomStream(seed: 99, purpose: "evaluation", index: 0)
@@ -77,9 +96,7 @@ struct TrainingQualityTests {
     @Test("CD distils the teacher: 8/8 modes, 1-step NLL within 1 nat of the data's")
     func consistencyDistillation() throws {
         let (initial, final) = try Self.train(.cd, steps: 20_000, toyRecipe: true)
-        #expect(final.coveredModeCount == 8)
-        #expect((initial.negativeLogLikelihoodGap ?? .infinity) > 10, "the initial student (the diffusion model) must fail the threshold: \(initial)")
-        #expect((final.negativeLogLikelihoodGap ?? .infinity) < 1.0, "\(final)")
+        Self.expectWithinOneNat(initial: initial, final: final, initialNetwork: "the initial student (the diffusion model)")
     }
 
     /// ECT tuned from the diffusion model with the toy recipe of Experiments/RingOfEight: ECT's
@@ -89,18 +106,14 @@ struct TrainingQualityTests {
     /// where the conditional target is bimodal), and a uniform pair weight — batch 1024, 40 000 steps.
     /// At 20 000 steps this recipe sits at the threshold (RingOfEight, one BLAS thread, seeds 0/1/2:
     /// +0.92, +1.04, +0.97; this test on two threads: +0.999); at 40 000 steps RingOfEight gave +0.76
-    /// and +0.68 for seeds 1 and 2, and this test (seed 0) +0.714.
+    /// and +0.68 for seeds 1 and 2, and this test (seed 0) +0.714 on one build machine and +0.782 on another
+    /// (the same commit: the last bits of a run depend on the machine's OpenBLAS kernels).
     @Test("ECT tunes the diffusion model: 8/8 modes, 1-step NLL within 1 nat of the data's")
     func easyConsistencyTuning() throws {
         let (initial, final) = try Self.train(.ect, steps: 40_000, toyRecipe: true) { configuration in
-            configuration.batchSize = 1024
-            configuration.targetNetwork = .ema(rate: 0.99)
-            configuration.metric = .cauchy(c: 0.03)
-            configuration.weighting = .uniform
+            Self.applyECTToyRecipe(&configuration)
         }
-        #expect(final.coveredModeCount == 8)
-        #expect((initial.negativeLogLikelihoodGap ?? .infinity) > 10, "the initial network (the diffusion model) must fail the threshold: \(initial)")
-        #expect((final.negativeLogLikelihoodGap ?? .infinity) < 1.0, "\(final)")
+        Self.expectWithinOneNat(initial: initial, final: final, initialNetwork: "the initial network (the diffusion model)")
     }
 
     /// SCT tuned from the diffusion model: SCT's score identity over the minibatch (its own references:
@@ -112,15 +125,10 @@ struct TrainingQualityTests {
     @Test("SCT tunes the diffusion model: 8/8 modes, 1-step NLL within 1 nat of the data's")
     func stableConsistencyTuning() throws {
         let (initial, final) = try Self.train(.sct, steps: 80_000, toyRecipe: true) { configuration in
-            configuration.batchSize = 1024
-            configuration.targetNetwork = .ema(rate: 0.99)
-            configuration.metric = .cauchy(c: 0.03)
-            configuration.weighting = .uniform
+            Self.applyECTToyRecipe(&configuration)
             configuration.target = .nStep(4)
         }
-        #expect(final.coveredModeCount == 8)
-        #expect((initial.negativeLogLikelihoodGap ?? .infinity) > 10, "the initial network (the diffusion model) must fail the threshold: \(initial)")
-        #expect((final.negativeLogLikelihoodGap ?? .infinity) < 1.0, "\(final)")
+        Self.expectWithinOneNat(initial: initial, final: final, initialNetwork: "the initial network (the diffusion model)")
     }
 
     /// iCT trained from scratch: iCT's log-normal pairs and doubling curriculum (s₀ = 10, s₁ = 160 on
@@ -130,15 +138,10 @@ struct TrainingQualityTests {
     @Test("iCT trains from scratch: 8/8 modes, 1-step NLL within 1 nat of the data's")
     func improvedConsistencyTraining() throws {
         let (initial, final) = try Self.train(.ict, steps: 80_000, toyRecipe: true) { configuration in
-            configuration.batchSize = 1024
-            configuration.targetNetwork = .ema(rate: 0.99)
-            configuration.metric = .cauchy(c: 0.03)
-            configuration.weighting = .uniform
+            Self.applyECTToyRecipe(&configuration)
             configuration.pairs = .improvedConsistency(finalScale: 160)
         }
-        #expect(final.coveredModeCount == 8)
-        #expect((initial.negativeLogLikelihoodGap ?? .infinity) > 10, "the initial network (untrained) must fail the threshold: \(initial)")
-        #expect((final.negativeLogLikelihoodGap ?? .infinity) < 1.0, "\(final)")
+        Self.expectWithinOneNat(initial: initial, final: final, initialNetwork: "the initial network (untrained)")
     }
 
     @Test("CT (original) runs and improves on its initial likelihood")
