@@ -32,20 +32,3 @@ enum ScoreIdentityValidation {
         guard length == rows else { throw .sizeMismatch(what: what, count: length, expected: "\(rows), one per query") }
     }
 }
-
-/// The Euler step of the PF-ODE with a denoiser estimate D̂ (METHODS.md §3.2, §3.4):
-/// x̂_r = x_t + (r − t)(x_t − D̂)/t, and exactly D̂ when r = 0. Overwrites `denoised` with x̂_r.
-@inline(__always)
-func eulerTransitionInPlace<T: BinaryFloatingPoint>(_ queries: UnsafePointer<T>, times: UnsafePointer<T>,
-                                                   targetTimes: UnsafePointer<T>, count: Int, dimension: Int,
-                                                   denoised: UnsafeMutablePointer<T>) {
-    for row in 0..<count {
-        let t = times[row], r = targetTimes[row]
-        guard r != 0 else { continue }
-        let factor = (r - t) / t
-        for k in 0..<dimension {
-            let i = row * dimension + k
-            denoised[i] = queries[i] + factor * (queries[i] - denoised[i])
-        }
-    }
-}

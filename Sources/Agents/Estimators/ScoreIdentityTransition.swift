@@ -81,14 +81,7 @@ public struct ScoreIdentityTransition: TransitionEstimating {
         }
         let denoised = try float32Denoiser.estimate(points.map { Float($0) }, times: times.map { Float($0) },
                                                     queryLabels: labels, references: float32References)
-        var result = [Double](repeating: 0, count: points.count)
-        for row in 0..<times.count {
-            let t = times[row], r = targetTimes[row]
-            for k in 0..<dimension {
-                let i = row * dimension + k, estimate = Double(denoised[i])
-                result[i] = r == 0 ? estimate : points[i] + (r - t) / t * (points[i] - estimate)
-            }
-        }
-        return result
+        return try eulerTransition(points: points, times: times, targetTimes: targetTimes,
+                                   denoised: denoised.map { Double($0) }, dimension: dimension)
     }
 }
