@@ -7,8 +7,20 @@
 /// the denoisers' own transitions, which end with it; use it when D̂ comes from elsewhere (for
 /// instance from the Float32 kernel for Double points). Throws when the dimension is not positive, the
 /// lengths disagree or a time is invalid (t must be > 0 and finite, 0 ≤ r ≤ t).
-public func eulerTransition<T: BinaryFloatingPoint>(points: [T], times: [T], targetTimes: [T], denoised: [T],
-                                                   dimension: Int) throws(ScoreIdentityError) -> [T] {
+public func eulerTransition(points: [Double], times: [Double], targetTimes: [Double], denoised: [Double],
+                            dimension: Int) throws(ScoreIdentityError) -> [Double] {
+    try checkedEulerTransition(points: points, times: times, targetTimes: targetTimes, denoised: denoised, dimension: dimension)
+}
+
+/// The same step in Float32 (see the Double form).
+public func eulerTransition(points: [Float], times: [Float], targetTimes: [Float], denoised: [Float],
+                            dimension: Int) throws(ScoreIdentityError) -> [Float] {
+    try checkedEulerTransition(points: points, times: times, targetTimes: targetTimes, denoised: denoised, dimension: dimension)
+}
+
+/// The checks and the step behind both public forms (concrete there, so it is specialised in this module).
+private func checkedEulerTransition<T: BinaryFloatingPoint>(points: [T], times: [T], targetTimes: [T], denoised: [T],
+                                                           dimension: Int) throws(ScoreIdentityError) -> [T] {
     guard dimension > 0 else { throw .invalidDimension(dimension) }
     let rows = try ScoreIdentityValidation.rows(points.count, dimension: dimension, what: "points")
     try ScoreIdentityValidation.checkLength(times.count, rows: rows, what: "times")
