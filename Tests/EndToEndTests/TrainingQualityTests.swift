@@ -19,8 +19,8 @@ struct TrainingQualityTests {
     static let ring = try! GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
     static let steps = 4000
 
-    /// The diffusion model every tuning test starts from and CD's teacher (pretrained once in each
-    /// test's child process): the tuned toy recipe of Experiments/RingOfEight — 8000 steps, batch 512, lr 2·10⁻³ with a
+    /// The diffusion model every tuning test starts from and CD's teacher (pretrained once per test
+    /// process): the tuned toy recipe of Experiments/RingOfEight — 8000 steps, batch 512, lr 2·10⁻³ with a
     /// cosine decay to 5% (its 18-step Heun samples: gap +0.12 nat there).
     nonisolated(unsafe) static let teacher: PreconditionedNetwork = {
         var configuration = DiffusionPretrainingConfiguration(steps: 8000, dimension: 2, width: 128, depth: 3)
@@ -45,14 +45,12 @@ struct TrainingQualityTests {
         return try GaussianMixtureSampleQuality(samples: samples, mixture: ring, dataSampleCount: 20_000, stream: &dataStream)
     }
 
-    /// Trains `method` on the ring (MLP 128×3, no dropout, batch 512, lr 10⁻³) on one OpenBLAS thread
-    /// (it runs in a test's child process) and returns the 1-step sample quality of the initial and the
-    /// EMA network. `toyRecipe` adds the tuned toy settings of
+    /// Trains `method` on the ring (MLP 128×3, no dropout, batch 512, lr 10⁻³) and returns the 1-step
+    /// sample quality of the initial and the EMA network. `toyRecipe` adds the tuned toy settings of
     /// Experiments/RingOfEight: a cosine decay to 5% and t_max = 20 (σ_d ≈ 1.4, so 20 z is pure noise).
     static func train(_ method: ConsistencyMethod, steps: Int = steps, toyRecipe: Bool = false,
                       adjust: (inout ConsistencyTrainingConfiguration) -> Void = { _ in }) throws
         -> (initial: GaussianMixtureSampleQuality, final: GaussianMixtureSampleQuality) {
-        BLASRuntime.threadCount = 1
         var configuration = try ConsistencyTrainingConfiguration.preset(method, steps: steps, dimension: 2)
         configuration.network.width = 128
         configuration.network.depth = 3
@@ -86,12 +84,10 @@ struct TrainingQualityTests {
         configuration.weighting = .uniform
     }
 
-    /// The issue-5 goal: after training `method` with the toy recipe (and `adjust`), 8/8 modes and a
-    /// 1-step NLL within 1 nat of the data's, from an initial network (named in the message) that fails
-    /// it by far.
-    static func expectWithinOneNat(_ method: ConsistencyMethod, steps: Int, initialNetwork: String,
-                                   adjust: (inout ConsistencyTrainingConfiguration) -> Void = { _ in }) throws {
-        let (initial, final) = try train(method, steps: steps, toyRecipe: true, adjust: adjust)
+    /// The issue-5 goal: 8/8 modes and a 1-step NLL within 1 nat of the data's, from an initial network
+    /// (named in the message) that fails it by far.
+    static func expectWithinOneNat(initial: GaussianMixtureSampleQuality, final: GaussianMixtureSampleQuality,
+                                   initialNetwork: String) {
         #expect(final.coveredModeCount == 8, "\(final)")
         #expect((initial.negativeLogLikelihoodGap ?? .infinity) > 10, "\(initialNetwork) must fail the threshold: \(initial)")
         #expect((final.negativeLogLikelihoodGap ?? .infinity) < 1.0, "\(final)")
@@ -118,7 +114,10 @@ struct TrainingQualityTests {
     @Test("CD distils the teacher: 8/8 modes, 1-step NLL within 1 nat of the data's")
     func consistencyDistillation() async {
         let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
-            try TrainingQualityTests.expectWithinOneNat(.cd, steps: 20_000, initialNetwork: "the initial student (the diffusion model)")
+            BLASRuntime.threadCount = 1
+            let (initial, final) = try TrainingQualityTests.train(.cd, steps: 20_000, toyRecipe: true)
+            TrainingQualityTests.expectWithinOneNat(initial: initial, final: final,
+                                                    initialNetwork: "the initial student (the diffusion model)")
         }
         Self.repeatOutput(of: result)
     }
@@ -135,8 +134,12 @@ struct TrainingQualityTests {
     @Test("ECT tunes the diffusion model: 8/8 modes, 1-step NLL within 1 nat of the data's")
     func easyConsistencyTuning() async {
         let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
-            try TrainingQualityTests.expectWithinOneNat(.ect, steps: 40_000, initialNetwork: "the initial network (the diffusion model)",
-                                                        adjust: TrainingQualityTests.applyECTToyRecipe)
+            BLASRuntime.threadCount = 1
+            let (initial, final) = try TrainingQualityTests.train(.ect, steps: 40_000, toyRecipe: true) { configuration in
+                TrainingQualityTests.applyECTToyRecipe(&configuration)
+            }
+            TrainingQualityTests.expectWithinOneNat(initial: initial, final: final,
+                                                    initialNetwork: "the initial network (the diffusion model)")
         }
         Self.repeatOutput(of: result)
     }
@@ -150,10 +153,13 @@ struct TrainingQualityTests {
     @Test("SCT tunes the diffusion model: 8/8 modes, 1-step NLL within 1 nat of the data's")
     func stableConsistencyTuning() async {
         let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
-            try TrainingQualityTests.expectWithinOneNat(.sct, steps: 80_000, initialNetwork: "the initial network (the diffusion model)") {
-                TrainingQualityTests.applyECTToyRecipe(&$0)
-                $0.target = .nStep(4)
+            BLASRuntime.threadCount = 1
+            let (initial, final) = try TrainingQualityTests.train(.sct, steps: 80_000, toyRecipe: true) { configuration in
+                TrainingQualityTests.applyECTToyRecipe(&configuration)
+                configuration.target = .nStep(4)
             }
+            TrainingQualityTests.expectWithinOneNat(initial: initial, final: final,
+                                                    initialNetwork: "the initial network (the diffusion model)")
         }
         Self.repeatOutput(of: result)
     }
@@ -165,10 +171,12 @@ struct TrainingQualityTests {
     @Test("iCT trains from scratch: 8/8 modes, 1-step NLL within 1 nat of the data's")
     func improvedConsistencyTraining() async {
         let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
-            try TrainingQualityTests.expectWithinOneNat(.ict, steps: 80_000, initialNetwork: "the initial network (untrained)") {
-                TrainingQualityTests.applyECTToyRecipe(&$0)
-                $0.pairs = .improvedConsistency(finalScale: 160)
+            BLASRuntime.threadCount = 1
+            let (initial, final) = try TrainingQualityTests.train(.ict, steps: 80_000, toyRecipe: true) { configuration in
+                TrainingQualityTests.applyECTToyRecipe(&configuration)
+                configuration.pairs = .improvedConsistency(finalScale: 160)
             }
+            TrainingQualityTests.expectWithinOneNat(initial: initial, final: final, initialNetwork: "the initial network (untrained)")
         }
         Self.repeatOutput(of: result)
     }
@@ -176,6 +184,7 @@ struct TrainingQualityTests {
     @Test("CT (original) runs and improves on its initial likelihood")
     func consistencyTraining() async {
         let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
+            BLASRuntime.threadCount = 1
             let (initial, final) = try TrainingQualityTests.train(.ct)
             let before = initial.negativeLogLikelihoodGap ?? .infinity, after = final.negativeLogLikelihoodGap ?? .infinity
             #expect(after < before, "gap \(before) → \(after)")
