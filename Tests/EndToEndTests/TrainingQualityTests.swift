@@ -8,13 +8,7 @@ import Testing
 /// mode coverage and the mean exact negative log-likelihood under the true density against the data's
 /// own (Experiments/RingOfEight prints the same table). Seeds are fixed; an untrained network fails
 /// every threshold here (its 1-step samples collapse near the origin: coverage 0–2 of 8 and NLL > 100).
-///
-/// Each test trains in a child process (an exit test) on one OpenBLAS thread, so the trainings share the
-/// machine's cores without oversubscribing them: OpenBLAS's thread count is process-wide, and two
-/// in-process trainings on two BLAS threads each spend more time spin-waiting than they gain (measured:
-/// 1642 s against 1530 s serialized). Results do not depend on the thread count. The child's output
-/// (the measured values) is repeated in the test log, and its failed expectations fail the test.
-@Suite("Training quality on the ring of 8")
+@Suite("Training quality on the ring of 8", .serialized)
 struct TrainingQualityTests {
     static let ring = try! GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
     static let steps = 4000
@@ -31,12 +25,6 @@ struct TrainingQualityTests {
         for _ in 0..<configuration.steps { _ = try! pretrainer.trainStep() }
         return try! pretrainer.averagedNetwork()
     }()
-
-    /// Prints what a child process printed (the measured values), so the CI log keeps them.
-    static func repeatOutput(of result: ExitTest.Result?) {
-        guard let result else { return }
-        print(String(decoding: result.standardOutputContent, as: UTF8.self), terminator: "")
-    }
 
     static func quality(_ model: some ConsistencyFunction, maximumTime: Double = 80) throws -> GaussianMixtureSampleQuality {
         var stream = RandomStream(seed: 99, purpose: "evaluation", index: 0)
@@ -94,32 +82,21 @@ struct TrainingQualityTests {
     }
 
     @Test("the pretrained diffusion model's 18-step Heun samples cover 8/8 modes within 0.5 nat of the data")
-    func diffusionTeacher() async {
-        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
-            BLASRuntime.threadCount = 1
-            var stream = RandomStream(seed: 99, purpose: "evaluation", index: 0)
-            let samples = try EDMHeunSampler(denoiser: TrainingQualityTests.teacher, dimension: 2).sample(count: 4096, stream: &stream)
-            var dataStream = RandomStream(seed: 7, purpose: "data-reference", index: 0)
-            let quality = try GaussianMixtureSampleQuality(samples: samples, mixture: TrainingQualityTests.ring,
-                                                           dataSampleCount: 20_000, stream: &dataStream)
-            print("training quality: diffusion model, 18-step Heun: 1-step NLL gap \(quality.negativeLogLikelihoodGap ?? .nan), \(quality.coveredModeCount)/8 modes")
-            #expect(quality.coveredModeCount == 8)
-            #expect((quality.negativeLogLikelihoodGap ?? .infinity) < 0.5, "\(quality)")
-        }
-        Self.repeatOutput(of: result)
+    func diffusionTeacher() throws {
+        var stream = RandomStream(seed: 99, purpose: "evaluation", index: 0)
+        let samples = try EDMHeunSampler(denoiser: Self.teacher, dimension: 2).sample(count: 4096, stream: &stream)
+        var dataStream = RandomStream(seed: 7, purpose: "data-reference", index: 0)
+        let quality = try GaussianMixtureSampleQuality(samples: samples, mixture: Self.ring, dataSampleCount: 20_000, stream: &dataStream)
+        #expect(quality.coveredModeCount == 8)
+        #expect((quality.negativeLogLikelihoodGap ?? .infinity) < 0.5, "\(quality)")
     }
 
     /// CD with the toy recipe of Experiments/RingOfEight (its "CD, batch 512" row: +0.867 there): Heun
     /// teacher on the N = 18 grid, 20 000 steps of batch 512.
     @Test("CD distils the teacher: 8/8 modes, 1-step NLL within 1 nat of the data's")
-    func consistencyDistillation() async {
-        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
-            BLASRuntime.threadCount = 1
-            let (initial, final) = try TrainingQualityTests.train(.cd, steps: 20_000, toyRecipe: true)
-            TrainingQualityTests.expectWithinOneNat(initial: initial, final: final,
-                                                    initialNetwork: "the initial student (the diffusion model)")
-        }
-        Self.repeatOutput(of: result)
+    func consistencyDistillation() throws {
+        let (initial, final) = try Self.train(.cd, steps: 20_000, toyRecipe: true)
+        Self.expectWithinOneNat(initial: initial, final: final, initialNetwork: "the initial student (the diffusion model)")
     }
 
     /// ECT tuned from the diffusion model with the toy recipe of Experiments/RingOfEight: ECT's
@@ -132,16 +109,11 @@ struct TrainingQualityTests {
     /// and +0.68 for seeds 1 and 2, and this test (seed 0) +0.714 on one build machine and +0.782 on another
     /// (the same commit: the last bits of a run depend on the machine's OpenBLAS kernels).
     @Test("ECT tunes the diffusion model: 8/8 modes, 1-step NLL within 1 nat of the data's")
-    func easyConsistencyTuning() async {
-        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
-            BLASRuntime.threadCount = 1
-            let (initial, final) = try TrainingQualityTests.train(.ect, steps: 40_000, toyRecipe: true) { configuration in
-                TrainingQualityTests.applyECTToyRecipe(&configuration)
-            }
-            TrainingQualityTests.expectWithinOneNat(initial: initial, final: final,
-                                                    initialNetwork: "the initial network (the diffusion model)")
+    func easyConsistencyTuning() throws {
+        let (initial, final) = try Self.train(.ect, steps: 40_000, toyRecipe: true) { configuration in
+            Self.applyECTToyRecipe(&configuration)
         }
-        Self.repeatOutput(of: result)
+        Self.expectWithinOneNat(initial: initial, final: final, initialNetwork: "the initial network (the diffusion model)")
     }
 
     /// SCT tuned from the diffusion model: SCT's score identity over the minibatch (its own references:
@@ -151,17 +123,12 @@ struct TrainingQualityTests {
     /// (seed 0, one BLAS thread): TD(0) gives +2.08 at 20 000 steps, +1.36 at 40 000 and +1.05 at 80 000;
     /// 4-step targets +1.47, +1.05 and +0.75 (Experiments/README.md).
     @Test("SCT tunes the diffusion model: 8/8 modes, 1-step NLL within 1 nat of the data's")
-    func stableConsistencyTuning() async {
-        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
-            BLASRuntime.threadCount = 1
-            let (initial, final) = try TrainingQualityTests.train(.sct, steps: 80_000, toyRecipe: true) { configuration in
-                TrainingQualityTests.applyECTToyRecipe(&configuration)
-                configuration.target = .nStep(4)
-            }
-            TrainingQualityTests.expectWithinOneNat(initial: initial, final: final,
-                                                    initialNetwork: "the initial network (the diffusion model)")
+    func stableConsistencyTuning() throws {
+        let (initial, final) = try Self.train(.sct, steps: 80_000, toyRecipe: true) { configuration in
+            Self.applyECTToyRecipe(&configuration)
+            configuration.target = .nStep(4)
         }
-        Self.repeatOutput(of: result)
+        Self.expectWithinOneNat(initial: initial, final: final, initialNetwork: "the initial network (the diffusion model)")
     }
 
     /// iCT trained from scratch: iCT's log-normal pairs and doubling curriculum (s₀ = 10, s₁ = 160 on
@@ -169,26 +136,18 @@ struct TrainingQualityTests {
     /// uniform weight, batch 1024) for 80 000 steps. RingOfEight (seed 0, one BLAS thread): +2.15 at
     /// 20 000 steps, +1.52 at 40 000, +0.65 (its 0.999 EMA: +0.75) at 80 000 (Experiments/README.md).
     @Test("iCT trains from scratch: 8/8 modes, 1-step NLL within 1 nat of the data's")
-    func improvedConsistencyTraining() async {
-        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
-            BLASRuntime.threadCount = 1
-            let (initial, final) = try TrainingQualityTests.train(.ict, steps: 80_000, toyRecipe: true) { configuration in
-                TrainingQualityTests.applyECTToyRecipe(&configuration)
-                configuration.pairs = .improvedConsistency(finalScale: 160)
-            }
-            TrainingQualityTests.expectWithinOneNat(initial: initial, final: final, initialNetwork: "the initial network (untrained)")
+    func improvedConsistencyTraining() throws {
+        let (initial, final) = try Self.train(.ict, steps: 80_000, toyRecipe: true) { configuration in
+            Self.applyECTToyRecipe(&configuration)
+            configuration.pairs = .improvedConsistency(finalScale: 160)
         }
-        Self.repeatOutput(of: result)
+        Self.expectWithinOneNat(initial: initial, final: final, initialNetwork: "the initial network (untrained)")
     }
 
     @Test("CT (original) runs and improves on its initial likelihood")
-    func consistencyTraining() async {
-        let result = await #expect(processExitsWith: .success, observing: [\.standardOutputContent]) {
-            BLASRuntime.threadCount = 1
-            let (initial, final) = try TrainingQualityTests.train(.ct)
-            let before = initial.negativeLogLikelihoodGap ?? .infinity, after = final.negativeLogLikelihoodGap ?? .infinity
-            #expect(after < before, "gap \(before) → \(after)")
-        }
-        Self.repeatOutput(of: result)
+    func consistencyTraining() throws {
+        let (initial, final) = try Self.train(.ct)
+        let before = initial.negativeLogLikelihoodGap ?? .infinity, after = final.negativeLogLikelihoodGap ?? .infinity
+        #expect(after < before, "gap \(before) → \(after)")
     }
 }
