@@ -13,10 +13,13 @@ import Tensors
 ///    coordinates and the block sums accumulated in Double — never ‖a‖² + ‖b‖² − 2a·b.
 /// 2. The row minimum distance (the maximum log-weight) is subtracted in Double, then the weights
 ///    e_ij = exp(−(d_ij − d_i,min) / 2t_i²) are evaluated in 16-lane vectors by the polynomial of ``fastExp(_:)``; weights of
-///    references with another label (or below e^−87) are exactly 0. Row totals Σ_j e_ij in Double.
+///    references with another label (or below e^−87) are exactly 0, and 16 of them together skip the
+///    polynomial. Row totals Σ_j e_ij in Double.
 /// 3. Rows with at most 32 nonzero weights (at small t almost all: one reference
-///    dominates) are summed directly in Double. The other rows' weights are gathered into one block and
-///    D̂ = E·X₀ is one `sgemm` (``gemm(_:transposeA:_:transposeB:into:alpha:beta:)``); each row is then
+///    dominates) are summed directly in Double. For D ≤ 2 the other rows are finished in the same pass
+///    while their weights are in cache: per coordinate, 16 references per vector in Float, each block of
+///    256 references summed in Double. For larger D their weights are gathered into one block and
+///    D̂ = E·X₀ is one `sgemm` (``gemm(_:transposeA:_:transposeB:into:alpha:beta:)``). Each row is then
 ///    divided by its total (the own point of an `ownPlusPool` set is added before the division).
 ///
 /// Steps 1–2 are split over `threadCount` threads by blocks of query rows when the work is large
@@ -27,8 +30,11 @@ import Tensors
 public final class FastScoreIdentityDenoiser {
     /// Threads for the distance and weight passes (1 = the calling thread only).
     public let threadCount: Int
+    /// Dense rows are finished in the weight pass (no `sgemm`) up to this dimension.
+    let productInPassDimensionLimit: Int
 
     private var weights = WorkspaceBuffer<Float>()
+    private var rowWeights = WorkspaceBuffer<Float>()
     private var distances = WorkspaceBuffer<Double>()
     private var totals = WorkspaceBuffer<Double>()
     private var ownWeights = WorkspaceBuffer<Double>()
@@ -45,14 +51,29 @@ public final class FastScoreIdentityDenoiser {
     static let parallelThreshold = 1 << 18
     /// Rows with at most this many nonzero weights are summed directly instead of by the product.
     static let sparseRowLimit = 32
+    /// The largest D whose dense rows are finished in the weight pass. Measured with
+    /// `consistency-td-score-identity-bench --B 1024 --N 1024 --threads 1` (medians of 200 estimates),
+    /// in the pass against by `sgemm`: D = 1 0.83 against 0.91 ms, D = 2 0.90 against 1.07; D = 4 about
+    /// even (1.05 against 1.01 at the 10th percentile); D = 8 1.32 against 1.20, D = 16 1.90 against 1.40.
+    static let productInPassDefaultDimensionLimit = 2
+    /// Panels (of 16 references) whose products are summed in Float before the sum is added in Double.
+    static let accumulationPanels = 16
 
     /// - Parameter threadCount: threads for the distance and weight passes (clamped to ≥ 1).
-    public init(threadCount: Int = 1) {
+    public convenience init(threadCount: Int = 1) {
+        self.init(threadCount: threadCount, productInPassDimensionLimit: Self.productInPassDefaultDimensionLimit)
+    }
+
+    /// `productInPassDimensionLimit`: the largest D finished in the weight pass (0: always `sgemm`);
+    /// the tests use it to compare both ways on the same data.
+    init(threadCount: Int, productInPassDimensionLimit: Int) {
         self.threadCount = max(1, threadCount)
+        self.productInPassDimensionLimit = productInPassDimensionLimit
     }
 
     deinit {
         weights.release()
+        rowWeights.release()
         distances.release()
         totals.release()
         ownWeights.release()
@@ -80,7 +101,9 @@ public final class FastScoreIdentityDenoiser {
         let stride = (poolCount + width - 1) / width * width
         let work = count * max(poolCount, 1) * dimension
         let lanes = work >= Self.parallelThreshold ? min(threadCount, (count + Self.queryBlock - 1) / Self.queryBlock) : 1
-        let weightBase = weights.reserve(count * max(stride, 1))
+        let productInPass = dimension <= productInPassDimensionLimit
+        let weightBase = weights.reserve(productInPass ? 1 : count * max(stride, 1))
+        let rowWeightBase = rowWeights.reserve(lanes * max(stride, 1))
         let distanceBase = distances.reserve(lanes * Self.queryBlock * max(stride, 1))
         let totalBase = totals.reserve(count)
         let ownBase = ownWeights.reserve(count)
@@ -98,9 +121,10 @@ public final class FastScoreIdentityDenoiser {
                             ownLabels: ownLabels, poolCount: poolCount, stride: stride, dimension: dimension,
                             weights: weightBase, totals: totalBase, ownWeights: ownBase,
                             effectiveSampleSizes: effectiveSampleSizes, pool: poolBuffer.baseAddress, output: output,
-                            denseRows: denseBase)
+                            denseRows: denseBase, productInPass: productInPass)
                         let job = LaneJob(pass: pass, count: count, lanes: lanes, distances: distanceBase,
-                                          distanceStride: Self.queryBlock * max(stride, 1), failures: failureBase)
+                                          distanceStride: Self.queryBlock * max(stride, 1), rowWeights: rowWeightBase,
+                                          rowWeightStride: max(stride, 1), failures: failureBase)
                         if lanes == 1 { job.run(lane: 0) } else { DispatchQueue.concurrentPerform(iterations: lanes) { job.run(lane: $0) } }
                     }
                 }
@@ -112,6 +136,7 @@ public final class FastScoreIdentityDenoiser {
             throw .noReferenceWithLabel(row: row, label: queryLabels?[row] ?? 0)
         }
 
+        guard !productInPass else { return }
         // Dense rows: D̂ = (E·X₀ + e_own x_own) / total, their weight rows moved together for one product.
         let listBase = denseList.reserve(count)
         var denseCount = 0
@@ -197,20 +222,23 @@ public final class FastScoreIdentityDenoiser {
 }
 
 /// One thread's share of the weight pass: a contiguous range of whole 4-row query blocks, with its
-/// own distance scratch and failure slot (the lanes write disjoint memory).
+/// own distance and row-weight scratch and failure slot (the lanes write disjoint memory).
 private struct LaneJob: @unchecked Sendable {
     let pass: WeightPass
     let count: Int
     let lanes: Int
     let distances: UnsafeMutablePointer<Double>
     let distanceStride: Int
+    let rowWeights: UnsafeMutablePointer<Float>
+    let rowWeightStride: Int
     let failures: UnsafeMutablePointer<Int>
 
     func run(lane: Int) {
         let block = FastScoreIdentityDenoiser.queryBlock
         let blocks = (count + block - 1) / block
         let first = blocks * lane / lanes * block, last = min(blocks * (lane + 1) / lanes * block, count)
-        failures[lane] = pass.run(rows: first..<last, distances: distances + lane * distanceStride)
+        failures[lane] = pass.run(rows: first..<last, distances: distances + lane * distanceStride,
+                                  rowWeights: rowWeights + lane * rowWeightStride)
     }
 }
 

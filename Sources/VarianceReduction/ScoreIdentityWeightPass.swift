@@ -3,7 +3,9 @@ import Tensors
 
 /// Steps 1–2 of ``FastScoreIdentityDenoiser`` for a range of query rows: squared distances by direct
 /// differences (Double accumulation per block of 16 coordinates), the row maximum of the log-weights
-/// subtracted in Double, then e_ij = exp(log-weight) by `weightExponential` (the polynomial of ``fastExp(_:)``) into the weight matrix.
+/// subtracted in Double, then e_ij = exp(log-weight) by `weightExponential` (the polynomial of
+/// ``fastExp(_:)``) into the weight matrix — or, when `productInPass`, into a one-row scratch, and the
+/// row's D̂ is finished here (step 3 of a low-dimensional problem, see ``finishDenseRow(_:weights:own:total:)``).
 struct WeightPass {
     let queries: UnsafePointer<Float>
     let times: UnsafePointer<Float>
@@ -29,10 +31,14 @@ struct WeightPass {
     /// Set per row: true when the row's weights are left for the matrix product (dense), false when
     /// the row was finished here.
     let denseRows: UnsafeMutablePointer<Bool>
+    /// Every row is finished here: dense rows by ``finishDenseRow(_:weights:own:total:)``, and
+    /// `weights` is not written (each lane's one-row scratch is used instead).
+    let productInPass: Bool
 
     /// Fills weights, totals, own weights and ESS for `rows`; returns the first row whose label no
-    /// reference carries, or −1. `distances` holds 4 rows of `stride` Doubles.
-    func run(rows: Range<Int>, distances: UnsafeMutablePointer<Double>) -> Int {
+    /// reference carries, or −1. `distances` holds 4 rows of `stride` Doubles; `rowWeights` holds
+    /// `stride` Floats (the row's weights when `productInPass`).
+    func run(rows: Range<Int>, distances: UnsafeMutablePointer<Double>, rowWeights: UnsafeMutablePointer<Float>) -> Int {
         let block = FastScoreIdentityDenoiser.queryBlock
         var start = rows.lowerBound
         while start < rows.upperBound {
@@ -44,7 +50,9 @@ struct WeightPass {
                 let q3 = queries + (start + min(3, rowsHere - 1)) * dimension
                 distanceKernel(q0, q1, q2, q3, panels: panels, into: distances)
             }
-            for r in 0..<rowsHere where !finishRow(start + r, distances: distances + r * stride) { return start + r }
+            for r in 0..<rowsHere where !finishRow(start + r, distances: distances + r * stride, rowWeights: rowWeights) {
+                return start + r
+            }
             start += rowsHere
         }
         return -1
@@ -92,7 +100,7 @@ struct WeightPass {
     /// Masks padding and other labels, subtracts the minimum distance, exponentiates; false when no
     /// reference carries the query's label.
     @inline(__always)
-    private func finishRow(_ row: Int, distances d: UnsafeMutablePointer<Double>) -> Bool {
+    private func finishRow(_ row: Int, distances d: UnsafeMutablePointer<Double>, rowWeights: UnsafeMutablePointer<Float>) -> Bool {
         let label = queryLabels?[row]
         for j in poolCount..<stride { d[j] = .infinity }
         if let label, let poolLabels {
@@ -109,47 +117,104 @@ struct WeightPass {
             }
             ownDistance = squared
         }
-        var smallest = SIMD8<Double>(repeating: .infinity)
+        // The row minimum over 16 distances per step, in two independent chains (one chain of
+        // compare-and-select waits on itself every 8 values).
+        var smallestLow = SIMD8<Double>(repeating: .infinity), smallestHigh = smallestLow
         var j = 0
         while j < stride {
-            let candidate = loadWide(d + j)
-            smallest = smallest.replacing(with: candidate, where: candidate .< smallest)
-            j += 8
+            let low = loadWide(d + j), high = loadWide(d + j + 8)
+            smallestLow = smallestLow.replacing(with: low, where: low .< smallestLow)
+            smallestHigh = smallestHigh.replacing(with: high, where: high .< smallestHigh)
+            j += 16
         }
+        let smallest = smallestLow.replacing(with: smallestHigh, where: smallestHigh .< smallestLow)
         var minimum = ownDistance
         for lane in 0..<8 { minimum = Swift.min(minimum, smallest[lane]) }
         guard minimum < .infinity else { return false }
 
         let t = Double(times[row]), factor = -0.5 / (t * t)
-        let out = weights + row * stride
+        let out = productInPass ? rowWeights : weights + row * stride
         // Log-weights relative to the row maximum (in Double), then e = exp in Float lanes; weights
-        // below e^−87 (other labels, padding, far points) are exactly 0.
-        // Three simple passes: they compile to straight vector code (fused into one, the SIMD16 built
-        // from two converted halves is split into scalar work by the compiler).
+        // below e^−87 (other labels, padding, far points) are exactly 0. Three simple passes: they compile
+        // to straight vector code (fused, the compiler splits the 16-lane exponential into 8-lane halves).
+        // The third sums e, e² and the nonzero count, the first and the second 8 of every 16 weights in
+        // separate Double accumulators, so no chain of additions waits on itself every 8 values.
         for j in 0..<stride { out[j] = Float((d[j] - minimum) * factor) }
         j = 0
         while j < stride {
-            storeVector(weightExponential(loadVector(out, j)), out, j)
+            let logits = loadVector(out, j)
+            // 16 far references (the common case at small t) skip the polynomial: all their weights are 0.
+            storeVector(any(logits .>= -87) ? weightExponential(logits) : FloatVector(), out, j)
             j += 16
         }
-        var sum = SIMD8<Double>(), squares = SIMD8<Double>(), nonzero = SIMD8<Double>()
+        var sumLow = SIMD8<Double>(), sumHigh = SIMD8<Double>(), squaresLow = SIMD8<Double>(), squaresHigh = SIMD8<Double>()
+        var nonzeroLow = SIMD8<Double>(), nonzeroHigh = SIMD8<Double>()
         j = 0
         while j < stride {
-            let e = SIMD8<Double>(UnsafeRawPointer(out + j).loadUnaligned(as: SIMD8<Float>.self))
-            sum += e
-            squares += e * e
-            nonzero += SIMD8<Double>().replacing(with: 1, where: e .> 0)
-            j += 8
+            let low = SIMD8<Double>(UnsafeRawPointer(out + j).loadUnaligned(as: SIMD8<Float>.self))
+            let high = SIMD8<Double>(UnsafeRawPointer(out + j + 8).loadUnaligned(as: SIMD8<Float>.self))
+            sumLow += low
+            sumHigh += high
+            squaresLow += low * low
+            squaresHigh += high * high
+            nonzeroLow += SIMD8<Double>().replacing(with: 1, where: low .> 0)
+            nonzeroHigh += SIMD8<Double>().replacing(with: 1, where: high .> 0)
+            j += 16
         }
         let ownE = ownDistance < .infinity ? Foundation.exp((ownDistance - minimum) * factor) : 0
-        let total = sum.sum() + ownE, totalOfSquares = squares.sum() + ownE * ownE
+        let total = (sumLow + sumHigh).sum() + ownE, totalOfSquares = (squaresLow + squaresHigh).sum() + ownE * ownE
         totals[row] = total
         ownWeights[row] = ownE
         effectiveSampleSizes?[row] = total * total / totalOfSquares
-        let sparse = nonzero.sum() <= Double(FastScoreIdentityDenoiser.sparseRowLimit)
-        denseRows[row] = !sparse
-        if sparse { finishSparseRow(row, weights: out, own: ownE, total: total) }
+        let sparse = (nonzeroLow + nonzeroHigh).sum() <= Double(FastScoreIdentityDenoiser.sparseRowLimit)
+        denseRows[row] = !sparse && !productInPass
+        if sparse {
+            finishSparseRow(row, weights: out, own: ownE, total: total)
+        } else if productInPass {
+            finishDenseRow(row, weights: out, own: ownE, total: total)
+        }
         return true
+    }
+
+    /// D̂_i = (Σ_j e_ij x₀^(j) + e_own x_own) / total for a dense row when D is small (the product E·X₀
+    /// is then a few multiply-adds per weight, and writing E out and reading it back for `sgemm` costs
+    /// more than the product): per coordinate k, Σ_j e_ij x₀,k^(j) over the panels, 16 references per
+    /// vector in four Float accumulators, each block of 16 panels (256 references) summed in Double.
+    @inline(__always)
+    private func finishDenseRow(_ row: Int, weights e: UnsafePointer<Float>, own ownE: Double, total: Double) {
+        let inverse = 1 / total, out = output + row * dimension
+        let ownPoint = own.map { $0 + row * dimension }
+        let panelCount = stride / 16, block = FastScoreIdentityDenoiser.accumulationPanels, panelSize = 16 * dimension
+        for k in 0..<dimension {
+            var low = SIMD8<Double>(), high = SIMD8<Double>()
+            if let panels {
+                let coordinate = panels + 16 * k
+                var start = 0
+                while start < panelCount {
+                    let end = Swift.min(start + block, panelCount)
+                    var a0 = FloatVector(), a1 = FloatVector(), a2 = FloatVector(), a3 = FloatVector()
+                    var p = start
+                    while p + 4 <= end {
+                        a0.addProduct(loadVector(e, 16 * p), loadVector(coordinate, p * panelSize))
+                        a1.addProduct(loadVector(e, 16 * (p + 1)), loadVector(coordinate, (p + 1) * panelSize))
+                        a2.addProduct(loadVector(e, 16 * (p + 2)), loadVector(coordinate, (p + 2) * panelSize))
+                        a3.addProduct(loadVector(e, 16 * (p + 3)), loadVector(coordinate, (p + 3) * panelSize))
+                        p += 4
+                    }
+                    while p < end {
+                        a0.addProduct(loadVector(e, 16 * p), loadVector(coordinate, p * panelSize))
+                        p += 1
+                    }
+                    let blockSum = (a0 + a1) + (a2 + a3)
+                    low += SIMD8<Double>(blockSum.lowHalf)
+                    high += SIMD8<Double>(blockSum.highHalf)
+                    start = end
+                }
+            }
+            var value = (low + high).sum()
+            if let ownPoint, ownE > 0 { value += ownE * Double(ownPoint[k]) }
+            out[k] = Float(value * inverse)
+        }
     }
 
     /// D̂_i = (Σ_{j: e_ij > 0} e_ij x₀^(j) + e_own x_own) / total, summed in Double over the few nonzero

@@ -1,5 +1,5 @@
 import Testing
-import VarianceReduction
+@testable import VarianceReduction
 
 @Suite("Score-identity denoiser (Float32 batched)")
 struct FastScoreIdentityDenoiserTests {
@@ -9,8 +9,11 @@ struct FastScoreIdentityDenoiserTests {
         return zip(fast, exact).map { abs(Double($0) - $1) }.max()! / max(scale, 1e-300)
     }
 
+    /// Checks the Float estimate and ESS against the Double path (relative 1e-4) and returns the
+    /// estimate. `productInPassDimensionLimit` as in ``FastScoreIdentityDenoiser`` (nil: the default).
+    @discardableResult
     func compare(count: Int, poolCount: Int, dimension: Int, ownPlusPool: Bool, labelled: Bool, threads: Int,
-                 timeRange: Range<Double> = 0.3..<3) throws {
+                 timeRange: Range<Double> = 0.3..<3, productInPassDimensionLimit: Int? = nil) throws -> [Float] {
         let seed = UInt64(count * 1000 + poolCount + dimension)
         let pool = normals(poolCount * dimension, seed: seed, purpose: "pool").map { Double(Float($0)) }
         let own = normals(count * dimension, seed: seed, purpose: "own").map { Double(Float($0)) }
@@ -28,7 +31,8 @@ struct FastScoreIdentityDenoiserTests {
             : try ScoreIdentityReferences.shared(points: pool.map { Float($0) }, labels: poolLabels, dimension: dimension)
         let (exact, exactESS) = try ScoreIdentityDenoiser().estimateWithEffectiveSampleSizes(
             queries, times: times, queryLabels: queryLabels, references: exactReferences)
-        let fast = FastScoreIdentityDenoiser(threadCount: threads)
+        let fast = productInPassDimensionLimit.map { FastScoreIdentityDenoiser(threadCount: threads, productInPassDimensionLimit: $0) }
+            ?? FastScoreIdentityDenoiser(threadCount: threads)
         var output = [Float](repeating: 0, count: queries.count)
         var ess = [Double](repeating: 0, count: count)
         let floatQueries = queries.map { Float($0) }, floatTimes = times.map { Float($0) }
@@ -53,6 +57,7 @@ struct FastScoreIdentityDenoiserTests {
             #expect(relativeDifference(output, exact) < 1e-4, "B \(count), n \(poolCount), D \(dimension)")
             for row in 0..<count { #expect(abs(ess[row] - exactESS[row]) <= 1e-4 * exactESS[row]) }
         }
+        return output
     }
 
     @Test("the Float path agrees with the Double path (relative 1e-4): shared references, odd shapes, 1 and 2 threads",
@@ -73,6 +78,23 @@ struct FastScoreIdentityDenoiserTests {
     func sparseAndDenseRowsAgree() throws {
         try compare(count: 64, poolCount: 600, dimension: 16, ownPlusPool: false, labelled: false, threads: 2, timeRange: 0.05..<12)
         try compare(count: 64, poolCount: 600, dimension: 16, ownPlusPool: true, labelled: true, threads: 1, timeRange: 0.05..<12)
+    }
+
+    /// At D ≤ 2 dense rows are finished in the weight pass (per coordinate, Float over blocks of 16
+    /// panels, Double across blocks); 1000 references are 63 panels: three full blocks and a block of 15,
+    /// which ends in panels the four-way unrolled loop leaves to its remainder. At t ∈ [0.5, 12) most rows
+    /// are dense. Both ways agree with the Double path and with each other.
+    @Test("dense rows of D ≤ 2 finished in the weight pass agree with the Double path and with the matrix product",
+          arguments: [(1, false, false, 1), (2, false, false, 2), (2, true, false, 1), (2, true, true, 2), (2, false, true, 1)])
+    func productInPassAgrees(setting: (Int, Bool, Bool, Int)) throws {
+        let (dimension, ownPlusPool, labelled, threads) = setting
+        #expect(dimension <= FastScoreIdentityDenoiser.productInPassDefaultDimensionLimit)
+        let inPass = try compare(count: 96, poolCount: 1000, dimension: dimension, ownPlusPool: ownPlusPool, labelled: labelled,
+                                 threads: threads, timeRange: 0.5..<12, productInPassDimensionLimit: dimension)
+        let byProduct = try compare(count: 96, poolCount: 1000, dimension: dimension, ownPlusPool: ownPlusPool, labelled: labelled,
+                                    threads: threads, timeRange: 0.5..<12, productInPassDimensionLimit: 0)
+        let scale = byProduct.map { abs($0) }.max()!
+        #expect(zip(inPass, byProduct).allSatisfy { abs($0 - $1) <= 1e-5 * scale })
     }
 
     @Test("the Float transition with one reference equals the conditional estimator and r = 0 gives D̂")
