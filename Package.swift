@@ -339,7 +339,18 @@ let package = Package(
         // Whole runs: learners with the trainer, resume, bad input, training quality on the ring of 8.
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["Agents", "Analysis", "Environments", "ExperimentKit", "NeuralNetworks", "Replay", "Tensors"],
+            dependencies: [
+                "Agents", "Analysis", "Environments", "ExperimentKit", "NeuralNetworks", "Replay", "Tensors", "CLIProcess",
+                "TrainingQualityRun",
+            ],
+            swiftSettings: optimisationSettings
+        ),
+        // Trains one recipe of the training-quality tests on one OpenBLAS thread: they run it as a child
+        // process, two at a time.
+        .executableTarget(
+            name: "TrainingQualityRun",
+            dependencies: ["Agents", "Analysis", "Environments", "Tensors"],
+            path: "Tests/Support/TrainingQualityRun",
             swiftSettings: optimisationSettings
         ),
         .testTarget(

@@ -20,13 +20,16 @@ public struct CLIResult: Sendable {
 /// The `consistency-td` binary run as a child process by the CLI and reliability tests.
 public enum CLI {
     /// The `consistency-td` binary built beside the test bundle.
-    public static func binary() throws -> URL {
+    public static func binary() throws -> URL { try executable(named: "consistency-td") }
+
+    /// An executable of the package (the CLI or a test helper) built beside the test bundle.
+    public static func executable(named name: String) throws -> URL {
         let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         for candidate in [directory, directory.deletingLastPathComponent(), directory.deletingLastPathComponent().deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("consistency-td")
+            let url = candidate.appendingPathComponent(name)
             if FileManager.default.isExecutableFile(atPath: url.path) { return url }
         }
-        throw CLITestError("consistency-td not found beside \(directory.path); build with --build-tests")
+        throw CLITestError("\(name) not found beside \(directory.path); build with --build-tests")
     }
 
     /// Runs `consistency-td arguments…` in `directory` and waits for it, at most `timeout` seconds
@@ -126,6 +129,27 @@ public final class CLIChild {
             }
             usleep(2_000)
         }
+        return try collect(timedOut: timedOut)
+    }
+
+    /// ``wait(timeout:)`` without holding a thread: between checks (every 100 ms) the task suspends,
+    /// so a child running for minutes leaves the test run's threads (one per core) to other tests.
+    public func waitWithoutBlocking(timeout: Double) async throws -> CLIResult {
+        let deadline = Date().addingTimeInterval(timeout)
+        var timedOut = false
+        while process.isRunning {
+            if Date() >= deadline {
+                timedOut = true
+                kill(process.processIdentifier, SIGKILL)
+                break
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        return try collect(timedOut: timedOut)
+    }
+
+    /// Reaps the ended (or killed) child and reads its output files.
+    private func collect(timedOut: Bool) throws -> CLIResult {
         process.waitUntilExit()
         try output?.close()
         try error?.close()
