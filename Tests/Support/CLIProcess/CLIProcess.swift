@@ -121,14 +121,7 @@ public final class CLIChild {
     public func wait(timeout: Double) throws -> CLIResult {
         let deadline = Date().addingTimeInterval(timeout)
         var timedOut = false
-        while process.isRunning {
-            if Date() >= deadline {
-                timedOut = true
-                kill(process.processIdentifier, SIGKILL)
-                break
-            }
-            usleep(2_000)
-        }
+        while !endedOrKilled(deadline: deadline, timedOut: &timedOut) { usleep(2_000) }
         return try collect(timedOut: timedOut)
     }
 
@@ -137,15 +130,18 @@ public final class CLIChild {
     public func waitWithoutBlocking(timeout: Double) async throws -> CLIResult {
         let deadline = Date().addingTimeInterval(timeout)
         var timedOut = false
-        while process.isRunning {
-            if Date() >= deadline {
-                timedOut = true
-                kill(process.processIdentifier, SIGKILL)
-                break
-            }
-            try? await Task.sleep(for: .milliseconds(100))
-        }
+        while !endedOrKilled(deadline: deadline, timedOut: &timedOut) { try? await Task.sleep(for: .milliseconds(100)) }
         return try collect(timedOut: timedOut)
+    }
+
+    /// True once the child has ended, or when `deadline` has passed: then it is killed (SIGKILL) and
+    /// `timedOut` set.
+    private func endedOrKilled(deadline: Date, timedOut: inout Bool) -> Bool {
+        guard process.isRunning else { return true }
+        guard Date() >= deadline else { return false }
+        timedOut = true
+        kill(process.processIdentifier, SIGKILL)
+        return true
     }
 
     /// Reaps the ended (or killed) child and reads its output files.
