@@ -53,8 +53,8 @@ public final class FastScoreIdentityDenoiser {
     static let sparseRowLimit = 32
     /// The largest D whose dense rows are finished in the weight pass. Measured with
     /// `consistency-td-score-identity-bench --B 1024 --N 1024 --threads 1` (medians of 200 estimates),
-    /// in the pass against by `sgemm`: D = 1 0.83 against 0.91 ms, D = 2 0.90 against 1.07; D = 4 about
-    /// even (1.05 against 1.01 at the 10th percentile); D = 8 1.32 against 1.20, D = 16 1.90 against 1.40.
+    /// dense rows finished in the pass and by the `sgemm`: D = 1: 0.83 and 0.91 ms; D = 2: 0.90 and 1.07;
+    /// D = 4: about even (1.05 and 1.01 at the 10th percentile); D = 8: 1.32 and 1.20; D = 16: 1.90 and 1.40.
     static let productInPassDefaultDimensionLimit = 2
     /// Panels (of 16 references) whose products are summed in Float before the sum is added in Double.
     static let accumulationPanels = 16

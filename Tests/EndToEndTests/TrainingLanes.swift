@@ -1,18 +1,21 @@
+import Foundation
+
 /// Lets at most `laneCount` training children run at once, the longest first.
 ///
 /// The training-quality tests each train in a child process on one OpenBLAS thread. Started all at
-/// once, six children on two cores starve every other test of the run (experiment tests that drive
-/// subprocesses then exceed their time limits). With one child per core the two cores are shared
-/// without oversubscription, and starting the longest training first keeps the suite's critical path at
-/// that one training: the others fit on the second lane beside it.
+/// once, six children would share two cores with each other and with the rest of the test run for
+/// their whole length. With one child per core the cores are shared without oversubscription, and
+/// starting the longest training first keeps the suite's critical path at that one training: the
+/// others fit on the second lane beside it.
 ///
 /// Tests call ``acquire(estimatedSeconds:)`` before they start their child and ``release()`` after it
 /// ended. Lanes are first handed out when every expected test has asked for one, or `gatherTimeout`
 /// after the first request (a filtered run starts only some of them), so the order does not depend on
 /// which test the runner happens to start first.
 actor TrainingLanes {
-    /// The lanes of the training-quality suite: one per core of a two-core CI machine.
-    static let shared = TrainingLanes(laneCount: 2, expectedRequests: 6, gatherTimeout: .seconds(10))
+    /// The lanes of the training-quality suite (its six tests): one per core (two on the CI machine).
+    static let shared = TrainingLanes(laneCount: max(1, ProcessInfo.processInfo.activeProcessorCount), expectedRequests: 6,
+                                      gatherTimeout: .seconds(10))
 
     private struct Waiter {
         let estimatedSeconds: Int
