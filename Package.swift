@@ -346,7 +346,7 @@ let package = Package(
             swiftSettings: optimisationSettings
         ),
         // Trains one recipe of the training-quality tests on one OpenBLAS thread: they run it as a child
-        // process, two at a time.
+        // process, one per core at a time.
         .executableTarget(
             name: "TrainingQualityRun",
             dependencies: ["Agents", "Analysis", "Environments", "Tensors"],

@@ -8,8 +8,8 @@ import Testing
 /// every threshold here (its 1-step samples collapse near the origin: coverage 0–2 of 8 and NLL > 100).
 ///
 /// Each recipe trains in a child process, the test helper `TrainingQualityRun` (Tests/Support), on one
-/// OpenBLAS thread, at most two children at once and the longest training first (``TrainingLanes``):
-/// the trainings share two cores without oversubscribing them, and the tests wait for their child
+/// OpenBLAS thread, at most one child per core at once and the longest training first
+/// (``TrainingLanes``): the trainings share the cores without oversubscribing them, and the tests wait for their child
 /// without holding one of the test run's threads. (OpenBLAS's thread count is process-wide: two
 /// in-process trainings on two BLAS threads each spent more time spin-waiting than they gained — 1642 s
 /// against 1530 s serialized; Swift Testing's exit tests read their child's pipes on the run's threads,

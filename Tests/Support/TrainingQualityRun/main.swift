@@ -1,7 +1,7 @@
 // A test helper, not a tool: trains one recipe of the training-quality tests (Tests/EndToEndTests/
 // TrainingQualityTests.swift) on the ring of 8 Gaussians, on one OpenBLAS thread, and prints one JSON
-// line with the 1-step sample quality before and after. The tests run it as a child process, two at a
-// time, so the trainings share two cores; they read the line and check the thresholds.
+// line with the 1-step sample quality before and after. The tests run it as a child process, one per
+// core at a time, so the trainings share the cores; they read the line and check the thresholds.
 //
 //     TrainingQualityRun teacher|cd|ect|sct|ict|ct
 //
