@@ -145,6 +145,64 @@ struct DistributionEmpiricalTests {
         #expect(try spec.makeClosedFormDistribution() != nil)
     }
 
+    /// A spec from JSON text.
+    private static func spec(_ json: String) throws -> DistributionSpec { try DistributionSpec.decode(json: Data(json.utf8)) }
+
+    /// The points a spec loads, as a dataset.
+    private static func load(_ spec: DistributionSpec) throws -> EmpiricalDataset {
+        try #require(try spec.makeDistribution() as? EmpiricalDataset)
+    }
+
+    @Test("a spec's part is the whole file, a side of the stored split, or a side of a seeded split")
+    func specPartChoosesThePoints() throws {
+        let path = Self.temporaryPath("stored-split.h5")
+        let points = (0 ..< 8).flatMap { [Float($0), Float(10 + $0)] }
+        do {
+            let file = try HDF5File(path, mode: .truncate)
+            try file.createDataset("data", values: points, shape: [8, 2])
+            try file.createDataset("labels", values: (0 ..< 8).map { Int32($0 % 2) })
+            try file.createDataset("split", values: [UInt8](arrayLiteral: 0, 1, 0, 0, 1, 0, 0, 1))
+            try file.createDataset("fold", values: [UInt8](arrayLiteral: 1, 0, 0, 0, 0, 0, 0, 1))
+            try file.close()
+        }
+        func firstCoordinates(_ data: EmpiricalDataset) -> [Float] { stride(from: 0, to: data.points.count, by: 2).map { data.points[$0] } }
+
+        // No part: every point, and the resolved spec says so.
+        let whole = try Self.spec(#"{"kind": "empirical", "path": "\#(path)"}"#)
+        #expect(firstCoordinates(try Self.load(whole)) == [0, 1, 2, 3, 4, 5, 6, 7])
+        let encoded = try #require(try JSONSerialization.jsonObject(with: whole.encodedJSON()) as? [String: Any])
+        #expect(encoded["part"] as? String == "all" && encoded["split"] as? String == "/split")
+
+        // part without test_fraction: the stored split, in file order, with its labels.
+        let train = try Self.load(try Self.spec(#"{"kind": "empirical", "path": "\#(path)", "part": "train"}"#))
+        let test = try Self.load(try Self.spec(#"{"kind": "empirical", "path": "\#(path)", "part": "test"}"#))
+        #expect(firstCoordinates(train) == [0, 2, 3, 5, 6] && firstCoordinates(test) == [1, 4, 7])
+        #expect(test.labels == [1, 0, 1])
+        #expect(train.points == (try EmpiricalDataset(contentsOf: path, part: .train)).points)
+        let fold = try Self.load(try Self.spec(#"{"kind": "empirical", "path": "\#(path)", "split": "/fold", "part": "test"}"#))
+        #expect(firstCoordinates(fold) == [0, 7])
+
+        // test_fraction: the seeded random split (train by default); the stored split is not read.
+        let dataset = try EmpiricalDataset(contentsOf: path)
+        let randomTrain = try Self.load(try Self.spec(#"{"kind": "empirical", "path": "\#(path)", "test_fraction": 0.5}"#))
+        #expect(randomTrain.points == (try dataset.split(testFraction: 0.5, seed: 0)).train.points)
+        let randomTest = try Self.load(try Self.spec(#"{"kind": "empirical", "path": "\#(path)", "test_fraction": 0.25, "split_seed": 3, "part": "test"}"#))
+        #expect(randomTest.points == (try dataset.split(testFraction: 0.25, seed: 3)).test.points)
+        #expect(randomTest.points != test.points)
+
+        // A part of a split the file does not have: one message naming the dataset and the ways out.
+        let noSplit = Self.temporaryPath("no-split.h5")
+        do { let f = try HDF5File(noSplit, mode: .truncate); try f.createDataset("data", values: points, shape: [8, 2]); try f.close() }
+        do {
+            _ = try Self.load(try Self.spec(#"{"kind": "empirical", "path": "\#(noSplit)", "part": "train"}"#))
+            Issue.record("a part of a missing split loaded")
+        } catch let DistributionSpecError.invalidValue(kind, field, reason) {
+            #expect(kind == "empirical" && field == "part")
+            #expect(reason.contains("/split") && reason.contains("\"all\"") && reason.contains("test_fraction"))
+        }
+        #expect(try Self.load(try Self.spec(#"{"kind": "empirical", "path": "\#(noSplit)"}"#)).count == 8)
+    }
+
     @Test("loading fails clearly for a missing file, a missing /data, a wrong rank and mismatched labels")
     func loadErrors() throws {
         let missing = Self.temporaryPath("does-not-exist.h5")

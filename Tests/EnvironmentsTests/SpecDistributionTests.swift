@@ -41,6 +41,8 @@ struct SpecDistributionTests {
             .studentTMixture(StudentTMixtureSpec(weights: [1, 1], means: [[0, 0], [3, 3]], scales: [1, 0.5], degreesOfFreedom: [3, 5.5])),
             .empirical(EmpiricalSpec(path: "data/x.h5", testFraction: 0.1, splitSeed: 3, part: "test")),
         ]
+        let storedSplit = DistributionSpec.empirical(EmpiricalSpec(path: "data/x.h5", splitPath: "/fold", part: "test"))
+        #expect(try DistributionSpec.decode(json: storedSplit.encodedJSON()) == storedSplit)
         #expect(Set(specs.map(\.kind)) == Set(DistributionSpec.knownKinds))
         for spec in specs {
             let decoded = try DistributionSpec.decode(json: spec.encodedJSON())
@@ -146,6 +148,8 @@ struct SpecDistributionTests {
         #expect(Self.error(#"{"kind": "gaussian-mixture", "weights": [1, "x"], "means": [[0]], "stds": [1]}"#)?.description.contains("weights[1]") == true)
         #expect(Self.error(#"{"kind": 3}"#) == .wrongType(kind: "?", field: "kind", expected: "a string"))
         #expect(Self.error(#"{"kind": "empirical", "path": "x.h5", "test_fraction": 1.5}"#) != nil)
-        #expect(Self.error(#"{"kind": "empirical", "path": "x.h5", "part": "validation"}"#) != nil)
+        #expect(Self.error(#"{"kind": "empirical", "path": "x.h5", "part": "validation"}"#)?.description.contains(#""all", "train" or "test""#) == true)
+        #expect(Self.error(#"{"kind": "empirical", "path": "x.h5", "part": "all", "test_fraction": 0.2}"#)?.description.contains("test_fraction") == true)
+        #expect(Self.error(#"{"kind": "empirical", "path": "x.h5", "split": ""}"#)?.description.contains("split") == true)
     }
 }

@@ -221,11 +221,24 @@ public enum DistributionSpec: Codable, Sendable, Equatable {
         }
     }
 
+    /// The points `spec.part` names: the whole file, a side of its stored split, or a side of a seeded
+    /// random split (see ``EmpiricalSpec``).
     private static func loadEmpirical(_ spec: EmpiricalSpec) throws -> EmpiricalDataset {
         try spec.validate()
-        let dataset = try EmpiricalDataset(contentsOf: spec.path, dataPath: spec.dataPath, labelsPath: spec.labelsPath)
-        guard let fraction = spec.testFraction else { return dataset }
-        let (train, test) = try dataset.split(testFraction: fraction, seed: spec.splitSeed)
-        return spec.part == "test" ? test : train
+        if let fraction = spec.testFraction {
+            let dataset = try EmpiricalDataset(contentsOf: spec.path, dataPath: spec.dataPath, labelsPath: spec.labelsPath)
+            let (train, test) = try dataset.split(testFraction: fraction, seed: spec.splitSeed)
+            return spec.part == "test" ? test : train
+        }
+        do {
+            return try EmpiricalDataset(contentsOf: spec.path, part: spec.storedPart, dataPath: spec.dataPath,
+                                        labelsPath: spec.labelsPath, splitPath: spec.splitPath)
+        } catch let EmpiricalDatasetError.missingSplit(path, dataset, part) {
+            throw DistributionSpecError.invalidValue(
+                kind: EmpiricalDataset.kind, field: "part",
+                reason: "\"\(part)\" reads the split stored in \"\(path)\" at \(dataset) (N uint8 values, 0 = train, 1 = test), "
+                    + "but the file has no such dataset; use part \"all\" for every point, name the split with \"split\", "
+                    + "or add test_fraction (and split_seed) for a seeded random split")
+        }
     }
 }

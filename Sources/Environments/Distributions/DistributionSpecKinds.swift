@@ -215,26 +215,46 @@ public struct StudentTMixtureSpec: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case weights, means, scales, degreesOfFreedom = "degrees_of_freedom" }
 }
 
-/// `{"kind": "empirical", "path": "data/cifar10.h5", "data": "/data", "labels": "/labels",
-///   "test_fraction": 0.1, "split_seed": 0, "part": "train"}` — only `path` is required. Without
-/// `test_fraction` the whole file is used; with it, `part` ("train", the default, or "test") picks
-/// one side of ``EmpiricalDataset/split(testFraction:seed:)`` (split_seed default 0).
+/// `{"kind": "empirical", "path": "data/digits.h5", "data": "/data", "labels": "/labels", "split": "/split",
+///   "part": "train", "test_fraction": 0.1, "split_seed": 0}` — only `path` is required. `part` says which
+/// points of the file are the distribution:
+/// - `"all"` (the default without `test_fraction`): every point;
+/// - `"train"` or `"test"` without `test_fraction`: that side of the split stored with the file (`split`,
+///   default `/split`: N uint8 values, 0 = train, 1 = test; see ``EmpiricalDatasetPart``), so every run
+///   trains and evaluates on the same fixed parts;
+/// - `"train"` (the default with `test_fraction`) or `"test"` with `test_fraction`: that side of the seeded
+///   random split ``EmpiricalDataset/split(testFraction:seed:)`` (`split_seed`, default 0, is used only
+///   here); a stored split is then not read.
 public struct EmpiricalSpec: Codable, Sendable, Equatable {
+    /// The values `part` accepts.
+    public static let parts = ["all", "train", "test"]
+
     public var path: String
     public var dataPath: String
     public var labelsPath: String
+    /// The stored split's dataset, read when `part` is "train" or "test" and `testFraction` is nil.
+    public var splitPath: String
     public var testFraction: Double?
     public var splitSeed: UInt64
     public var part: String
 
-    public init(path: String, dataPath: String = "/data", labelsPath: String = "/labels", testFraction: Double? = nil,
-                splitSeed: UInt64 = 0, part: String = "train") {
-        self.path = path; self.dataPath = dataPath; self.labelsPath = labelsPath; self.testFraction = testFraction
-        self.splitSeed = splitSeed; self.part = part
+    /// `part` nil takes its default: "all" without `testFraction`, "train" with it.
+    public init(path: String, dataPath: String = "/data", labelsPath: String = "/labels", splitPath: String = "/split",
+                testFraction: Double? = nil, splitSeed: UInt64 = 0, part: String? = nil) {
+        self.path = path; self.dataPath = dataPath; self.labelsPath = labelsPath; self.splitPath = splitPath
+        self.testFraction = testFraction; self.splitSeed = splitSeed
+        self.part = part ?? Self.defaultPart(testFraction: testFraction)
     }
 
+    /// "all" without a random split, "train" with one.
+    static func defaultPart(testFraction: Double?) -> String { testFraction == nil ? "all" : "train" }
+
+    /// The side of the stored split this spec reads (nil: the whole file, or a random split).
+    var storedPart: EmpiricalDatasetPart? { testFraction == nil ? EmpiricalDatasetPart(rawValue: part) : nil }
+
     enum CodingKeys: String, CodingKey {
-        case path, dataPath = "data", labelsPath = "labels", testFraction = "test_fraction", splitSeed = "split_seed", part
+        case path, dataPath = "data", labelsPath = "labels", splitPath = "split", testFraction = "test_fraction",
+             splitSeed = "split_seed", part
     }
 
     public init(from decoder: Decoder) throws {
@@ -242,22 +262,30 @@ public struct EmpiricalSpec: Codable, Sendable, Equatable {
         path = try c.decode(String.self, forKey: .path)
         dataPath = try c.decodeIfPresent(String.self, forKey: .dataPath) ?? "/data"
         labelsPath = try c.decodeIfPresent(String.self, forKey: .labelsPath) ?? "/labels"
+        splitPath = try c.decodeIfPresent(String.self, forKey: .splitPath) ?? "/split"
         testFraction = try c.decodeIfPresent(Double.self, forKey: .testFraction)
         splitSeed = try c.decodeIfPresent(UInt64.self, forKey: .splitSeed) ?? 0
-        part = try c.decodeIfPresent(String.self, forKey: .part) ?? "train"
+        part = try c.decodeIfPresent(String.self, forKey: .part) ?? Self.defaultPart(testFraction: testFraction)
     }
 
     func validate() throws(DistributionSpecError) {
         let kind = EmpiricalDataset.kind
         guard !path.isEmpty else { throw .invalidValue(kind: kind, field: "path", reason: "must name an HDF5 file") }
+        guard Self.parts.contains(part) else {
+            throw .invalidValue(kind: kind, field: "part", reason: "must be \"all\", \"train\" or \"test\", got \"\(part)\"")
+        }
+        guard !splitPath.isEmpty else {
+            throw .invalidValue(kind: kind, field: "split", reason: "must name the file's split dataset (default \"/split\")")
+        }
         if let testFraction {
             try ParameterValidation.finite(testFraction, kind: kind, field: "test_fraction")
             guard testFraction > 0, testFraction < 1 else {
                 throw .invalidValue(kind: kind, field: "test_fraction", reason: "must be in (0, 1), got \(testFraction)")
             }
-        }
-        guard part == "train" || part == "test" else {
-            throw .invalidValue(kind: kind, field: "part", reason: "must be \"train\" or \"test\", got \"\(part)\"")
+            guard part != "all" else {
+                throw .invalidValue(kind: kind, field: "part",
+                                    reason: "\"all\" keeps every point, but test_fraction splits the file; give part \"train\" or \"test\", or drop test_fraction")
+            }
         }
     }
 }
