@@ -311,7 +311,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["HDF5", "H5pyInterop", "TDTargetAblation", "PaperClaims", "StepSizeBiasVariance", "ExportTrajectories", "DigitsConsistency", "Analysis", "Agents", "Environments", "Replay"],
+            dependencies: ["HDF5", "H5pyInterop", "CLIProcess", "TDTargetAblation", "PaperClaims", "StepSizeBiasVariance", "ExportTrajectories", "DigitsConsistency", "Analysis", "Agents", "Environments", "Replay"],
             swiftSettings: optimisationSettings
         ),
         // Finds a Python with h5py for the interoperability tests (used by test targets only).
@@ -320,7 +320,7 @@ let package = Package(
             name: "AgentsTests",
             dependencies: [
                 "Agents", "NeuralNetworks", "Tensors", "HDF5", "Environments", "VarianceReduction", "Replay", "H5pyInterop",
-                "CheckpointCrashWriter", .product(name: "PropertyBased", package: "swift-property-based"),
+                "CLIProcess", "CheckpointCrashWriter", .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: optimisationSettings
         ),

@@ -1,23 +1,14 @@
 import Agents
+import CLIProcess
 import Tensors
 import Foundation
 import Testing
-
-/// The `CheckpointCrashWriter` helper built beside the test bundle.
-private func crashWriterURL() throws -> URL {
-    let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for candidate in [directory, directory.deletingLastPathComponent()] {
-        let url = candidate.appendingPathComponent("CheckpointCrashWriter")
-        if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-    }
-    throw CheckpointError.fileNotFound(path: directory.appendingPathComponent("CheckpointCrashWriter").path)
-}
 
 @Suite("Checkpoints survive a crash in the middle of a write")
 struct CrashSafetyTests {
     @Test("killing a writer mid-save (SIGKILL, 4 random moments) always leaves a loadable latest checkpoint")
     func killDuringWrites() throws {
-        let writer = try crashWriterURL()
+        let writer = try CLI.executable(named: "CheckpointCrashWriter")
         var stream = RandomStream(seed: 3, purpose: "kill-moments")
         for attempt in 0..<4 {
             let directory = try temporaryFolder("crash-\(attempt)") + "/checkpoints"

@@ -1,79 +1,19 @@
+import CLIProcess
 import Foundation
 import H5pyInterop
 
-/// What a run of one of the `Experiments/` executables produced.
-struct ExperimentResult {
-    let status: Int32
-    let standardOutput: String
-    let standardError: String
-    /// True when the run was killed for exceeding its time limit.
-    let timedOut: Bool
-}
-
 /// Runs the experiment executables built beside the test bundle (`swift build --build-tests` builds
-/// every executable the test target depends on).
+/// every executable the test target depends on) as ``CLIChild`` processes.
 enum ExperimentBinary {
-    /// The executable `name` (for example `TDTargetAblation`) in the build products folder.
-    static func url(_ name: String) throws -> URL {
-        let directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [directory, directory.deletingLastPathComponent(), directory.deletingLastPathComponent().deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent(name)
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        throw ExperimentTestError("\(name) not found beside \(directory.path); build with --build-tests")
-    }
-
     /// Runs `name arguments…` in `directory`, one BLAS thread, and waits at most `timeLimit` seconds
     /// (then kills it and reports `timedOut`).
     @discardableResult
     static func run(_ name: String, _ arguments: [String], in directory: String,
-                    timeLimit: TimeInterval = 600) throws -> ExperimentResult {
-        let process = Process()
-        process.executableURL = try url(name)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        var environment = ProcessInfo.processInfo.environment
-        environment["OPENBLAS_NUM_THREADS"] = environment["OPENBLAS_NUM_THREADS"] ?? "1"
-        environment["COLUMNS"] = "200"
-        process.environment = environment
-        return try runToCompletion(process, timeLimit: timeLimit)
-    }
-
-    /// Starts `process` with standard output and error sent to files (a chatty child can never block
-    /// on a full pipe), waits up to `timeLimit` seconds, and returns what it printed.
-    static func runToCompletion(_ process: Process, timeLimit: TimeInterval) throws -> ExperimentResult {
-        let stamp = UUID().uuidString
-        let outputPath = NSTemporaryDirectory() + "experiment-out-\(stamp)"
-        let errorPath = NSTemporaryDirectory() + "experiment-err-\(stamp)"
-        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(atPath: outputPath)
-            try? FileManager.default.removeItem(atPath: errorPath)
-        }
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
-        let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeLimit)
-        var timedOut = false
-        while process.isRunning {
-            if Date() > deadline {
-                timedOut = true
-                process.terminate()
-                process.waitUntilExit()
-                break
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
-        process.waitUntilExit()
-        try output.close()
-        try error.close()
-        return ExperimentResult(status: process.terminationStatus,
-                                standardOutput: try String(contentsOfFile: outputPath, encoding: .utf8),
-                                standardError: try String(contentsOfFile: errorPath, encoding: .utf8),
-                                timedOut: timedOut)
+                    timeLimit: TimeInterval = 600) throws -> CLIResult {
+        let threads = ProcessInfo.processInfo.environment["OPENBLAS_NUM_THREADS"] ?? "1"
+        let child = try CLIChild(executable: try CLI.executable(named: name), arguments, in: directory,
+                                 environment: ["OPENBLAS_NUM_THREADS": threads])
+        return try child.wait(timeout: timeLimit)
     }
 
     /// A fresh empty folder under the temporary directory.
@@ -133,19 +73,11 @@ enum NotebookRunner {
                            resources={"metadata": {"path": sys.argv[2]}}).execute()
             print("executed", len(notebook.cells), "cells")
             """
-        let process = Process()
-        if python.contains("/") {
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = ["-c", script, path, notebooksFolder.path]
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [python, "-c", script, path, notebooksFolder.path]
-        }
-        var environment = ProcessInfo.processInfo.environment
-        environment["CONSISTENCY_TD_RESULTS"] = results
-        environment["MPLBACKEND"] = "Agg"
-        process.environment = environment
-        let result = try ExperimentBinary.runToCompletion(process, timeLimit: timeLimit + 60)
+        let arguments = ["-c", script, path, notebooksFolder.path]
+        let child = try CLIChild(executable: URL(fileURLWithPath: python.contains("/") ? python : "/usr/bin/env"),
+                                 python.contains("/") ? arguments : [python] + arguments, in: notebooksFolder.path,
+                                 environment: ["CONSISTENCY_TD_RESULTS": results, "MPLBACKEND": "Agg"])
+        let result = try child.wait(timeout: timeLimit + 60)
         guard result.status == 0, !result.timedOut else {
             throw ExperimentTestError("notebook \(notebook) failed (exit \(result.status)\(result.timedOut ? ", timed out" : "")):\n"
                 + result.standardOutput + result.standardError)
