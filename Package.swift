@@ -304,7 +304,7 @@ let package = Package(
         .testTarget(
             name: "ExperimentKitTests",
             dependencies: [
-                "ExperimentKit", "HDF5", "H5pyInterop", "Agents", "Environments", "NeuralNetworks", "Tensors",
+                "ExperimentKit", "HDF5", "H5pyInterop", "CZlib", "Agents", "Environments", "NeuralNetworks", "Tensors",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: optimisationSettings

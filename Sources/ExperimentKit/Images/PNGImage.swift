@@ -1,15 +1,15 @@
 import Foundation
+import HDF5
 
 /// An 8-bit grayscale or RGB image and its PNG encoding (PNG specification, 2nd edition, W3C 2003),
 /// written by a small encoder of our own so that no image library is needed at run time:
 ///
 ///     PNG = signature · IHDR(width, height, bit depth 8, colour type 0 | 2) · IDAT(zlib(scanlines)) · IEND
 ///     scanline = filter byte 0 (none) · the row's width·channels bytes
-///     zlib(s) = 0x78 0x01 · deflate stored blocks of ≤ 65 535 bytes · Adler-32(s), big-endian
+///     zlib(s) = RFC 1950 stream of DEFLATE (RFC 1951) data, as HDF5's gzip stage writes it (libdeflate)
 ///
-/// with every chunk `length · type · data · CRC-32(type · data)`. Stored (uncompressed) deflate blocks
-/// keep the encoder a few dozen lines at the cost of size (≈ width·height·channels bytes): a
-/// 10 × 10 grid of 8 × 8 digits drawn at 4× is about 110 kB.
+/// with every chunk `length · type · data · CRC-32(type · data)`. At the default level 6 a 10 × 10 grid of
+/// 8 × 8 digits drawn at 4× takes a few kB (≈ 110 kB uncompressed, level 0).
 public struct PNGImage: Sendable, Equatable {
     /// How pixels are stored: one gray byte, or red, green and blue bytes.
     public enum ColorType: UInt8, Sendable {
@@ -41,8 +41,15 @@ public struct PNGImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
-    /// The PNG file's bytes.
-    public func encoded() -> [UInt8] {
+    /// The DEFLATE level of ``encoded(compressionLevel:)`` and ``write(to:compressionLevel:)`` unless one is
+    /// given: libdeflate's default, a balance of size and speed.
+    public static let defaultCompressionLevel = 6
+
+    /// The PNG file's bytes; `compressionLevel` is 0…9 as in zlib and gzip (0 stores the scanlines uncompressed, 9 searches hardest).
+    public func encoded(compressionLevel: Int = PNGImage.defaultCompressionLevel) throws -> [UInt8] {
+        guard (0...9).contains(compressionLevel) else {
+            throw ImageGridError.invalidSetting("the PNG compression level must be 0…9 (0 stores, 6 is the default), got \(compressionLevel)")
+        }
         var png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         var header = [UInt8]()
         header.appendBigEndian(UInt32(width))
@@ -56,53 +63,20 @@ public struct PNGImage: Sendable, Equatable {
             scanlines.append(0)
             scanlines += pixels[(row * rowBytes)..<((row + 1) * rowBytes)]
         }
-        png.appendChunk("IDAT", Self.zlibStored(scanlines))
+        png.appendChunk("IDAT", try HDF5Deflate(level: compressionLevel).compress(scanlines))
         png.appendChunk("IEND", [])
         return png
     }
 
     /// Writes the PNG to `path` atomically (a temporary file renamed into place), so an existing
     /// file is never left half-written.
-    public func write(to path: String) throws {
+    public func write(to path: String, compressionLevel: Int = PNGImage.defaultCompressionLevel) throws {
+        let bytes = try encoded(compressionLevel: compressionLevel)
         do {
-            try Data(encoded()).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
             throw ImageGridError.writeFailed(path: path, reason: "\(error)")
         }
-    }
-
-    /// A zlib stream (RFC 1950) of stored deflate blocks (RFC 1951 §3.2.4).
-    static func zlibStored(_ data: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = [0x78, 0x01]
-        let blockLimit = 65_535
-        var start = 0
-        repeat {
-            let end = min(start + blockLimit, data.count)
-            let length = UInt16(end - start)
-            out.append(end == data.count ? 1 : 0)
-            out += [UInt8(length & 0xFF), UInt8(length >> 8), UInt8(~length & 0xFF), UInt8(~length >> 8)]
-            out += data[start..<end]
-            start = end
-        } while start < data.count
-        out.appendBigEndian(adler32(data))
-        return out
-    }
-
-    /// Adler-32 (RFC 1950 §8.2): a = 1 + Σ bytes, b = Σ a, both mod 65 521; a | b << 16.
-    static func adler32(_ data: [UInt8]) -> UInt32 {
-        var a: UInt32 = 1, b: UInt32 = 0
-        var index = 0
-        while index < data.count {
-            let end = min(index + 5552, data.count)  // the largest run before b can overflow 32 bits
-            for byte in data[index..<end] {
-                a += UInt32(byte)
-                b += a
-            }
-            a %= 65_521
-            b %= 65_521
-            index = end
-        }
-        return b << 16 | a
     }
 
     /// CRC-32 (ISO 3309, polynomial 0xEDB88320 reflected) as PNG chunks use it.
