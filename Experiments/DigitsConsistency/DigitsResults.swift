@@ -74,10 +74,7 @@ struct DigitsResults {
     /// Writes results.h5 (built as a temporary file and renamed) and table.md into `folder`.
     func write(folder: String) throws {
         let path = (folder as NSString).appendingPathComponent("results.h5")
-        let temporary = path + ".tmp"
-        try? FileManager.default.removeItem(atPath: temporary)
-        do {
-            let file = try HDF5File(temporary, mode: .truncate)
+        try HDF5File.writeAtomically(to: path) { file in
             try file.setAttribute("format", Self.format)
             try file.setAttribute("toolkit_version", ToolkitVersion.current)
             try file.setAttribute("quick", Int64(quick ? 1 : 0))
@@ -116,11 +113,6 @@ struct DigitsResults {
                 try group.createDataset("accuracy_heun18", values: column(accuracy, "\(name)/heun18"))
                 try group.createDataset("train_seconds", values: column(seconds, name))
             }
-            try file.close()
-            guard rename(temporary, path) == 0 else { throw ExperimentFailure("could not rename \(temporary) to \(path)") }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
         }
         try markdown.write(toFile: (folder as NSString).appendingPathComponent("table.md"), atomically: true, encoding: .utf8)
     }

@@ -24,10 +24,7 @@ struct SummaryFile {
 
     func write(folder: String) throws {
         let path = (folder as NSString).appendingPathComponent("summary.h5")
-        let temporary = path + ".tmp"
-        try? FileManager.default.removeItem(atPath: temporary)
-        do {
-            let file = try HDF5File(temporary, mode: .truncate)
+        try HDF5File.writeAtomically(to: path) { file in
             try file.setAttribute("format", Self.format)
             try file.setAttribute("toolkit_version", ToolkitVersion.current)
             try file.setAttribute("seed", seed)
@@ -48,11 +45,6 @@ struct SummaryFile {
                 ("target_error", \.targetError), ("target_error_stderr", \.targetErrorStandardError),
             ]
             for (name, value) in columns { try file.createDataset(name, values: summaries.map(value)) }
-            try file.close()
-            guard rename(temporary, path) == 0 else { throw ExperimentFailure("could not rename \(temporary) to \(path)") }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
         }
         try markdown.write(toFile: (folder as NSString).appendingPathComponent("table.md"), atomically: true, encoding: .utf8)
     }

@@ -16,9 +16,7 @@ struct ClaimsResultsFile {
 
     func write(to folder: String) throws {
         let path = (folder as NSString).appendingPathComponent(Self.fileName)
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        do {
-            let file = try HDF5File(temporary, mode: .truncate)
+        try HDF5File.writeAtomically(to: path) { file in
             try file.setAttribute("format", Self.format)
             for (name, value) in Provenance.current.attributes { try file.setAttribute(name, value) }
             try file.setAttribute("seeds", seeds.map { Int64($0) })
@@ -66,9 +64,6 @@ struct ClaimsResultsFile {
                 try group.createDataset("worse", values: m.worse)
                 try group.createDataset("effect", values: m.perSeedEffect)
             }
-        }
-        guard rename(temporary, path) == 0 else {
-            throw ClaimError("could not move \(temporary) to \(path): \(String(cString: strerror(errno)))")
         }
     }
 }

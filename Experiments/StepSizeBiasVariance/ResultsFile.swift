@@ -35,18 +35,7 @@ struct ResultsFile {
     }
 
     func write(folder: String) throws {
-        let path = (folder as NSString).appendingPathComponent("results.h5")
-        let temporary = path + ".tmp"
-        try? FileManager.default.removeItem(atPath: temporary)
-        do {
-            let file = try HDF5File(temporary, mode: .truncate)
-            try writeContents(file)
-            try file.close()
-            guard rename(temporary, path) == 0 else { throw ExperimentFailure("could not rename \(temporary) to \(path)") }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
-        }
+        try HDF5File.writeAtomically(to: (folder as NSString).appendingPathComponent("results.h5"), writeContents)
         let table = (folder as NSString).appendingPathComponent("table.md")
         try markdown.write(toFile: table, atomically: true, encoding: .utf8)
     }

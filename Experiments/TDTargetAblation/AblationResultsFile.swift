@@ -19,14 +19,9 @@ struct AblationResultsFile {
 
     func write(to folder: String) throws {
         let path = (folder as NSString).appendingPathComponent(Self.fileName)
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        do {
-            let file = try HDF5File(temporary, mode: .truncate)
+        try HDF5File.writeAtomically(to: path) { file in
             try writeRoot(file)
             for (e, table) in tables.enumerated() { try writeEnvironment(table, teachers: teachers[e], into: try file.createGroup(table.environment.name)) }
-        }
-        guard rename(temporary, path) == 0 else {
-            throw AblationError("could not move \(temporary) to \(path): \(String(cString: strerror(errno)))")
         }
     }
 

@@ -20,22 +20,10 @@ extension TargetDiagnosticsResult {
     ///     /summary/<name>/bias, variance, bias_stderr, variance_stderr   means over M and their
     ///                                                 standard errors, one entry per pair
     ///
-    /// All datasets are float64. The file is written to `<path>.tmp` and renamed over `path`, so an
-    /// interrupted write never leaves a partial file under `path`.
+    /// All datasets are float64. The file is written whole or not at all
+    /// (``HDF5File/writeAtomically(to:_:)``), so an interrupted write never leaves a partial file under `path`.
     public func write(to path: String) throws {
-        let temporary = path + ".tmp"
-        try? FileManager.default.removeItem(atPath: temporary)
-        do {
-            let file = try HDF5File(temporary, mode: .truncate)
-            try writeContents(file)
-            try file.close()
-            guard rename(temporary, path) == 0 else {
-                throw TargetDiagnosticsError.incompatible("could not rename \(temporary) to \(path): \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
-        }
+        try HDF5File.writeAtomically(to: path, writeContents)
     }
 
     private func writeContents(_ file: HDF5File) throws {

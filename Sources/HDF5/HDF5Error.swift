@@ -28,6 +28,9 @@ public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidArgument
         /// Filtering a chunk outside libhdf5 for a direct chunk write failed (zlib's deflate refused).
         case chunkEncoding
+        /// A file-system call around a file failed (renaming a finished file into place); the message
+        /// carries the system's reason.
+        case fileSystem
     }
 
     /// One frame of libhdf5's error stack, outermost (the API function) first.

@@ -26,7 +26,7 @@ struct TargetDiagnosticsFileTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("bv.h5").path
         try result.write(to: path)
-        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["bv.h5"])
         let file = try HDF5File(path)
         defer { try? file.close() }
         #expect(try file.stringAttribute("format") == TargetDiagnosticsResult.fileFormat)
