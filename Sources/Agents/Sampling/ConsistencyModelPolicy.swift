@@ -9,8 +9,11 @@ import Tensors
 /// (``NoiseInjection``). A step to t_min with CM injection adds no noise, so an episode ends on the
 /// model's clean estimate. The noise of a row comes from the stream (seed, "consistency-policy",
 /// h) with h a 64-bit FNV-1a hash of the row's coordinates and of t and r (their IEEE bits): a row's
-/// transition depends on that row alone — episodes are the same however they are batched — and
-/// rerunning an episode from its seed repeats it bit for bit.
+/// noise depends on that row alone, and rerunning episodes from their seeds in the same batches repeats
+/// them bit for bit. Episodes are the same however they are batched only when the model's output for a
+/// row is bitwise independent of the other rows: a network's matrix products may round differently for
+/// another batch size, and then the state after the first step differs in its last bits and every later
+/// step draws other noise (a differently batched rerun is another sample of the same sampler).
 public struct ConsistencyModelPolicy<Model: ConsistencyFunction>: TransitionPolicy {
     public let model: Model
     public let noiseInjection: NoiseInjection
