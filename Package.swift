@@ -103,7 +103,7 @@ let package = Package(
         ),
         .target(
             name: "ExperimentKit",
-            dependencies: ["HDF5", "Agents", "Environments", "NeuralNetworks", "Tensors", .product(name: "Yams", package: "Yams")],
+            dependencies: ["HDF5", "Agents", "Analysis", "Environments", "NeuralNetworks", "Tensors", .product(name: "Yams", package: "Yams")],
             swiftSettings: optimisationSettings
         ),
 
@@ -304,7 +304,7 @@ let package = Package(
         .testTarget(
             name: "ExperimentKitTests",
             dependencies: [
-                "ExperimentKit", "HDF5", "H5pyInterop", "CZlib", "Agents", "Environments", "NeuralNetworks", "Tensors",
+                "ExperimentKit", "HDF5", "H5pyInterop", "CZlib", "Agents", "Analysis", "Environments", "NeuralNetworks", "Tensors",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: optimisationSettings

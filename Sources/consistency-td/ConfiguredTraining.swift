@@ -10,22 +10,31 @@ import Foundation
 enum ConfiguredTraining {
     /// The learner of a resolved configuration: Agents' ``DiffusionPretrainer`` for `diffusion`, a
     /// ``ConsistencyLearner`` otherwise; `training.pretrained` (a checkpoint or run folder) is the
-    /// initial network of cd/ect/sct and the teacher of cd.
+    /// initial network of cd/ect/sct and the teacher of cd. Its evaluator is the configuration's
+    /// `evaluation:` block (``ExperimentConfiguration/trainingEvaluation()``), which the ``Trainer``
+    /// calls at every `evaluation.every` steps and at the last.
     static func makeLearner(_ configuration: ExperimentConfiguration) throws -> any TrainingLearner {
         let distribution = try configuration.environment.makeDistribution()
+        let evaluator = try configuration.trainingEvaluation().map { evaluation in
+            { @Sendable (network: PreconditionedNetwork) throws -> [String: Double] in try evaluation.evaluate(network) }
+        }
         switch configuration.method {
         case .diffusion:
             if configuration.training.pretrained != nil {
                 throw CommandLineFailure("training.pretrained is the diffusion model of cd, ect and sct; the diffusion method trains one from scratch")
             }
-            return try DiffusionPretrainer(configuration: configuration.diffusionPretrainingConfiguration(), distribution: distribution)
+            let learner = try DiffusionPretrainer(configuration: configuration.diffusionPretrainingConfiguration(), distribution: distribution)
+            learner.evaluator = evaluator
+            return learner
         case let .consistency(method):
             let agents = try configuration.consistencyTrainingConfiguration()
             let initial = try PretrainedDiffusionModel.network(
                 for: method, path: try configuration.training.pretrained.map(TrainCommand.resolveCheckpoint), setting: "training.pretrained",
                 instruction: "set training.pretrained (or pass --from) to a diffusion checkpoint")
-            return try ConsistencyLearner(configuration: agents, distribution: distribution, initial: initial,
-                                          teacher: method == .cd ? initial : nil)
+            let learner = try ConsistencyLearner(configuration: agents, distribution: distribution, initial: initial,
+                                                 teacher: method == .cd ? initial : nil)
+            learner.evaluator = evaluator
+            return learner
         }
     }
 

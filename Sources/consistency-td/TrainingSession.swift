@@ -60,6 +60,12 @@ enum TrainingSession {
         if let loss = summary.finalMetrics["train/loss"] { line += ", final loss " + String(format: "%.4g", loss) }
         if summary.skippedSteps > 0 { line += ", \(summary.skippedSteps) skipped (non-finite) steps" }
         if summary.interrupted { line += " (interrupted)" }
+        if let evaluation = summary.lastEvaluation, let step = summary.lastEvaluationStep, !evaluation.isEmpty {
+            line += "\nevaluation at step \(step):"
+            for (name, value) in evaluation.sorted(by: { $0.key < $1.key }) {
+                line += "\n  " + name + "  " + (value.isFinite ? String(format: "%.4g", value) : "\(value)")
+            }
+        }
         return line
     }
 }

@@ -50,6 +50,40 @@ struct CLIConfigAndSweepTests {
         #expect(refused.status != 0 && refused.errorLines.count == 1 && refused.standardError.contains("disagree"), "\(refused.standardError)")
     }
 
+    @Test("train --config evaluates as evaluation: says — every N steps and at the last, also after a resume — and prints it")
+    func configuredEvaluation() throws {
+        let folder = try CLI.temporaryFolder("config-evaluation")
+        try Self.write(Self.tinyConfig + """
+
+            evaluation: {every: 5, samples: 64, sample_steps: [1, 2], middle_time: 1.5, metrics: [sliced-wasserstein, nll]}
+            """, to: folder + "/ring.yaml")
+        let result = try CLI.run(["train", "--config", "ring.yaml", "--run-dir", "eval"], in: folder)
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput.contains("evaluation at step 6:") && result.standardOutput.contains("eval/2-step/nll"),
+                "\(result.standardOutput)")
+        let resumed = try CLI.run(["resume", "eval", "--steps", "8"], in: folder)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+
+        let metrics = try MetricsStore.read(folder + "/eval/metrics.h5")
+        #expect(metrics.steps == Array(1...8))
+        let names = ["1-step/nll", "1-step/nll_gap", "1-step/sliced_wasserstein2_squared", "1-step/non_finite_samples",
+                     "2-step/nll", "2-step/nll_gap", "2-step/sliced_wasserstein2_squared", "2-step/non_finite_samples"]
+        #expect(Set(metrics.series.keys.filter { $0.hasPrefix("eval/") }) == Set(names.map { "eval/" + $0 }))
+        for name in names {
+            let column = try #require(metrics.series["eval/" + name])
+            let evaluated = column.indices.filter { !column[$0].isNaN }.map { $0 + 1 }
+            #expect(evaluated == [5, 6, 8], "eval/\(name) recorded at steps \(evaluated)")
+        }
+        let sw = try #require(metrics.series["eval/1-step/sliced_wasserstein2_squared"])
+        #expect(sw[4] > 0 && sw[5] > 0 && sw[4] != sw[5])
+
+        // Without metrics there is no evaluation at all.
+        try Self.write(Self.tinyConfig + "\nevaluation: {metrics: []}\n", to: folder + "/off.yaml")
+        let off = try CLI.run(["train", "--config", "off.yaml", "--run-dir", "off"], in: folder)
+        #expect(off.status == 0 && !off.standardOutput.contains("evaluation at step"), "\(off.standardError)")
+        #expect(try MetricsStore.read(folder + "/off/metrics.h5").series.keys.allSatisfy { !$0.hasPrefix("eval/") })
+    }
+
     @Test("an unknown --set key fails with one line naming the nearest valid key")
     func unknownKeySuggestsNearest() throws {
         let folder = try CLI.temporaryFolder("config-unknown")

@@ -1,4 +1,5 @@
 import Agents
+import Analysis
 import Environments
 import ExperimentKit
 import Foundation
@@ -27,7 +28,7 @@ struct ConfigurationOverrideTests {
         let configuration = try load([
             "training.learning_rate=3e-4", "network.width=256", "network.depth=3", "environment.modes=16",
             "consistency.metric=squared-l2", "consistency.shares_dropout_mask=false", "training.evaluation_average_rate=null",
-            "evaluation.sample_steps=[1, 2, 4]", "training.gradient_clip_norm=2", "seed=11",
+            "evaluation.sample_steps=[2, 1]", "evaluation.middle_time=1.5", "training.gradient_clip_norm=2", "seed=11",
         ])
         #expect(configuration.training.learningRate == 3e-4)
         #expect(configuration.network.width == 256)
@@ -36,7 +37,8 @@ struct ConfigurationOverrideTests {
         #expect(configuration.consistency?.metric == .squaredL2)
         #expect(configuration.consistency?.sharesDropoutMask == false)
         #expect(configuration.training.evaluationAverageRate == nil)
-        #expect(configuration.evaluation.sampleSteps == [1, 2, 4])
+        #expect(configuration.evaluation.sampleSteps == [2, 1])
+        #expect(configuration.evaluation.middleTime == 1.5)
         #expect(configuration.training.gradientClipNorm == 2)
         #expect(configuration.seed == 11)
     }
@@ -97,11 +99,35 @@ struct ConfigurationOverrideTests {
               ("pairs.stage_count=0", "pairs.stage_count = 0.0 is invalid: expected a finite number > 0"),
               ("network.dropout=1.5", "network.dropout = 1.5 is invalid: expected 0 ≤ dropout < 1"),
               ("training.warmup_steps=30000", "training.warmup_steps = 30000 is invalid: expected at most training.steps = 20000"),
+              ("evaluation.sample_steps=[1, 3]",
+               "evaluation.sample_steps = 3 is invalid: expected 1 or 2 steps for a consistency model (2 steps go through evaluation.middle_time)"),
+              ("evaluation.middle_time=80", "evaluation.middle_time = 80.0 is invalid: expected t_min = 0.002 < τ < t_max = 80.0"),
           ])
     func validationErrors(override: String, expected: String) {
         let text = message { _ = try load([override]) }
         #expect(text == expected)
         #expect(!text.contains("\n"))
+    }
+
+    @Test("evaluation: a diffusion model samples with ≥ 2 Heun grid points; the middle time matters only with 2 steps; no metrics, no evaluation")
+    func evaluationSettings() throws {
+        #expect(message { _ = try load(["evaluation.sample_steps=[1]"], text: "method: diffusion") }
+                    == "evaluation.sample_steps = 1 is invalid: expected Heun grid points ≥ 2 for a diffusion model (EDM: 18)")
+        let oneStep = try load(["evaluation.sample_steps=[1]", "evaluation.middle_time=500"])
+        #expect(oneStep.evaluation.middleTime == 500)
+        let defaults = try load([])
+        #expect(defaults.evaluation.middleTime == 0.821 && defaults.evaluation.every == nil)
+        let trainer = try defaults.trainerConfiguration(progress: .silent)
+        #expect(trainer.evaluateEvery == nil && trainer.evaluatesAtEnd)
+        let evaluation = try #require(try defaults.trainingEvaluation())
+        #expect(evaluation.samplers == [.consistency(steps: 1, middleTime: 0.821), .consistency(steps: 2, middleTime: 0.821)])
+        #expect(evaluation.metrics == TrainingSampleEvaluation.Metric.allCases && evaluation.sampleCount == 4096)
+        let diffusion = try #require(try load([], text: "method: diffusion").trainingEvaluation())
+        #expect(diffusion.samplers == [.heun(points: 18)])
+        let off = try load(["evaluation.metrics=[]", "evaluation.every=5"])
+        #expect(try off.trainingEvaluation() == nil)
+        let offTrainer = try off.trainerConfiguration(progress: .silent)
+        #expect(offTrainer.evaluateEvery == nil && !offTrainer.evaluatesAtEnd)
     }
 
     @Test("an impossible combination from the Agents layer is one line: the EMA curriculum without CM pairs")

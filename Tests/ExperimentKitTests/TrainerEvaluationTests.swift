@@ -31,6 +31,21 @@ extension TrainerTests {
             }
         }
 
+        @Test("evaluatesAtEnd adds the last step: alone, beside evaluateEvery, and once when the last step is a multiple")
+        func evaluationAtTheEnd() throws {
+            for (every, expected) in [(nil, [7]), (3, [3, 6, 7]), (7, [7])] as [(Int?, [Int])] {
+                let configuration = try TrainerConfiguration(steps: 7, evaluateEvery: every, evaluatesAtEnd: true, progress: .silent)
+                #expect((1...7).filter { configuration.evaluatesAt(step: $0) } == expected)
+                try withTemporaryDirectory { root in
+                    let learner = try LinearRegressionLearner()
+                    let summary = try Trainer(learner: learner, runFolder: root, configuration: configuration).run()
+                    #expect(learner.evaluationCount == expected.count && summary.lastEvaluationStep == 7)
+                    let column = try #require(try MetricsStore.read(root + "/metrics.h5").series["eval/mse"])
+                    #expect(column.indices.filter { !column[$0].isNaN }.map { $0 + 1 } == expected)
+                }
+            }
+        }
+
         @Test("without evaluateEvery the learner is never evaluated")
         func noEvaluation() throws {
             try withTemporaryDirectory { root in

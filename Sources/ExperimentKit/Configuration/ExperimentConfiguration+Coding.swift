@@ -40,7 +40,7 @@ extension ExperimentConfiguration: Codable {
 
     enum DiffusionKeys: String, CodingKey { case logMean = "log_mean", logStandardDeviation = "log_std" }
 
-    enum EvaluationKeys: String, CodingKey { case every, samples, sampleSteps = "sample_steps", metrics, guidanceScale = "guidance_scale" }
+    enum EvaluationKeys: String, CodingKey { case every, samples, sampleSteps = "sample_steps", metrics, guidanceScale = "guidance_scale", middleTime = "middle_time" }
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: Keys.self)
@@ -115,7 +115,8 @@ extension ExperimentConfiguration: Codable {
         evaluation = EvaluationSettings(every: try e.decodeInteger(Int?.self, forKey: .every), samples: try e.decodeInteger(Int.self, forKey: .samples),
                                         sampleSteps: try e.decodeInteger([Int].self, forKey: .sampleSteps),
                                         metrics: try e.decode([String].self, forKey: .metrics),
-                                        guidanceScale: try e.decodeIfPresent(Double.self, forKey: .guidanceScale) ?? 1)
+                                        guidanceScale: try e.decodeIfPresent(Double.self, forKey: .guidanceScale) ?? 1,
+                                        middleTime: try e.decodeIfPresent(Double.self, forKey: .middleTime) ?? TwoStepSamplingDefaults.cifarMiddleTime)
     }
 
     private static func decodeConsistency(_ c: KeyedDecodingContainer<ConsistencyKeys>) throws -> ConsistencySettings {
@@ -281,6 +282,7 @@ extension ExperimentConfiguration: Codable {
         try e.encode(evaluation.sampleSteps, forKey: .sampleSteps)
         try e.encode(evaluation.metrics, forKey: .metrics)
         try e.encode(evaluation.guidanceScale, forKey: .guidanceScale)
+        try e.encode(evaluation.middleTime, forKey: .middleTime)
     }
 
     private static func encode(_ s: ConsistencySettings, into container: KeyedEncodingContainer<ConsistencyKeys>) throws {

@@ -7,9 +7,9 @@ extension ExperimentConfiguration {
     /// `environment`, for `steps` iterations: exactly the settings of
     /// ``ConsistencyTrainingConfiguration/preset(_:steps:dimension:)`` (resp.
     /// ``DiffusionPretrainingConfiguration/init(steps:dimension:width:depth:)``) at the environment's
-    /// dimension D, with checkpoints every 1000 iterations (3 kept), no evaluation during training,
-    /// 4096 evaluation samples with 1- and 2-step sampling (18 Heun steps for diffusion) and every
-    /// metric of METHODS.md §9 that applies to the environment.
+    /// dimension D, with checkpoints every 1000 iterations (3 kept), one evaluation at the end of
+    /// training on 4096 samples with 1- and 2-step sampling (18 Heun grid points for diffusion) and
+    /// every metric of METHODS.md §9 that applies to the environment.
     public static func defaults(method: ExperimentMethod, environment: DistributionSpec = defaultEnvironment,
                                 steps: Int = defaultSteps) throws -> ExperimentConfiguration {
         let dimension = try dataDimension(of: environment)
@@ -152,7 +152,8 @@ extension ExperimentConfiguration {
         return result
     }
 
-    /// The ``Trainer``'s settings: steps, checkpoint interval, checkpoints kept, evaluation interval,
+    /// The ``Trainer``'s settings: steps, checkpoint interval, checkpoints kept, evaluation interval
+    /// (`evaluation.every`, and always the last step; none when `evaluation.metrics` is empty),
     /// and the limit of consecutive skipped steps — `training.max_consecutive_non_finite` under the
     /// skip-and-count policy (the learner enforces the same limit), unlimited under zero-non-finite
     /// (which repairs instead of skipping).
@@ -164,7 +165,9 @@ extension ExperimentConfiguration {
         }
         do {
             return try TrainerConfiguration(steps: training.steps, checkpointEvery: training.checkpointEvery,
-                                            keepCheckpoints: training.keepCheckpoints, evaluateEvery: evaluation.every,
+                                            keepCheckpoints: training.keepCheckpoints,
+                                            evaluateEvery: evaluation.metrics.isEmpty ? nil : evaluation.every,
+                                            evaluatesAtEnd: !evaluation.metrics.isEmpty,
                                             maximumConsecutiveSkippedSteps: skipLimit, progress: progress)
         } catch {
             throw ConfigurationError.invalidCombination("\(error)")

@@ -63,6 +63,22 @@ extension ExperimentConfiguration {
             throw ConfigurationError.invalidValue(key: "evaluation.sample_steps", value: "[]", expected: "at least one step count ≥ 1")
         }
         for steps in evaluation.sampleSteps { try Self.atLeast(1, steps, "evaluation.sample_steps") }
+        if method == .diffusion {
+            if let steps = evaluation.sampleSteps.first(where: { $0 < 2 }) {
+                throw ConfigurationError.invalidValue(key: "evaluation.sample_steps", value: "\(steps)",
+                                                      expected: "Heun grid points ≥ 2 for a diffusion model (EDM: 18)")
+            }
+        } else {
+            if let steps = evaluation.sampleSteps.first(where: { $0 > 2 }) {
+                throw ConfigurationError.invalidValue(key: "evaluation.sample_steps", value: "\(steps)",
+                                                      expected: "1 or 2 steps for a consistency model (2 steps go through evaluation.middle_time)")
+            }
+            if evaluation.sampleSteps.contains(2),
+               !(evaluation.middleTime.isFinite && evaluation.middleTime > training.minimumTime && evaluation.middleTime < training.maximumTime) {
+                throw ConfigurationError.invalidValue(key: "evaluation.middle_time", value: "\(evaluation.middleTime)",
+                                                      expected: "t_min = \(training.minimumTime) < τ < t_max = \(training.maximumTime)")
+            }
+        }
         for name in evaluation.metrics {
             guard EvaluationSettings.metricNames.contains(name) else {
                 throw ConfigurationError.unknownName(key: "evaluation.metrics", name: name, valid: EvaluationSettings.metricNames)

@@ -37,7 +37,7 @@ import NeuralNetworks
 ///                   ot_coupling, small_noise_loss, small_noise_quantile + small_noise_weight (if on)}
 ///     pairs: {schedule: consistency-models|improved-consistency|consistency-tuning, …}   # not for diffusion
 ///     diffusion: {log_mean, log_std}     # diffusion only (EDM's P_mean, P_std)
-///     evaluation: {every, samples, sample_steps, metrics, guidance_scale}
+///     evaluation: {every, samples, sample_steps, metrics, guidance_scale, middle_time}
 ///
 /// Optional values are written as `null` (none). Load with ``ConfigurationDocument``.
 public struct ExperimentConfiguration: Equatable, Sendable {
@@ -236,9 +236,16 @@ public struct DiffusionSettings: Equatable, Sendable {
     }
 }
 
-/// What is measured about a run's samples (METHODS.md §9): every `every` iterations during training
-/// (nil: only at the end), on `samples` generated points with each step count of `sampleSteps`
-/// (1- and 2-step consistency sampling; Heun steps for a diffusion model), with the named `metrics`.
+/// What is measured about a run's samples (METHODS.md §8–§9) while it trains: every `every` iterations
+/// (nil: once, at the last step), on `samples` generated points with each step count of `sampleSteps`
+/// (1 or 2 for a consistency model, 2 steps through the middle time τ = `middleTime`; Heun grid points
+/// for a diffusion model), with the named `metrics`, against as many held-out data points
+/// (``TrainingSampleEvaluation``). The values land in the run's metrics as
+/// `eval/<sampler>/<metric>`, e.g. `eval/1-step/nll`, `eval/2-step/mmd2`, `eval/heun-18/energy_distance`.
+/// An empty `metrics` list turns evaluation off.
+///
+/// `middleTime` defaults to 0.821, the CIFAR-scale τ of CM and ECT (``TwoStepSamplingDefaults``); toy
+/// data of another scale deserve their own (`ConsistencySampler.searchMiddleTime` finds one).
 ///
 /// `guidanceScale` is the classifier-free guidance scale w of a class-conditional model's samples
 /// (``ClassGuidedNetwork``: D_w = D(·|∅) + w (D(·|y) − D(·|∅)); 1 = plain conditional, 0 = unconditional);
@@ -252,12 +259,16 @@ public struct EvaluationSettings: Equatable, Sendable {
     public var sampleSteps: [Int]
     public var metrics: [String]
     public var guidanceScale: Double
+    /// τ, the middle time of 2-step consistency sampling.
+    public var middleTime: Double
 
-    public init(every: Int?, samples: Int, sampleSteps: [Int], metrics: [String], guidanceScale: Double = 1) {
+    public init(every: Int?, samples: Int, sampleSteps: [Int], metrics: [String], guidanceScale: Double = 1,
+                middleTime: Double = TwoStepSamplingDefaults.cifarMiddleTime) {
         self.every = every
         self.samples = samples
         self.sampleSteps = sampleSteps
         self.metrics = metrics
         self.guidanceScale = guidanceScale
+        self.middleTime = middleTime
     }
 }

@@ -18,8 +18,9 @@ import Foundation
 /// `learner.evaluate()` as `eval/<name>` in the same row; when s is a multiple of
 /// `checkpointEvery`, a checkpoint (DESIGN.md §5: atomic, last K kept, `latest` pointer). Metrics
 /// are flushed before every checkpoint, so `metrics.h5` always covers the latest checkpoint. Runs
-/// evaluate only at multiples of `evaluateEvery` (never at an interruption), so an interrupted and
-/// resumed run records exactly the rows of the uninterrupted one.
+/// evaluate only at multiples of `evaluateEvery` and, with `evaluatesAtEnd`, at the last step
+/// (never at an interruption), so an interrupted and resumed run records exactly the rows of the
+/// uninterrupted one.
 ///
 /// **Run folder.** `checkpoints/`, `metrics.h5`, `metrics.csv`, `provenance.json`. ``run()`` starts a
 /// fresh run and refuses a folder that already holds one; ``resume()`` restores the learner from
@@ -247,7 +248,7 @@ public final class Trainer {
         row[Self.skippedStepsSeries] = Double(state.skippedTotal)
         try metrics.record(step: step, row)
         state.finalMetrics = row
-        if let every = configuration.evaluateEvery, step % every == 0 {
+        if configuration.evaluatesAt(step: step) {
             let evaluation = try Self.prefixed(learner.evaluate(), Self.evaluationPrefix)
             try metrics.record(step: step, evaluation)
             state.lastEvaluation = (step, evaluation)

@@ -5,7 +5,7 @@
 /// folder: the initializer throws a ``TrainerError/invalidConfiguration(setting:value:expected:)``
 /// naming the setting, the value given and what is expected.
 ///
-/// Defaults: `checkpointEvery` 1000, `keepCheckpoints` 3, `evaluateEvery` nil (no evaluation),
+/// Defaults: `checkpointEvery` 1000, `keepCheckpoints` 3, `evaluateEvery` nil and `evaluatesAtEnd` false (no evaluation),
 /// `maximumConsecutiveSkippedSteps` 10, `progress` ``ProgressStyle/automatic``, metrics flushed
 /// every 5 s (``MetricsStore/defaultFlushInterval``), SIGINT/SIGTERM handled.
 public struct TrainerConfiguration: Equatable, Sendable {
@@ -31,6 +31,9 @@ public struct TrainerConfiguration: Equatable, Sendable {
     public let keepCheckpoints: Int
     /// The learner is evaluated after every `evaluateEvery` completed iterations; nil: never.
     public let evaluateEvery: Int?
+    /// Whether the learner is also evaluated after the last iteration (`steps`) when that is not a
+    /// multiple of `evaluateEvery` — a run reached by resuming records it too; an interrupted one does not.
+    public let evaluatesAtEnd: Bool
     /// The run stops with ``TrainerError/tooManySkippedSteps(count:firstStep:lastStep:lastGoodCheckpoint:lastGoodStep:)``
     /// after this many consecutive skipped (non-finite) steps (DESIGN.md §7).
     public let maximumConsecutiveSkippedSteps: Int
@@ -48,6 +51,7 @@ public struct TrainerConfiguration: Equatable, Sendable {
         checkpointEvery: Int = 1000,
         keepCheckpoints: Int = 3,
         evaluateEvery: Int? = nil,
+        evaluatesAtEnd: Bool = false,
         maximumConsecutiveSkippedSteps: Int = 10,
         progress: ProgressStyle = .automatic,
         metricsFlushInterval: Duration = MetricsStore.defaultFlushInterval,
@@ -85,9 +89,19 @@ public struct TrainerConfiguration: Equatable, Sendable {
         self.checkpointEvery = checkpointEvery
         self.keepCheckpoints = keepCheckpoints
         self.evaluateEvery = evaluateEvery
+        self.evaluatesAtEnd = evaluatesAtEnd
         self.maximumConsecutiveSkippedSteps = maximumConsecutiveSkippedSteps
         self.progress = progress
         self.metricsFlushInterval = metricsFlushInterval
         self.handlesInterruptSignals = handlesInterruptSignals
+    }
+}
+
+extension TrainerConfiguration {
+    /// Whether the learner is evaluated after completing `step`: a multiple of `evaluateEvery`, or the
+    /// last step when `evaluatesAtEnd`.
+    public func evaluatesAt(step: Int) -> Bool {
+        if let every = evaluateEvery, step % every == 0 { return true }
+        return evaluatesAtEnd && step == steps
     }
 }
