@@ -181,10 +181,8 @@ public struct TargetDiagnostics<Distribution: ClosedFormDistribution> {
                  estimator: any TransitionEstimating, bootstraps: [DiagnosticBootstrap]) throws -> [[Double]] {
         let pair = TimePair(time: context.time, targetTime: context.targetTime)
         let rule = settings.steps, stepIndex = context.stepIndex
-        let paths = try TimePaths(pairs: Array(repeating: pair, count: rows), horizon: column.target.horizon,
-                                  minimumTime: settings.minimumTime, forceTerminal: !column.target.bootstraps) {
-            rule.nextTime(after: $0, pair: pair, index: stepIndex)
-        }
+        let paths = try rule.paths(pair: pair, index: stepIndex, rows: rows, horizon: column.target.horizon,
+                                   minimumTime: settings.minimumTime, forceTerminal: !column.target.bootstraps)
         let replayed = ReplayedTransition(estimator)
         return try bootstraps.map { bootstrap in
             replayed.rewind()

@@ -1,3 +1,4 @@
+import Agents
 import Environments
 
 /// How the diagnostics turn a time t into the target step r and, for multi-step returns (n-step,
@@ -10,8 +11,9 @@ import Environments
 ///   times; t need not lie on the grid); the path keeps the stride, τ_{j+1} = the n-th grid point
 ///   below τ_j, ending at the grid minimum.
 ///
-/// Times that fall to or below t_min are terminal (the bootstrap value there is the point itself); r = 0
-/// asks for a denoising target.
+/// Times that fall to or below t_min are terminal (the bootstrap value there is the point itself): a path
+/// step that reaches t_min or below — 0 included — ends at τ = t_min (``paths(pair:index:rows:horizon:minimumTime:forceTerminal:)``).
+/// Only an explicit r = 0 (τ₁ = 0) asks for a denoising target.
 public enum TargetStepRule: Equatable, Sendable, CustomStringConvertible {
     case targetTimes([Double])
     case ratios([Double])
@@ -69,7 +71,27 @@ public enum TargetStepRule: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// τ_{j+1} from τ_j on the path of the pair (t, r) with step size `index`.
+    /// The diagnostics' paths of `rows` copies of the pair (t, r) with step size `index` (METHODS.md §4):
+    /// τ₀ = t, τ₁ = r, then ``nextTime(after:pair:index:minimumTime:)`` until t_min. With `forceTerminal`
+    /// (Monte Carlo) the last transition goes straight to t_min.
+    func paths(pair: TimePair, index: Int, rows: Int, horizon: Int, minimumTime: Double, forceTerminal: Bool) throws -> TimePaths {
+        try TimePaths(pairs: Array(repeating: pair, count: rows), horizon: horizon, minimumTime: minimumTime,
+                      forceTerminal: forceTerminal) {
+            nextTime(after: $0, pair: pair, index: index, minimumTime: minimumTime)
+        }
+    }
+
+    /// τ_{j+1} from τ_j on a diagnostics path: ``nextTime(after:pair:index:)`` with every time at or below
+    /// t_min made t_min, so a path whose step lands exactly on 0 ends at t_min like one landing in (0, t_min)
+    /// (``TimePaths`` keeps an exact 0 as a denoising target, which training's r = 0 needs but a path step
+    /// must not become).
+    func nextTime(after time: Double, pair: TimePair, index: Int, minimumTime: Double) -> Double {
+        let next = nextTime(after: time, pair: pair, index: index)
+        return next <= minimumTime ? minimumTime : next
+    }
+
+    /// τ_{j+1} from τ_j on the path of the pair (t, r) with step size `index`, before the terminal clamp
+    /// (it may be at or below t_min, and 0 for explicit target times).
     func nextTime(after time: Double, pair: TimePair, index: Int) -> Double {
         switch self {
         case .targetTimes: return max(time - (pair.time - pair.targetTime), 0)

@@ -186,6 +186,41 @@ struct CheckpointTests {
         }
     }
 
+    @Test("random streams are stored like every other array: one chunk with Fletcher-32, and they resume the same draws")
+    func randomStreamStorage() throws {
+        let folder = try temporaryFolder("random-storage")
+        let path = folder + "/c.h5"
+        let original = try TrainingState(seed: 3, steps: 0).checkpoint(step: 1)
+        try CheckpointFile.write(original, to: path)
+        let file = try HDF5File(path)
+        let noise = try file.openDataset("random/noise")
+        #expect(try noise.chunkShape() == [3])
+        #expect(try noise.filters() == [.fletcher32])
+        try file.close()
+
+        var saved = try #require(original.randomStreams["noise"])
+        var restored = try #require(try CheckpointFile.read(from: path).randomStreams["noise"])
+        #expect(restored.state == saved.state)
+        #expect((0..<4).map { _ in restored.nextNormal() } == (0..<4).map { _ in saved.nextNormal() })
+    }
+
+    @Test("a byte flipped inside a random stream's state fails the Fletcher-32 check and names the dataset")
+    func flippedRandomStreamByte() throws {
+        let folder = try temporaryFolder("flip-random")
+        let path = folder + "/c.h5"
+        let checkpoint = try TrainingState(seed: 4, steps: 0).checkpoint(step: 1)
+        try CheckpointFile.write(checkpoint, to: path)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        let pattern = try #require(checkpoint.randomStreams["noise"]).state.flatMap { word in withUnsafeBytes(of: word.littleEndian) { Array($0) } }
+        let offset = try #require((0...(bytes.count - pattern.count)).first { Array(bytes[$0..<($0 + pattern.count)]) == pattern })
+        bytes[offset] ^= 0x01  // the low byte of key₀: still a valid stream state, so only the checksum can tell
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        #expect { _ = try CheckpointFile.read(from: path) } throws: { error in
+            guard case let CheckpointError.corruptData(_, dataset, _) = error else { return false }
+            return dataset == "/random/noise"
+        }
+    }
+
     @Test("a folder keeps the last K checkpoints and a latest pointer to the newest")
     func folderRotation() throws {
         let folder = CheckpointFolder(directory: try temporaryFolder("rotation") + "/checkpoints", keep: 2)

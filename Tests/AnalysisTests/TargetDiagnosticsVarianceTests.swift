@@ -69,9 +69,54 @@ struct TargetDiagnosticsVarianceTests {
         }
     }
 
-    /// With the same posterior draws (common random numbers) and reference pools that extend each other,
-    /// more references average the denoiser estimate over more data: the variance falls with n. A
-    /// reference set of one is {x₀′}: D̂ = x₀′, which is the conditional estimator itself (METHODS.md §3.4).
+    /// With r = 0 the conditional target is x̂₀ = x₀′ + 0·z′ = x₀′ and the value there is the point itself, so
+    /// the S targets of query state i are exactly its posterior draws, reproduced here from the documented
+    /// stream ("analysis.target-diagnostics.posterior", index k·2³² + i). With S = 2 the unbiased variance
+    /// of one coordinate is (a − b)²/2 (ddof = 0 would give (a − b)²/4); S = 3 uses Σ(x − x̄)²/2.
+    @Test("with S = 2 and S = 3 draws the variance is exactly the unbiased (ddof = 1) sample variance of the targets")
+    func smallSampleVarianceIsUnbiased() throws {
+        let mixture = try diagnosticsTestMixture()
+        let d = mixture.dimension, m = 5, t = 0.8
+        for s in [2, 3] {
+            let settings = TargetDiagnosticsSettings(times: [t], steps: .ratios([0]), columns: [TargetDiagnosticsColumn(estimator: .conditionalSample)],
+                                                     queryCount: m, sampleCount: s, seed: 13)
+            let pair = try TargetDiagnostics(distribution: mixture, settings: settings).run().pairs[0]
+            #expect(pair.targetTime == 0)
+            let estimate = pair.estimates[0]
+            for i in 0..<m {
+                let repeated = (0..<s).flatMap { _ in pair.noisy[(i * d)..<((i + 1) * d)] }
+                var draws = [Double](repeating: 0, count: s * d)
+                var posteriorStream = RandomStream(seed: 13, purpose: "analysis.target-diagnostics.posterior", index: UInt64(i))
+                repeated.withUnsafeBufferPointer { x in
+                    draws.withUnsafeMutableBufferPointer {
+                        mixture.samplePosterior(x.baseAddress!, count: s, time: t, into: $0.baseAddress!, stream: &posteriorStream)
+                    }
+                }
+                var expected = 0.0
+                for j in 0..<d {
+                    let column = (0..<s).map { draws[$0 * d + j] }
+                    let mean = column.reduce(0, +) / Double(s)
+                    #expect(abs(estimate.meanTarget[i * d + j] - mean) <= 1e-12 * Swift.max(abs(mean), 1), "S = \(s), state \(i), coordinate \(j)")
+                    if s == 2 {
+                        expected += (column[0] - column[1]) * (column[0] - column[1]) / 2
+                    } else {
+                        expected += column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 2
+                    }
+                }
+                expected /= Double(d)
+                #expect(expected > 1e-6, "the draws must differ")
+                #expect(abs(estimate.variance[i] - expected) <= 1e-12 * expected,
+                        "S = \(s), state \(i): variance \(estimate.variance[i]) vs unbiased \(expected)")
+            }
+        }
+    }
+
+    /// Every n sees the same posterior draws (common random numbers). The reference pools do not extend
+    /// each other: each query state's pool stream is laid out draw by draw (draw s takes the pool samples
+    /// s·(n − 1) … (s + 1)·(n − 1) − 1), so for n ≠ n′ the draws other than the first get different
+    /// references. More references average the denoiser estimate over more data: the variance falls with
+    /// n. A reference set of one is {x₀′}: D̂ = x₀′, which is the conditional estimator itself
+    /// (METHODS.md §3.4).
     @Test("the score identity's variance falls as the reference grows, and n = 1 is the conditional estimator")
     func scoreIdentityVarianceFallsWithReferenceSize() throws {
         let mixture = try diagnosticsTestMixture()

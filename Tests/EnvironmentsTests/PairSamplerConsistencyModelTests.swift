@@ -17,6 +17,24 @@ struct PairSamplerConsistencyModelTests {
         #expect(sampler.gridPointCount(iteration: 5000) == 151)
     }
 
+    /// At k = 0, K/2, K rounding to nearest gives the same N as the ceiling; these points do not.
+    @Test("N(k) rounds up (not to nearest) where the two differ, and μ(k) follows that N: k = 1, 2, 10 of K = 1000")
+    func curriculumRoundsUp() throws {
+        let sampler = try ConsistencyModelPairSampler(totalIterations: 1000)
+        // (s1 + 1)² − s0² = 22801 − 4 = 22797.
+        // k = 1: √(22.797 + 4) − 1 = √26.797 − 1 = 4.1766…; ⌈⌉ + 1 = 6 (nearest would give 5).
+        #expect(sampler.gridPointCount(iteration: 1) == 6)
+        // k = 2: √(45.594 + 4) − 1 = √49.594 − 1 = 6.0423…; ⌈⌉ + 1 = 8 (nearest: 7).
+        #expect(sampler.gridPointCount(iteration: 2) == 8)
+        // k = 10: √(227.97 + 4) − 1 = √231.97 − 1 = 14.2306…; ⌈⌉ + 1 = 16 (nearest: 15).
+        #expect(sampler.gridPointCount(iteration: 10) == 16)
+        // μ(k) = exp(s0 ln μ0 / (N − 1)) = 0.9^{2/(N − 1)}: 0.9^{2/5}, 0.9^{2/7}, 0.9^{2/15}
+        // (nearest would give 0.9^{1/2} = 0.9487, 0.9^{1/3} = 0.9655, 0.9^{1/7} = 0.9851).
+        #expect(abs(sampler.emaRate(iteration: 1) - 0.9587315155141827) < 1e-15)
+        #expect(abs(sampler.emaRate(iteration: 2) - 0.9703455784651036) < 1e-15)
+        #expect(abs(sampler.emaRate(iteration: 10) - 0.9860501449214379) < 1e-15)
+    }
+
     @Test("μ(k) = exp(s0 ln μ0 / (N(k) − 1)) by default and exp(s0 ln μ0 / N(k)) as the paper's option")
     func emaRateFormula() throws {
         let code = try ConsistencyModelPairSampler(totalIterations: 1000)
@@ -26,8 +44,8 @@ struct PairSamplerConsistencyModelTests {
         #expect(abs(paper.emaRate(iteration: 0) - 0.9) < 1e-15)           // 0.9^{2/2}
         #expect(abs(paper.emaRate(iteration: 500) - exp(2 * log(0.9) / 107)) < 1e-15)
         let state = code.curriculumState(iteration: 500)
-        #expect(state["gridPointCount"] == 107)
-        #expect(state["emaRate"] == code.emaRate(iteration: 500))
+        #expect(state["N"] == 107)
+        #expect(state["mu"] == code.emaRate(iteration: 500))
     }
 
     @Test("Pairs are adjacent Karras points, every interval drawn, r < t")

@@ -32,7 +32,7 @@ struct PairSamplerConsistencyTuningTests {
         #expect(sampler.stage(iteration: 799) == 7)
         #expect(sampler.stage(iteration: 800) == 8)
         #expect(sampler.curriculumState(iteration: 250)["stage"] == 2)
-        #expect(sampler.curriculumState(iteration: 250)["shrinkFactor"] == 0.125)
+        #expect(sampler.curriculumState(iteration: 250)["shrink_factor"] == 0.125)
     }
 
     @Test("ECT mapping matches the formula at a hand point and r = 0 early at small t")

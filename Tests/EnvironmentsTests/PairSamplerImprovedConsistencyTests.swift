@@ -25,6 +25,26 @@ struct PairSamplerImprovedConsistencyTests {
         #expect(uneven.gridPointCount(iteration: 231 * 4) == 101)
     }
 
+    /// s1/s0 = 17.5 (the floor ⌊s1/s0⌋ = 17 matters) and K / (log2 17 + 1) = 1000 / 5.0875 = 196.56 (a
+    /// fractional part ≥ 0.5, so rounding to nearest would give 197; without the inner floor,
+    /// 1000 / (log2 17.5 + 1) = 194.96 would give 194 or 195).
+    @Test("K′ floors twice: s0 = 10, s1 = 175, K = 1000 gives K′ = 196 and N(k) doubles exactly at multiples of 196")
+    func doublingPeriodFloorsTwice() throws {
+        let sampler = try ImprovedConsistencyPairSampler(initialScale: 10, finalScale: 175, totalIterations: 1000)
+        #expect(sampler.doublingPeriod == 196)
+        let expected: [(iteration: Int, count: Int)] = [
+            (0, 11), (195, 11), (196, 21),      // ⌊195/196⌋ = 0 → 10 + 1; ⌊196/196⌋ = 1 → 20 + 1
+            (391, 21), (392, 41),               // 2K′ = 392
+            (587, 41), (588, 81),               // 3K′ = 588
+            (783, 81), (784, 161),              // 4K′ = 784
+            (979, 161), (980, 176),             // 5K′ = 980: min(320, 175) + 1
+            (1000, 176),
+        ]
+        for (k, n) in expected {
+            #expect(sampler.gridPointCount(iteration: k) == n, "N(\(k))")
+        }
+    }
+
     @Test("Interval probabilities are the normalised erf differences")
     func probabilitiesMatchErf() throws {
         let sampler = try ImprovedConsistencyPairSampler(totalIterations: 8000)
@@ -72,8 +92,8 @@ struct PairSamplerImprovedConsistencyTests {
     func curriculumState() throws {
         let sampler = try ImprovedConsistencyPairSampler(totalIterations: 8000)
         let state = sampler.curriculumState(iteration: 3000)
-        #expect(state["gridPointCount"] == 81)
-        #expect(state["doublingPeriod"] == 1000)
+        #expect(state["N"] == 81)
+        #expect(state["doubling_period"] == 1000)
         #expect(state["iteration"] == 3000)
     }
 }

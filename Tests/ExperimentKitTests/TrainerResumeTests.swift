@@ -1,6 +1,7 @@
 import Agents
 @testable import ExperimentKit
 import Foundation
+import NeuralNetworks
 import Testing
 
 extension TrainerTests {
@@ -134,6 +135,52 @@ extension TrainerTests {
                 }
                 #expect(after == before, "the metrics files were changed")
                 #expect(try MetricsStore.read(root + "/run/metrics.h5").steps == [1, 2, 3, 4, 5, 7, 8, 9])
+            }
+        }
+
+        /// A learner whose weight has 5 entries where the checkpoint's has 4 (a configuration edited
+        /// between sessions): restoring the checkpoint into it throws a shape mismatch.
+        private final class MisshapenLearner: TrainingLearner {
+            let methodName = "linear-regression"
+            let seed: UInt64 = 7
+            let configurationJSON = "{}"
+            let completedIterations = 0
+            let store = ParameterStore(seed: 7)
+            let optimizer: Adam
+
+            init() throws {
+                _ = try store.register(name: "weight", shape: [LinearRegressionLearner.inputDimension + 1], initializer: .zeros)
+                _ = try store.register(name: "bias", shape: [1], initializer: .zeros)
+                optimizer = try Adam()
+            }
+
+            func trainStep() throws -> TrainingStepReport { Issue.record("trained after a refused restore"); throw CancellationError() }
+            func evaluate() throws -> [String: Double] { [:] }
+            func checkpoint() -> Checkpoint {
+                Checkpoint(step: 0, method: methodName, seed: seed, configuration: configurationJSON, store: store, optimizer: optimizer)
+            }
+            func restore(from checkpoint: Checkpoint, path: String) throws {
+                try checkpoint.restore(into: store, optimizer: optimizer, path: path)
+            }
+        }
+
+        /// The failed session left rows 1…9 past its checkpoint at 8; opening the metrics to resume
+        /// would drop row 9, so the learner must reject the checkpoint first.
+        @Test("a resume whose learner rejects the checkpoint leaves metrics.h5 and metrics.csv byte for byte unchanged")
+        func rejectedCheckpointLeavesTheMetricsUnchanged() throws {
+            try withTemporaryDirectory { root in
+                _ = try failingAtIteration9(root + "/run")
+                let files = [MetricsStore.hdf5FileName, MetricsStore.csvFileName].map { root + "/run/" + $0 }
+                let before = try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+                let trainer = Trainer(learner: try MisshapenLearner(), runFolder: root + "/run",
+                                      configuration: try testConfiguration(steps: 12, checkpointEvery: 4, evaluateEvery: 3))
+                #expect(throws: CheckpointError.self) { _ = try trainer.resume() }
+                let after = try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+                #expect(after == before, "the metrics files were changed")
+                #expect(try MetricsStore.read(root + "/run/metrics.h5").steps == Array(1...9))
+
+                let (_, summary) = try resumed(root + "/run", steps: 12)
+                #expect(summary.startStep == 8 && summary.completedSteps == 12, "the matching learner still resumes")
             }
         }
 

@@ -105,8 +105,14 @@ public enum CheckpointFile {
         var streams: [String: RandomStream] = [:]
         if (try? file.contains("random")) == true {
             for name in try members(of: file, group: "random", path: path) {
+                let dataset: HDF5Dataset
+                do { dataset = try file.openDataset("random/" + name) } catch {
+                    throw CheckpointError.malformed(path: path, object: "/random/\(name)", problem: "is not a uint64 [3] stream state")
+                }
                 let words: [UInt64]
-                do { words = try file.openDataset("random/" + name).read(as: UInt64.self) } catch {
+                do { words = try dataset.read(as: UInt64.self) } catch let error as HDF5Error where error.kind == .libraryCall {
+                    throw CheckpointError.corruptData(path: path, dataset: "/random/\(name)", reason: error.message)
+                } catch {
                     throw CheckpointError.malformed(path: path, object: "/random/\(name)", problem: "is not a uint64 [3] stream state")
                 }
                 guard let stream = RandomStream(state: words) else {
@@ -168,7 +174,7 @@ public enum CheckpointFile {
         if !checkpoint.randomStreams.isEmpty {
             _ = try file.createGroup("random")
             for (name, stream) in checkpoint.randomStreams.sorted(by: { $0.key < $1.key }) {
-                try file.createDataset("random/" + name, values: stream.state)
+                try file.createDataset("random/" + name, values: stream.state, options: checksummed(shape: [stream.state.count]))
             }
         }
         let curriculum = try file.createGroup("curriculum")
@@ -186,9 +192,14 @@ public enum CheckpointFile {
         let container = try file.createGroup(group, createIntermediateGroups: true)
         try container.setAttribute("order", arrays.map(\.name))
         for array in arrays {
-            let options = HDF5DatasetOptions(chunkShape: array.shape.map { max($0, 1) }, fletcher32: true)
-            try container.createDataset(array.name, values: array.values, shape: array.shape, options: options)
+            try container.createDataset(array.name, values: array.values, shape: array.shape, options: checksummed(shape: array.shape))
         }
+    }
+
+    /// The storage of every checkpoint dataset (DESIGN.md §5): one chunk covering an array of `shape`,
+    /// with a Fletcher-32 checksum, so damaged bytes fail the read instead of loading.
+    static func checksummed(shape: [Int]) -> HDF5DatasetOptions {
+        HDF5DatasetOptions(chunkShape: shape.map { max($0, 1) }, fletcher32: true)
     }
 
     // MARK: Reading

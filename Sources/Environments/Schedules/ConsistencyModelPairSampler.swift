@@ -106,15 +106,16 @@ public struct ConsistencyModelPairSampler: TimePairSampler, Equatable {
         return pairs
     }
 
-    /// `iteration`, `gridPointCount` (N(k)) and `emaRate` (μ(k)).
     /// The TD path's next time after τ (see ``TimePairSampler/nextTime(after:iteration:)``).
     public func nextTime(after time: Double, iteration: Int) -> Double {
         grid(iteration: iteration).point(below: time)
     }
 
+    /// `iteration`, `N` (N(k)) and `mu` (μ(k)), the names of the checkpoint's `/curriculum`
+    /// attributes (DESIGN.md §5).
     public func curriculumState(iteration: Int) -> [String: Double] {
         ["iteration": Double(iteration),
-         "gridPointCount": Double(gridPointCount(iteration: iteration)),
-         "emaRate": emaRate(iteration: iteration)]
+         "N": Double(gridPointCount(iteration: iteration)),
+         "mu": emaRate(iteration: iteration)]
     }
 }

@@ -110,14 +110,15 @@ public struct ConsistencyTuningPairSampler: TimePairSampler, Equatable {
         return pairs
     }
 
-    /// `iteration`, `stage` (s) and `shrinkFactor` (q^{−(s+1)}).
     /// The TD path's next time after τ (see ``TimePairSampler/nextTime(after:iteration:)``).
     public func nextTime(after time: Double, iteration: Int) -> Double {
         targetTime(time: time, iteration: iteration)
     }
 
+    /// `iteration`, `stage` (s) and `shrink_factor` (q^{−(s+1)}), the names of the checkpoint's
+    /// `/curriculum` attributes (DESIGN.md §5).
     public func curriculumState(iteration: Int) -> [String: Double] {
         let s = stage(iteration: iteration)
-        return ["iteration": Double(iteration), "stage": s, "shrinkFactor": mapping.shrinkFactor(stage: s)]
+        return ["iteration": Double(iteration), "stage": s, "shrink_factor": mapping.shrinkFactor(stage: s)]
     }
 }

@@ -104,15 +104,16 @@ public struct ImprovedConsistencyPairSampler: TimePairSampler, Equatable {
         return pairs
     }
 
-    /// `iteration`, `gridPointCount` (N(k)) and `doublingPeriod` (K′).
     /// The TD path's next time after τ (see ``TimePairSampler/nextTime(after:iteration:)``).
     public func nextTime(after time: Double, iteration: Int) -> Double {
         grid(iteration: iteration).point(below: time)
     }
 
+    /// `iteration`, `N` (N(k)) and `doubling_period` (K′), the names of the checkpoint's
+    /// `/curriculum` attributes (DESIGN.md §5).
     public func curriculumState(iteration: Int) -> [String: Double] {
         ["iteration": Double(iteration),
-         "gridPointCount": Double(gridPointCount(iteration: iteration)),
-         "doublingPeriod": Double(doublingPeriod)]
+         "N": Double(gridPointCount(iteration: iteration)),
+         "doubling_period": Double(doublingPeriod)]
     }
 }

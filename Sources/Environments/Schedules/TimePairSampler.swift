@@ -42,8 +42,9 @@ public protocol TimePairSampler: Sendable {
     /// Draws `count` pairs (t, r), r < t, for training iteration `iteration` (0-based).
     func samplePairs(count: Int, iteration: Int, stream: inout RandomStream) -> [TimePair]
 
-    /// The curriculum at `iteration` as named numbers, for checkpoints and logs
-    /// (e.g. `["stepCount": 11, "emaRate": 0.9]`).
+    /// The curriculum at `iteration` as named numbers, for checkpoints (the `/curriculum` attributes,
+    /// DESIGN.md §5) and logs (`curriculum/<name>` metrics), e.g. `["N": 11, "mu": 0.9]`. Informational:
+    /// a resumed run recomputes them from the iteration.
     func curriculumState(iteration: Int) -> [String: Double]
     /// The step rule of a TD path beyond the pair (METHODS.md §4): the time that follows τ on this
     /// iteration's schedule — the next grid point below τ for grid samplers (CM, iCT), the mapping

@@ -123,22 +123,33 @@ public final class Trainer {
         guard checkpoint.step <= configuration.steps else {
             throw TrainerError.nothingToTrain(completed: checkpoint.step, steps: configuration.steps)
         }
-        // A readable metrics.h5 without the checkpoint's row belongs to another run: refused before
-        // the store below drops any row. An unreadable one (a kill inside a flush) is left to the
-        // store, which rebuilds it from metrics.csv.
-        if checkpoint.step > 0, let steps = Self.storedSteps(folder.metricsHDF5Path), !steps.contains(Int64(checkpoint.step)) {
-            throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: checkpoint.step, lastMetricsStep: steps.last)
+        // Everything that can refuse the resume comes before the store below, which drops the metrics
+        // rows after the checkpoint's step: a refused resume leaves metrics.h5 and metrics.csv as they were.
+        // A readable metrics.h5 without the checkpoint's row, or whose row has no finite skipped-step
+        // count, belongs to another run. An unreadable one (a kill inside a flush) is left to the store,
+        // which rebuilds it from metrics.csv (and `skippedSteps` checks the row it rebuilt).
+        if checkpoint.step > 0, let stored = Self.storedSteps(folder.metricsHDF5Path, skippedStepsAt: Int64(checkpoint.step)) {
+            guard stored.steps.contains(Int64(checkpoint.step)) else {
+                throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: checkpoint.step,
+                                                           lastMetricsStep: stored.steps.last)
+            }
+            if let skipped = stored.skipped, !skipped.isFinite {
+                throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: checkpoint.step,
+                                                           lastMetricsStep: Int64(checkpoint.step))
+            }
+        }
+        // A checkpoint whose names or shapes no longer match the learner (an edited configuration)
+        // is refused here.
+        try learner.restore(from: checkpoint, path: path)
+        guard learner.completedIterations == checkpoint.step else {
+            throw TrainerError.learnerContractViolated(
+                "after restoring \(path) (step \(checkpoint.step)) it reports \(learner.completedIterations) completed iterations")
         }
         let metrics = try MetricsStore(runFolder: runFolder, start: .resuming(fromStep: Int64(checkpoint.step)),
                                        flushInterval: configuration.metricsFlushInterval)
         let skippedSoFar: Int
         do {
             skippedSoFar = try skippedSteps(atStep: checkpoint.step, in: metrics)
-            try learner.restore(from: checkpoint, path: path)
-            guard learner.completedIterations == checkpoint.step else {
-                throw TrainerError.learnerContractViolated(
-                    "after restoring \(path) (step \(checkpoint.step)) it reports \(learner.completedIterations) completed iterations")
-            }
             try folder.writeProvenanceIfMissing()
         } catch {
             try? metrics.close()
@@ -147,12 +158,17 @@ public final class Trainer {
         return try train(metrics: metrics, skippedSoFar: skippedSoFar, lastGood: (path, checkpoint.step))
     }
 
-    /// The step column of the metrics file at `path` (the series are not read), or nil when it cannot
-    /// be read.
-    private static func storedSteps(_ path: String) -> [Int64]? {
+    /// The step column of the metrics file at `path` and the value of ``skippedStepsSeries`` in the
+    /// row of `step` (NaN when the file has no such row or series, as in ``MetricsStore/lastRecorded(_:)``;
+    /// nil when that value cannot be read), or nil when the file cannot be read. No other series is read.
+    private static func storedSteps(_ path: String, skippedStepsAt step: Int64) -> (steps: [Int64], skipped: Double?)? {
         guard let contents = try? MetricsFileLayout.open(path, mode: .readOnly) else { return nil }
-        try? contents.file.close()
-        return contents.stepValues
+        defer { try? contents.file.close() }
+        guard let row = contents.stepValues.firstIndex(of: step),
+              let series = contents.series.first(where: { $0.name == skippedStepsSeries })?.dataset else {
+            return (contents.stepValues, .nan)
+        }
+        return (contents.stepValues, try? series.read(as: Double.self, start: [row], count: [1]).first)
     }
 
     /// `train/skipped_steps` in the metrics row of `step` (0 at step 0), read from `metrics` opened
