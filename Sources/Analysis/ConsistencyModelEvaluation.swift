@@ -78,8 +78,7 @@ public struct ConsistencyModelEvaluation: Sendable {
         guard samples.count == sampleCount * dimension else {
             throw SampleQualityError.invalidSetting("\(samples.count) values; expected \(sampleCount) samples × D = \(dimension)")
         }
-        var nonFinite = 0
-        for i in 0..<sampleCount where !(0..<dimension).allSatisfy({ samples[i * dimension + $0].isFinite }) { nonFinite += 1 }
+        let nonFinite = SampleDistance.nonFiniteRowCount(samples, dimension: dimension)
         var projectionStream = RandomStream(seed: seed, purpose: Self.streamPrefix + ".projections")
         let distance = nonFinite > 0 ? Double.nan
             : try SampleDistance.squaredSlicedWasserstein2(samples, reference, dimension: dimension, projections: projections,

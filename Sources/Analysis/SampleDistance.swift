@@ -4,6 +4,16 @@
 /// Everything is computed in Double from row-major sets of points (count × D); ``SampleDistanceReport``
 /// computes all three at once.
 public enum SampleDistance {
+    /// The rows of a row-major set (count × D) with a NaN or infinite coordinate: the distances are
+    /// undefined for such a set, so evaluations count these rows and report NaN instead of calling them.
+    /// Trailing values that do not make a whole row are ignored.
+    public static func nonFiniteRowCount(_ points: [Double], dimension: Int) -> Int {
+        guard dimension >= 1 else { return 0 }
+        return (0..<(points.count / dimension)).count { row in
+            !points[(row * dimension)..<((row + 1) * dimension)].allSatisfy(\.isFinite)
+        }
+    }
+
     /// The number of points of two sets after checking they are usable: equal, non-zero sizes (at least
     /// `minimumCount`), whole points of dimension D, every coordinate finite.
     static func checkedCount(_ samples: [Double], _ reference: [Double], dimension: Int, minimumCount: Int) throws(SampleQualityError) -> Int {

@@ -182,9 +182,7 @@ public struct TrainingSampleEvaluation: Sendable {
         guard samples.count == sampleCount * dimension else {
             throw SampleQualityError.invalidSetting("\(samples.count) values; expected \(sampleCount) samples × D = \(dimension)")
         }
-        let nonFinite = (0..<sampleCount).count { row in
-            !(0..<dimension).allSatisfy { samples[row * dimension + $0].isFinite }
-        }
+        let nonFinite = SampleDistance.nonFiniteRowCount(samples, dimension: dimension)
         var result = ["non_finite_samples": Double(nonFinite)]
         if let mixture, let dataNegativeLogLikelihood {
             let quality = try GaussianMixtureSampleQuality(samples: samples, mixture: mixture,

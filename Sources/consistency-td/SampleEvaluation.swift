@@ -33,9 +33,7 @@ struct SampleEvaluation {
             quality = nil
         }
         sampleCount = dimension >= 1 ? samples.count / dimension : 0
-        nonFiniteSampleCount = dimension >= 1 && samples.count % dimension == 0
-            ? (0..<sampleCount).count { row in !samples[(row * dimension)..<((row + 1) * dimension)].allSatisfy(\.isFinite) }
-            : 0
+        nonFiniteSampleCount = samples.count % max(dimension, 1) == 0 ? SampleDistance.nonFiniteRowCount(samples, dimension: dimension) : 0
         if nonFiniteSampleCount > 0 {
             distances = nil
         } else {

@@ -112,4 +112,13 @@ struct SampleDistanceTests {
         broken[7] = .nan
         #expect(throws: SampleQualityError.self) { try SampleDistance.energyDistance(broken, b, dimension: 2) }
     }
+
+    @Test("nonFiniteRowCount counts rows with a NaN or infinite coordinate, once per row, and ignores a partial row")
+    func nonFiniteRows() {
+        let points: [Double] = [1, .nan, 2, 3, .infinity, -.infinity, 4, 5, .nan]
+        #expect(SampleDistance.nonFiniteRowCount(points, dimension: 2) == 2)
+        #expect(SampleDistance.nonFiniteRowCount(points, dimension: 3) == 3)
+        #expect(SampleDistance.nonFiniteRowCount(points, dimension: 1) == 4)
+        #expect(SampleDistance.nonFiniteRowCount([1, 2, 3, 4], dimension: 2) == 0)
+    }
 }

@@ -15,12 +15,18 @@ struct TrainingSampleEvaluationTests {
         return try PreconditionedNetwork(network: mlp, preconditioning: Preconditioning(.consistency, dataStandardDeviation: 0.5))
     }
 
+    /// An evaluation on the ring of 8 (radius 2, std 0.1) with t_max 80.
+    static func ringEvaluation(count: Int, samplers: [TrainingSampleEvaluation.Sampler] = [.consistency(steps: 1, middleTime: 0.821)],
+                               metrics: [TrainingSampleEvaluation.Metric] = everyMetric, maximumTime: Double = 80,
+                               seed: UInt64) throws -> (ring: GaussianMixture, evaluation: TrainingSampleEvaluation) {
+        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
+        return (ring, try TrainingSampleEvaluation(distribution: ring, sampleCount: count, samplers: samplers, metrics: metrics,
+                                                   maximumTime: maximumTime, minimumTime: 0.002, seed: seed))
+    }
+
     @Test("scores equal the metric functions on the same streams; only the chosen metrics are reported")
     func scoresAreTheMetricFunctions() throws {
-        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
-        let evaluation = try TrainingSampleEvaluation(
-            distribution: ring, sampleCount: 300, samplers: [.consistency(steps: 1, middleTime: 0.821)],
-            metrics: Self.everyMetric, maximumTime: 80, minimumTime: 0.002, seed: 4)
+        let (ring, evaluation) = try Self.ringEvaluation(count: 300, seed: 4)
         var stream = RandomStream(seed: 99, purpose: "samples")
         let samples = ring.sample(count: 300, stream: &stream).map { $0 * 1.1 }
         let scores = try evaluation.score(samples)
@@ -41,18 +47,13 @@ struct TrainingSampleEvaluationTests {
         ])
         #expect(sw > 0.01)   // the scaled ring is not the data
 
-        let distancesOnly = try TrainingSampleEvaluation(
-            distribution: ring, sampleCount: 300, samplers: [.consistency(steps: 1, middleTime: 0.821)],
-            metrics: [.maximumMeanDiscrepancy], maximumTime: 80, minimumTime: 0.002, seed: 4)
+        let distancesOnly = try Self.ringEvaluation(count: 300, metrics: [.maximumMeanDiscrepancy], seed: 4).evaluation
         #expect(try distancesOnly.score(samples) == ["non_finite_samples": 0, "mmd2": mmd])
     }
 
     @Test("held-out data scored against themselves: SW₂² = 0, every mode covered, precision 1 within 3 std")
     func heldOutDataScoreZero() throws {
-        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
-        let evaluation = try TrainingSampleEvaluation(
-            distribution: ring, sampleCount: 400, samplers: [.consistency(steps: 1, middleTime: 0.821)],
-            metrics: Self.everyMetric, maximumTime: 80, minimumTime: 0.002, seed: 2)
+        let evaluation = try Self.ringEvaluation(count: 400, seed: 2).evaluation
         let scores = try evaluation.score(evaluation.reference)
         #expect(scores["sliced_wasserstein2_squared"] == 0)
         #expect(scores["mode_coverage"] == 1)
@@ -61,10 +62,7 @@ struct TrainingSampleEvaluationTests {
 
     @Test("a non-finite sample gives NaN distances and is counted, instead of aborting the evaluation")
     func nonFiniteSamples() throws {
-        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
-        let evaluation = try TrainingSampleEvaluation(
-            distribution: ring, sampleCount: 100, samplers: [.consistency(steps: 1, middleTime: 0.821)],
-            metrics: Self.everyMetric, maximumTime: 80, minimumTime: 0.002, seed: 2)
+        let evaluation = try Self.ringEvaluation(count: 100, seed: 2).evaluation
         var samples = evaluation.reference
         samples[7] = .nan
         samples[40] = .infinity
@@ -76,10 +74,9 @@ struct TrainingSampleEvaluationTests {
 
     @Test("evaluate samples the network with each sampler on fixed streams: 1-step/… and 2-step/… equal the samplers' own output")
     func evaluateIsTheSamplers() throws {
-        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
-        let evaluation = try TrainingSampleEvaluation(
-            distribution: ring, sampleCount: 200, samplers: [.consistency(steps: 1, middleTime: 0.821), .consistency(steps: 2, middleTime: 1.5)],
-            metrics: [.slicedWasserstein, .negativeLogLikelihood], maximumTime: 20, minimumTime: 0.002, seed: 8)
+        let evaluation = try Self.ringEvaluation(
+            count: 200, samplers: [.consistency(steps: 1, middleTime: 0.821), .consistency(steps: 2, middleTime: 1.5)],
+            metrics: [.slicedWasserstein, .negativeLogLikelihood], maximumTime: 20, seed: 8).evaluation
         let network = try Self.untrainedNetwork()
         let result = try evaluation.evaluate(network)
         #expect(Set(result.keys) == ["1-step/non_finite_samples", "1-step/sliced_wasserstein2_squared", "1-step/nll", "1-step/nll_gap",
@@ -97,10 +94,8 @@ struct TrainingSampleEvaluationTests {
 
     @Test("a diffusion network is scored by Heun on the Karras grid")
     func heunSampler() throws {
-        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
-        let evaluation = try TrainingSampleEvaluation(
-            distribution: ring, sampleCount: 64, samplers: [.heun(points: 5)], metrics: [.energyDistance],
-            maximumTime: 20, minimumTime: 0.002, seed: 1)
+        let evaluation = try Self.ringEvaluation(count: 64, samplers: [.heun(points: 5)], metrics: [.energyDistance],
+                                                 maximumTime: 20, seed: 1).evaluation
         let mlp = try TimeConditionedMLP(TimeConditionedMLPConfiguration(dataDimension: 2, width: 16, depth: 2), seed: 5)
         let network = try PreconditionedNetwork(network: mlp, preconditioning: Preconditioning(.edmDenoiser, dataStandardDeviation: 0.5))
         let result = try evaluation.evaluate(network)
