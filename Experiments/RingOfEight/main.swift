@@ -243,8 +243,9 @@ func configure(_ method: ConsistencyMethod, scale: Double, settings s: Settings)
     case let .improvedConsistency(s0, s1, mean, std):
         c.pairs = .improvedConsistency(initialScale: s.int("s0") ?? s0, finalScale: s.int("s1") ?? s1, logMean: s.double("pmean") ?? mean,
                                        logStandardDeviation: s.double("pstd") ?? std)
-    case let .consistencyModels(s0, s1, fixed, mu0):
-        c.pairs = .consistencyModels(initialScale: s0, finalScale: s1, fixedPointCount: s.int("n") ?? fixed, initialEMARate: mu0)
+    case let .consistencyModels(s0, s1, fixed, mu0, denominator):
+        c.pairs = .consistencyModels(initialScale: s0, finalScale: s1, fixedPointCount: s.int("n") ?? fixed, initialEMARate: mu0,
+                                     emaRateDenominator: denominator)
     }
     return c
 }

@@ -46,6 +46,8 @@ struct TrainingRecipe: Codable, Equatable {
         let source = try EnvironmentSource(spec: environment, name: environmentName)
         let distribution = source.distribution
         let dimension = distribution.dimension
+        // σ_d as a configured run gets it: 0.5 for images in [−1, 1], else measured by the learner (METHODS.md §0).
+        let dataStandardDeviation = ExperimentConfiguration.defaultDataStandardDeviation(of: distribution)
         let decay = try LearningRateDecayArgument.parse(learningRateDecay)
         guard let method = preset.method else {
             if from != nil {
@@ -57,6 +59,7 @@ struct TrainingRecipe: Codable, Equatable {
             configuration.learningRate = Float(learningRate)
             configuration.learningRateDecay = decay
             configuration.warmupSteps = warmupSteps
+            configuration.dataStandardDeviation = dataStandardDeviation
             return try DiffusionPretrainer(configuration: configuration, distribution: distribution)
         }
         var configuration = try ConsistencyTrainingConfiguration.preset(method, steps: steps, dimension: dimension)
@@ -68,6 +71,7 @@ struct TrainingRecipe: Codable, Equatable {
         configuration.learningRate = Float(learningRate)
         configuration.learningRateDecay = decay
         configuration.warmupSteps = warmupSteps
+        configuration.dataStandardDeviation = dataStandardDeviation
         if let maximumTime { configuration.maximumTime = maximumTime }
         if let weighting {
             guard weighting == "uniform" else {

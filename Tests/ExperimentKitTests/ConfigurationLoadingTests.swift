@@ -114,11 +114,51 @@ struct ConfigurationLoadingTests {
         #expect(configuration.consistency?.estimator == .scoreIdentity(referenceSize: 128))
         #expect(configuration.consistency?.target == .lambda(0.7, horizon: 8))
         #expect(configuration.consistency?.targetNetwork == .ema(rate: 0.95))
-        #expect(configuration.consistency?.weighting == .edm(dataStandardDeviation: 0.5))
+        let ringSigma = Preconditioning.measuredDataStandardDeviation(of: try ExperimentConfiguration.defaultEnvironment.makeDistribution())
+        #expect(configuration.consistency?.weighting == .edm(dataStandardDeviation: ringSigma))
         #expect(configuration.pairs == .consistencyModels(fixedPointCount: 18))
         #expect(configuration.training.nonFinitePolicy == .zeroNonFinite)
         let again = try ExperimentConfiguration.load(text: try configuration.yaml())
         #expect(again == configuration)
+    }
+
+    @Test("pairs.ema_rate_denominator: N − 1 (the code) by default, N (the paper) when asked; μ(k) follows; old files read as N − 1")
+    func emaRateDenominator() throws {
+        let code = try ExperimentConfiguration.load(text: "method: ct")
+        let paper = try ExperimentConfiguration.load(text: "method: ct", overrides: ["pairs.ema_rate_denominator=grid-points"])
+        #expect(code.pairs == .consistencyModels(emaRateDenominator: .gridPointsMinusOne))
+        #expect(paper.pairs == .consistencyModels(emaRateDenominator: .gridPoints))
+        // N(0) = s0 = 2 grid points: μ(0) = exp(2 ln 0.9 / 1) = 0.81 (code) and exp(2 ln 0.9 / 2) = 0.9 (paper).
+        for (configuration, expected) in [(code, 0.81), (paper, 0.9)] {
+            let training = try configuration.consistencyTrainingConfiguration()
+            let sampler = try #require(try training.pairs.makeSampler(totalIterations: training.steps, minimumTime: training.minimumTime,
+                                                                       maximumTime: training.maximumTime) as? ConsistencyModelPairSampler)
+            #expect(abs(sampler.emaRate(iteration: 0) - expected) < 1e-12)
+        }
+        #expect(try paper.yaml().contains("ema_rate_denominator: \"grid-points\"\n"))
+        #expect(try ExperimentConfiguration.load(text: try paper.yaml()) == paper)
+        let withoutKey = try code.yaml().split(separator: "\n").filter { !$0.contains("ema_rate_denominator") }.joined(separator: "\n")
+        #expect(try ExperimentConfiguration.load(text: withoutKey) == code)
+        do {
+            _ = try ExperimentConfiguration.load(text: "method: ct", overrides: ["pairs.ema_rate_denominator=n"])
+            Issue.record("an unknown denominator was accepted")
+        } catch let error as ConfigurationError {
+            #expect(error.description.contains("grid-points-minus-one") && error.description.contains("grid-points"))
+        }
+    }
+
+    @Test("pairs.initial_ema_rate must lie strictly inside (0, 1): μ0 = 0 would make ln μ0 infinite")
+    func initialEMARateBounds() {
+        for value in ["0", "1", ".nan"] {
+            do {
+                _ = try ExperimentConfiguration.load(text: "method: ct", overrides: ["pairs.initial_ema_rate=\(value)"])
+                Issue.record("μ0 = \(value) was accepted")
+            } catch let error as ConfigurationError {
+                #expect(error.description.hasPrefix("pairs.initial_ema_rate = ") && error.description.contains("0 < μ₀ < 1"))
+            } catch {
+                Issue.record("not a ConfigurationError: \(error)")
+            }
+        }
     }
 
     @Test("a mixture environment given by kind replaces the default ring and round-trips")

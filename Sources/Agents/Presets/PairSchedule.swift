@@ -3,8 +3,10 @@ import Environments
 /// Which (t, r) pairs a run visits and how its curriculum moves (METHODS.md §2), as a setting.
 public enum PairSchedule: Equatable, Sendable {
     /// CM (Song et al. 2023): uniform interval of a Karras grid with N(k) points (s0, s1), or a fixed N
-    /// (consistency distillation, N = 18); EMA rate μ(k) from μ0.
-    case consistencyModels(initialScale: Int = 2, finalScale: Int = 150, fixedPointCount: Int? = nil, initialEMARate: Double = 0.9)
+    /// (consistency distillation, N = 18); EMA rate μ(k) = exp(s0 · ln μ0 / denominator) from μ0, the
+    /// denominator N(k) − 1 as in the public code (default) or N(k) as in the paper.
+    case consistencyModels(initialScale: Int = 2, finalScale: Int = 150, fixedPointCount: Int? = nil, initialEMARate: Double = 0.9,
+                           emaRateDenominator: ConsistencyModelPairSampler.EMARateDenominator = .gridPointsMinusOne)
     /// iCT (Song & Dhariwal 2023): log-normal interval choice (P_mean, P_std) and the doubling
     /// curriculum (s0, s1).
     case improvedConsistency(initialScale: Int = 10, finalScale: Int = 1280, logMean: Double = -1.1, logStandardDeviation: Double = 2.0)
@@ -17,9 +19,10 @@ public enum PairSchedule: Equatable, Sendable {
     /// The sampler for a run of `totalIterations` iterations on [t_min, t_max].
     public func makeSampler(totalIterations: Int, minimumTime: Double, maximumTime: Double) throws -> any TimePairSampler {
         switch self {
-        case let .consistencyModels(s0, s1, fixed, mu0):
+        case let .consistencyModels(s0, s1, fixed, mu0, denominator):
             return try ConsistencyModelPairSampler(minimumTime: minimumTime, maximumTime: maximumTime, initialScale: s0, finalScale: s1,
-                                                   totalIterations: totalIterations, initialEMARate: mu0, fixedPointCount: fixed)
+                                                   totalIterations: totalIterations, initialEMARate: mu0,
+                                                   emaRateDenominator: denominator, fixedPointCount: fixed)
         case let .improvedConsistency(s0, s1, mean, std):
             return try ImprovedConsistencyPairSampler(minimumTime: minimumTime, maximumTime: maximumTime, initialScale: s0,
                                                       finalScale: s1, totalIterations: totalIterations,

@@ -19,12 +19,12 @@ import Tensors
 /// dividing by N(k) − 1 as the public code (openai/consistency_models) does; the paper writes N(k), which
 /// ``EMARateDenominator/gridPoints`` selects. A fixed N (CD uses N = 18) is ``fixedPointCount``.
 public struct ConsistencyModelPairSampler: TimePairSampler, Equatable {
-    /// What μ(k) divides s₀ · ln μ₀ by.
-    public enum EMARateDenominator: String, Equatable, Sendable {
+    /// What μ(k) divides s₀ · ln μ₀ by (the raw values are the configuration names).
+    public enum EMARateDenominator: String, Equatable, Sendable, CaseIterable {
         /// N(k) − 1, the public code's choice (toolkit default).
-        case gridPointsMinusOne
+        case gridPointsMinusOne = "grid-points-minus-one"
         /// N(k), as written in the CM paper.
-        case gridPoints
+        case gridPoints = "grid-points"
     }
 
     public let minimumTime: Double

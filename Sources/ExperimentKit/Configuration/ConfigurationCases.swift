@@ -1,5 +1,6 @@
 import Agents
 import Environments
+import Foundation
 
 /// When a configuration picks another case of a choice than the preset's, that case's parameters come
 /// from the case's own defaults (the parameters of the preset's case would not apply):
@@ -10,7 +11,7 @@ import Environments
 /// | consistency.target | nstep → n = 4; lambda → λ = 0.8, horizon 8; monte-carlo → 64 steps |
 /// | consistency.target_network | ema → μ = 0.95 (CD) |
 /// | consistency.metric | a metric with c → the preset's c if it has one, else iCT's 0.00054·√D |
-/// | consistency.weighting | inverse-squared-time-plus-data, edm → σ_d = training.data_standard_deviation, else 0.5 (EDM) |
+/// | consistency.weighting | inverse-squared-time-plus-data, edm → the network's σ_d: training.data_standard_deviation, else the data's measured one |
 /// | consistency.small_noise_loss | true → sLCT's quantile 0.3, weight 1 |
 /// | pairs.schedule | each schedule's paper defaults (``PairSchedule``; consistency-tuning stepwise) |
 /// | training.learning_rate_decay | cosine, linear → final fraction 0.05 |
@@ -19,7 +20,7 @@ import Environments
 ///
 /// Names that are not valid are left alone here; decoding rejects them with the list of valid names.
 enum ConfigurationCases {
-    static func adopt(casesOf tree: [String: Any], into configuration: inout ExperimentConfiguration) {
+    static func adopt(casesOf tree: [String: Any], into configuration: inout ExperimentConfiguration) throws {
         func name(_ section: String, _ key: String) -> String? {
             ConfigurationTree.value(at: [section, key], in: tree) as? String
         }
@@ -86,7 +87,7 @@ enum ConfigurationCases {
             }
         }
         if let weighting = name("consistency", "weighting"), weighting != ConfigurationNames.name(of: consistency.weighting) {
-            let sigma = configuration.training.dataStandardDeviation ?? 0.5
+            let sigma = try networkDataStandardDeviation(tree: tree, defaults: configuration)
             switch weighting {
             case "uniform": consistency.weighting = .uniform
             case "inverse-grid-step": consistency.weighting = .inverseGridStep
@@ -100,5 +101,20 @@ enum ConfigurationCases {
             if !on { consistency.smallNoiseDiffusionLoss = nil }
             else if consistency.smallNoiseDiffusionLoss == nil { consistency.smallNoiseDiffusionLoss = try? SmallNoiseDiffusionLoss() }
         }
+    }
+
+    /// The σ_d the network of the configuration `tree` will use, for a weighting that needs σ_d: the tree's
+    /// `training.data_standard_deviation` when it is a number, the data's measured σ_d when it is null,
+    /// and the defaults' σ_d (0.5 for images, else measured) when the tree does not name it. A value of
+    /// the wrong type is left to decoding, which names it.
+    private static func networkDataStandardDeviation(tree: [String: Any], defaults: ExperimentConfiguration) throws -> Double {
+        var resolved = defaults
+        switch ConfigurationTree.value(at: ["training", "data_standard_deviation"], in: tree) {
+        case let number as Double: resolved.training.dataStandardDeviation = number
+        case let number as Int: resolved.training.dataStandardDeviation = Double(number)
+        case is NSNull: resolved.training.dataStandardDeviation = nil
+        default: break
+        }
+        return try resolved.networkDataStandardDeviation()
     }
 }

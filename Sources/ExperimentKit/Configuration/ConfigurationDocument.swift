@@ -94,7 +94,7 @@ public struct ConfigurationDocument: Equatable, Sendable {
         if let given = ConfigurationTree.value(at: ["training", "steps"], in: tree) as? Int, !(given is Bool) { steps = given }
 
         var defaults = try ExperimentConfiguration.defaults(method: method, environment: environment, steps: max(steps, 1))
-        ConfigurationCases.adopt(casesOf: tree, into: &defaults)
+        try ConfigurationCases.adopt(casesOf: tree, into: &defaults)
         let defaultTree = try Self.tree(of: defaults)
         try checkKeys(tree, against: defaultTree, environmentTree: environmentTree)
 

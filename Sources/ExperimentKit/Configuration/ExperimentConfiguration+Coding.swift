@@ -34,7 +34,7 @@ extension ExperimentConfiguration: Codable {
 
     enum PairKeys: String, CodingKey {
         case schedule, initialScale = "initial_scale", finalScale = "final_scale", fixedPointCount = "fixed_point_count"
-        case initialEMARate = "initial_ema_rate", logMean = "log_mean", logStandardDeviation = "log_std"
+        case initialEMARate = "initial_ema_rate", emaRateDenominator = "ema_rate_denominator", logMean = "log_mean", logStandardDeviation = "log_std"
         case progression, shrinkBase = "shrink_base", stageCount = "stage_count"
     }
 
@@ -187,6 +187,16 @@ extension ExperimentConfiguration: Codable {
             couplesNoiseByOptimalTransport: try c.decode(Bool.self, forKey: .otCoupling), smallNoiseDiffusionLoss: smallNoise)
     }
 
+    /// `pairs.ema_rate_denominator`; a config.yaml written before the key existed means the default.
+    private static func decodeEMARateDenominator(_ c: KeyedDecodingContainer<PairKeys>) throws -> ConsistencyModelPairSampler.EMARateDenominator {
+        guard let name = try c.decodeIfPresent(String.self, forKey: .emaRateDenominator) else { return .gridPointsMinusOne }
+        guard let denominator = ConsistencyModelPairSampler.EMARateDenominator(rawValue: name) else {
+            throw ConfigurationError.unknownName(key: "pairs.ema_rate_denominator", name: name,
+                                                 valid: ConsistencyModelPairSampler.EMARateDenominator.allCases.map(\.rawValue))
+        }
+        return denominator
+    }
+
     private static func decodePairs(_ c: KeyedDecodingContainer<PairKeys>) throws -> PairSchedule {
         let name = try c.decode(String.self, forKey: .schedule)
         switch name {
@@ -194,7 +204,8 @@ extension ExperimentConfiguration: Codable {
             return .consistencyModels(initialScale: try c.decodeInteger(Int.self, forKey: .initialScale),
                                       finalScale: try c.decodeInteger(Int.self, forKey: .finalScale),
                                       fixedPointCount: try c.decodeInteger(Int?.self, forKey: .fixedPointCount),
-                                      initialEMARate: try c.decode(Double.self, forKey: .initialEMARate))
+                                      initialEMARate: try c.decode(Double.self, forKey: .initialEMARate),
+                                      emaRateDenominator: try decodeEMARateDenominator(c))
         case "improved-consistency":
             return .improvedConsistency(initialScale: try c.decodeInteger(Int.self, forKey: .initialScale),
                                         finalScale: try c.decodeInteger(Int.self, forKey: .finalScale),
@@ -333,12 +344,13 @@ extension ExperimentConfiguration: Codable {
     private static func encode(_ pairs: PairSchedule, into container: KeyedEncodingContainer<PairKeys>) throws {
         var c = container
         switch pairs {
-        case let .consistencyModels(s0, s1, fixed, mu0):
+        case let .consistencyModels(s0, s1, fixed, mu0, denominator):
             try c.encode("consistency-models", forKey: .schedule)
             try c.encode(s0, forKey: .initialScale)
             try c.encode(s1, forKey: .finalScale)
             try c.encode(fixed, forKey: .fixedPointCount)
             try c.encode(mu0, forKey: .initialEMARate)
+            try c.encode(denominator.rawValue, forKey: .emaRateDenominator)
         case let .improvedConsistency(s0, s1, mean, std):
             try c.encode("improved-consistency", forKey: .schedule)
             try c.encode(s0, forKey: .initialScale)

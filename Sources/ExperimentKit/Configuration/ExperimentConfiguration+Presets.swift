@@ -9,10 +9,12 @@ extension ExperimentConfiguration {
     /// ``DiffusionPretrainingConfiguration/init(steps:dimension:width:depth:)``) at the environment's
     /// dimension D, with checkpoints every 1000 iterations (3 kept), one evaluation at the end of
     /// training on 4096 samples with 1- and 2-step sampling (18 Heun grid points for diffusion) and
-    /// every metric of METHODS.md §9 that applies to the environment.
+    /// every metric of METHODS.md §9 that applies to the environment. σ_d is 0.5 for image data and
+    /// otherwise left to the learner, which measures the data's own (``defaultDataStandardDeviation(of:)``).
     public static func defaults(method: ExperimentMethod, environment: DistributionSpec = defaultEnvironment,
                                 steps: Int = defaultSteps) throws -> ExperimentConfiguration {
-        let dimension = try dataDimension(of: environment)
+        let distribution = try distribution(of: environment)
+        let dimension = distribution.dimension, imageSigma = defaultDataStandardDeviation(of: distribution)
         let isMixture = environment.noiseRange != nil
         let metrics = isMixture ? EvaluationSettings.metricNames : Array(EvaluationSettings.metricNames.dropFirst(3))
         switch method {
@@ -25,7 +27,7 @@ extension ExperimentConfiguration {
                 training: TrainingSettings(
                     steps: steps, batchSize: preset.batchSize, optimizer: .adam, learningRate: ConfigurationNames.shortestDouble(preset.learningRate),
                     warmupSteps: preset.warmupSteps, learningRateDecay: preset.learningRateDecay, gradientClipNorm: nil,
-                    dataStandardDeviation: preset.dataStandardDeviation, minimumTime: preset.minimumTime,
+                    dataStandardDeviation: preset.dataStandardDeviation ?? imageSigma, minimumTime: preset.minimumTime,
                     maximumTime: NoiseRange.defaultMax, nonFinitePolicy: preset.nonFinitePolicy,
                     evaluationAverageRate: preset.evaluationAverageRate.map(ConfigurationNames.shortestDouble), checkpointEvery: 1000,
                     keepCheckpoints: 3, pretrained: nil),
@@ -42,7 +44,7 @@ extension ExperimentConfiguration {
                     steps: steps, batchSize: preset.batchSize, optimizer: preset.optimizer,
                     learningRate: ConfigurationNames.shortestDouble(preset.learningRate), warmupSteps: preset.warmupSteps,
                     learningRateDecay: preset.learningRateDecay, gradientClipNorm: preset.gradientClipNorm,
-                    dataStandardDeviation: preset.dataStandardDeviation, minimumTime: preset.minimumTime,
+                    dataStandardDeviation: preset.dataStandardDeviation ?? imageSigma, minimumTime: preset.minimumTime,
                     maximumTime: preset.maximumTime, nonFinitePolicy: preset.nonFinitePolicy,
                     evaluationAverageRate: preset.evaluationAverageRate.map(ConfigurationNames.shortestDouble), checkpointEvery: 1000,
                     keepCheckpoints: 3, pretrained: nil),
@@ -174,9 +176,35 @@ extension ExperimentConfiguration {
         }
     }
 
+    /// σ_d of image data in [−1, 1] (METHODS.md §0).
+    public static let imageDataStandardDeviation = 0.5
+
+    /// The σ_d a configured run of these data gets when `training.data_standard_deviation` is not given
+    /// (METHODS.md §0): ``imageDataStandardDeviation`` (0.5) for images — an empirical dataset whose points
+    /// are C×H×W or H×W arrays with every value in [−1, 1] — and nil for anything else, which the learner
+    /// then measures (``Preconditioning/measuredDataStandardDeviation(of:)``).
+    public static func defaultDataStandardDeviation(of distribution: any DataDistribution) -> Double? {
+        guard let images = distribution as? EmpiricalDataset, images.pointShape.count >= 2,
+              images.points.allSatisfy({ abs($0) <= 1 }) else { return nil }
+        return imageDataStandardDeviation
+    }
+
+    /// The σ_d this run's network is built with: `training.data_standard_deviation`, else the value the
+    /// learner measures from the environment's data. (A network initialised from `training.pretrained`
+    /// keeps the σ_d of that checkpoint.)
+    public func networkDataStandardDeviation() throws -> Double {
+        if let given = training.dataStandardDeviation { return given }
+        return Preconditioning.measuredDataStandardDeviation(of: try Self.distribution(of: environment))
+    }
+
     static func dataDimension(of environment: DistributionSpec) throws -> Int {
+        try distribution(of: environment).dimension
+    }
+
+    /// The environment's data distribution (an empirical one reads its file).
+    static func distribution(of environment: DistributionSpec) throws -> any DataDistribution {
         do {
-            return try environment.makeDistribution().dimension
+            return try environment.makeDistribution()
         } catch {
             throw ConfigurationError.invalidCombination("environment: \(error)")
         }

@@ -178,7 +178,7 @@ extension ExperimentConfiguration {
 
     private func validatePairs(_ pairs: PairSchedule) throws {
         switch pairs {
-        case let .consistencyModels(s0, s1, fixed, mu0):
+        case let .consistencyModels(s0, s1, fixed, mu0, _):
             if let fixed {
                 try Self.atLeast(2, fixed, "pairs.fixed_point_count")
             } else {
@@ -187,8 +187,8 @@ extension ExperimentConfiguration {
                     throw ConfigurationError.invalidValue(key: "pairs.final_scale", value: "\(s1)", expected: "≥ pairs.initial_scale = \(s0)")
                 }
             }
-            guard mu0.isFinite, mu0 >= 0, mu0 < 1 else {
-                throw ConfigurationError.invalidValue(key: "pairs.initial_ema_rate", value: "\(mu0)", expected: "0 ≤ μ₀ < 1")
+            guard mu0.isFinite, mu0 > 0, mu0 < 1 else {
+                throw ConfigurationError.invalidValue(key: "pairs.initial_ema_rate", value: "\(mu0)", expected: "0 < μ₀ < 1 (CM: 0.9)")
             }
         case let .improvedConsistency(s0, s1, mean, std):
             try Self.atLeast(2, s0, "pairs.initial_scale")

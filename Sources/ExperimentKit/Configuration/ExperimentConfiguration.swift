@@ -35,7 +35,11 @@ import NeuralNetworks
 ///                   shares_dropout_mask, metric, c (if the metric has one), adapts_c,
 ///                   weighting, weighting_sigma_data (if inverse-squared-time-plus-data/edm),
 ///                   ot_coupling, small_noise_loss, small_noise_quantile + small_noise_weight (if on)}
-///     pairs: {schedule: consistency-models|improved-consistency|consistency-tuning, …}   # not for diffusion
+///     pairs: {schedule: consistency-models|improved-consistency|consistency-tuning,      # not for diffusion
+///             initial_scale, final_scale, fixed_point_count, initial_ema_rate,
+///             ema_rate_denominator: grid-points-minus-one|grid-points     # if consistency-models
+///             initial_scale, final_scale, log_mean, log_std               # if improved-consistency
+///             progression: stepwise|continuous, shrink_base, log_mean, log_std, stage_count}  # if consistency-tuning
 ///     diffusion: {log_mean, log_std}     # diffusion only (EDM's P_mean, P_std)
 ///     evaluation: {every, samples, sample_steps, metrics, guidance_scale, middle_time}
 ///
