@@ -246,4 +246,21 @@ struct CheckpointTests {
         #expect(try CheckpointFile.read(from: path).step == 1)
         #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
     }
+
+    /// The late end of the write path: the contents are written, the file closed (a failing close
+    /// throws here too) and fsync'ed, then the rename fails. A close failure itself cannot be caused
+    /// deterministically without fault injection.
+    @Test("a write that fails after the file is closed (the rename) removes the temporary and leaves the path as it was")
+    func failedRenameRemovesTheTemporary() throws {
+        let path = try temporaryFolder("rename") + "/c.h5"
+        // A non-empty folder under the final name: rename(2) of a file over it fails with EISDIR.
+        try FileManager.default.createDirectory(atPath: path + "/kept", withIntermediateDirectories: true)
+        let state = try TrainingState(seed: 11, steps: 0)
+        #expect { try CheckpointFile.write(state.checkpoint(step: 1), to: path) } throws: { error in
+            guard case let CheckpointError.writeFailed(_, reason) = error else { return false }
+            return reason.hasPrefix("rename")
+        }
+        #expect(FileManager.default.fileExists(atPath: path + "/kept"))
+        #expect(!FileManager.default.fileExists(atPath: path + ".tmp"))
+    }
 }

@@ -138,6 +138,73 @@ extension TrainerTests {
             }
         }
 
+        /// A metrics row at the checkpoint's step 6 whose skipped-step count is wrong: `value` in
+        /// `train/skipped_steps`, or (nil) no such series at all.
+        struct BadSkippedSteps: CustomTestStringConvertible, Sendable {
+            let value: Double?
+            /// What the error must say about the value.
+            let named: String
+            var testDescription: String { value.map { "\($0)" } ?? "no series" }
+
+            static let all: [BadSkippedSteps] = [
+                .init(value: .nan, named: "train/skipped_steps value there is nan"),
+                .init(value: .infinity, named: "train/skipped_steps value there is inf"),
+                .init(value: -1, named: "train/skipped_steps value there is -1.0"),
+                .init(value: 2.5, named: "train/skipped_steps value there is 2.5"),
+                .init(value: 7, named: "train/skipped_steps value there is 7.0"),
+                .init(value: 1e300, named: "train/skipped_steps value there is 1e+300"),
+                .init(value: nil, named: "no train/skipped_steps series"),
+            ]
+        }
+
+        /// Replaces the metrics of the 6-step run in `run` with rows 1…6 whose row 6 has `bad`.
+        private func writeMetrics(_ run: String, withSkippedSteps bad: BadSkippedSteps) throws {
+            let foreign = try MetricsStore(runFolder: run, start: .replacing, flushInterval: .zero)
+            for step in 1...6 {
+                var row = ["train/loss": 1.0]
+                if let value = bad.value { row["train/skipped_steps"] = step == 6 ? value : 0 }
+                try foreign.record(step: step, row)
+            }
+            try foreign.close()
+        }
+
+        /// The row exists, so "no row for step 6" would mislead: the message names the bad count.
+        @Test("resume refuses a metrics.h5 whose checkpoint row has no valid skipped-step count, says so, and leaves it unchanged",
+              arguments: BadSkippedSteps.all)
+        func invalidSkippedStepCountIsRefused(_ bad: BadSkippedSteps) throws {
+            try withTemporaryDirectory { root in
+                _ = try uninterrupted(root + "/run", steps: 6)
+                try writeMetrics(root + "/run", withSkippedSteps: bad)
+                let files = [MetricsStore.hdf5FileName, MetricsStore.csvFileName].map { root + "/run/" + $0 }
+                let before = try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+                let trainer = Trainer(learner: try LinearRegressionLearner(), runFolder: root + "/run",
+                                      configuration: try testConfiguration(steps: 10))
+                expectTrainerError(containing: ["has a row for the checkpoint's step 6", bad.named,
+                                                "expected a whole number of skipped steps from 0 to 6", "corrupt"]) {
+                    _ = try trainer.resume()
+                }
+                let after = try files.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+                #expect(after == before, "the metrics files were changed")
+            }
+        }
+
+        /// The same check on the row rebuilt from metrics.csv when metrics.h5 is unreadable.
+        @Test("resume refuses a metrics.csv whose checkpoint row has no valid skipped-step count after rebuilding a damaged metrics.h5",
+              arguments: BadSkippedSteps.all)
+        func invalidSkippedStepCountInTheRebuiltMetricsIsRefused(_ bad: BadSkippedSteps) throws {
+            try withTemporaryDirectory { root in
+                _ = try uninterrupted(root + "/run", steps: 6)
+                try writeMetrics(root + "/run", withSkippedSteps: bad)
+                try MetricsRecoveryTests.damage(root + "/run/metrics.h5", .truncated)
+                let trainer = Trainer(learner: try LinearRegressionLearner(), runFolder: root + "/run",
+                                      configuration: try testConfiguration(steps: 10))
+                expectTrainerError(containing: ["has a row for the checkpoint's step 6", bad.named,
+                                                "expected a whole number of skipped steps from 0 to 6"]) {
+                    _ = try trainer.resume()
+                }
+            }
+        }
+
         /// A learner whose weight has 5 entries where the checkpoint's has 4 (a configuration edited
         /// between sessions): restoring the checkpoint into it throws a shape mismatch.
         private final class MisshapenLearner: TrainingLearner {

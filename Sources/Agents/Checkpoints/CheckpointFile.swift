@@ -4,11 +4,12 @@ import Tensors
 
 /// Reads and writes ``Checkpoint`` values as HDF5 files (layout in ``Checkpoint``'s documentation).
 ///
-/// Writing is atomic: the file is written to `<path>.tmp`, closed (which flushes libhdf5's buffers),
-/// fsync'ed, renamed over `<path>`, and the directory is fsync'ed — so a crash at any moment leaves
-/// either the previous file or the complete new one under `<path>`, never a partial one. Parameter
-/// datasets are stored uncompressed (gzip saves ~14% on weights at 35–90× the time) in one chunk per
-/// array with a Fletcher-32 checksum, so damaged bytes are caught when the checkpoint is read.
+/// Writing is atomic: the file is written to `<path>.tmp`, closed (which flushes libhdf5's buffers;
+/// a failing close fails the save), fsync'ed, renamed over `<path>`, and the directory is fsync'ed —
+/// so a crash at any moment leaves either the previous file or the complete new one under `<path>`,
+/// never a partial one. Parameter datasets are stored uncompressed (gzip saves ~14% on weights at
+/// 35–90× the time) in one chunk per array with a Fletcher-32 checksum, so damaged bytes are caught
+/// when the checkpoint is read.
 public enum CheckpointFile {
     /// Writes `checkpoint` to `path` atomically. A failure removes the temporary file and leaves any
     /// existing file at `path` untouched.
@@ -139,9 +140,22 @@ public enum CheckpointFile {
 
     // MARK: Writing
 
+    /// Writes `checkpoint` into a new file at `path` and closes it. Closing writes libhdf5's last
+    /// metadata, so a failing close means an incomplete file: it throws (and the caller must not
+    /// rename the file into place). After a failed write the close is only a cleanup, and the write's
+    /// error is the one reported.
     static func writeContents(_ checkpoint: Checkpoint, to path: String) throws {
         let file = try HDF5File(path, mode: .truncate)
-        defer { try? file.close() }
+        do {
+            try fill(file, with: checkpoint)
+        } catch {
+            try? file.close()
+            throw error
+        }
+        try file.close()
+    }
+
+    private static func fill(_ file: HDF5File, with checkpoint: Checkpoint) throws {
         try file.setAttribute("format", Checkpoint.formatName)
         try file.setAttribute("format_version", Checkpoint.formatVersion)
         try file.setAttribute("step", Int64(checkpoint.step))

@@ -296,7 +296,7 @@ public final class ConsistencyLearner: TrainingLearner {
         let check = configuration.nonFinitePolicy.apply(loss: lossValue, gradient: outputGradient.data, count: b * d)
         var metrics: [String: Double] = ["train/loss": lossValue, "train/learning_rate": Double(learningRate(iteration: k))]
         if configuration.smallNoiseDiffusionLoss != nil { metrics["train/small_noise_diffusion_loss"] = diffusionLoss }
-        for (name, value) in sampler.curriculumState(iteration: k) { metrics["curriculum/\(name)"] = value }
+        for (name, value) in curriculumState(iteration: k) { metrics["curriculum/\(name)"] = value }
         guard check.appliesUpdate else {
             skippedSteps += 1
             completedIterations += 1
@@ -318,12 +318,7 @@ public final class ConsistencyLearner: TrainingLearner {
         try optimizer.step(online.store, learningRate: learningRate(iteration: k))
         try averages?.update(from: online.store)
         if let targetNetwork {
-            let rate: Double
-            switch configuration.targetNetwork {
-            case let .ema(mu): rate = mu
-            case .emaCurriculum: rate = (sampler as? ConsistencyModelPairSampler)?.emaRate(iteration: k) ?? 0
-            case .stopGradient: rate = 0
-            }
+            let rate = targetEMARate(iteration: k) ?? 0
             let mu = Float(rate), target = targetNetwork.store.values, source = online.store.values
             for i in 0..<online.store.count { target[i] = mu * target[i] + (1 - mu) * source[i] }
             metrics["train/target_ema_rate"] = rate
@@ -346,8 +341,29 @@ public final class ConsistencyLearner: TrainingLearner {
         return copy
     }
 
+    /// The rate μ of the target update θ⁻ ← μ θ⁻ + (1 − μ) θ after iteration k: the constant of
+    /// ``TargetNetwork/ema(rate:)`` (CD: 0.95), the CM curriculum's μ(k) for
+    /// ``TargetNetwork/emaCurriculum`` (CT), nil for a stop-gradient target (iCT, ECT, SCT).
+    func targetEMARate(iteration k: Int) -> Double? {
+        switch configuration.targetNetwork {
+        case let .ema(rate): return rate
+        case .emaCurriculum: return (sampler as? ConsistencyModelPairSampler)?.emaRate(iteration: k) ?? 0
+        case .stopGradient: return nil
+        }
+    }
+
+    /// The curriculum at iteration k that checkpoints (`/curriculum`) and metrics (`curriculum/<name>`)
+    /// record: the sampler's state with `mu` = the target network's rate ``targetEMARate(iteration:)``,
+    /// absent for a stop-gradient target. (The CM sampler's own `mu` is its curriculum μ(k), which a
+    /// CD run with a constant-rate target does not use.)
+    func curriculumState(iteration k: Int) -> [String: Double] {
+        var state = sampler.curriculumState(iteration: k)
+        state["mu"] = targetEMARate(iteration: k)
+        return state
+    }
+
     public func checkpoint() -> Checkpoint {
-        var curriculum = sampler.curriculumState(iteration: completedIterations)
+        var curriculum = curriculumState(iteration: completedIterations)
         curriculum["skipped_steps"] = Double(skippedSteps)
         curriculum["data_standard_deviation"] = online.preconditioning.dataStandardDeviation
         return Checkpoint(step: completedIterations, method: methodName, seed: seed, configuration: configurationJSON,

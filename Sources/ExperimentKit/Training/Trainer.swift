@@ -106,7 +106,8 @@ public final class Trainer {
     /// Resumes the run in the run folder from its latest checkpoint: restores the learner, drops
     /// metrics rows after the checkpoint's step, and trains on to `configuration.steps`. Throws when
     /// there is no checkpoint, when it was written by another method or seed, when it lies beyond
-    /// `configuration.steps`, or when `metrics.h5` does not cover it.
+    /// `configuration.steps`, or when `metrics.h5` does not cover it or holds no valid skipped-step
+    /// count at its step.
     public func resume() throws -> TrainingSummary {
         defer { stopHandle.clear() }
         guard FileManager.default.fileExists(atPath: runFolder) else { throw TrainerError.nothingToResume(runFolder: runFolder) }
@@ -125,17 +126,20 @@ public final class Trainer {
         }
         // Everything that can refuse the resume comes before the store below, which drops the metrics
         // rows after the checkpoint's step: a refused resume leaves metrics.h5 and metrics.csv as they were.
-        // A readable metrics.h5 without the checkpoint's row, or whose row has no finite skipped-step
-        // count, belongs to another run. An unreadable one (a kill inside a flush) is left to the store,
-        // which rebuilds it from metrics.csv (and `skippedSteps` checks the row it rebuilt).
+        // A readable metrics.h5 without the checkpoint's row, or whose row has no valid skipped-step
+        // count, is corrupt or belongs to another run. An unreadable one (a kill inside a flush) is left
+        // to the store, which rebuilds it from metrics.csv (and `skippedSteps` checks the row it rebuilt).
         if checkpoint.step > 0, let stored = Self.storedSteps(folder.metricsHDF5Path, skippedStepsAt: Int64(checkpoint.step)) {
-            guard stored.steps.contains(Int64(checkpoint.step)) else {
+            switch stored.skipped {
+            case .noRow:
                 throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: checkpoint.step,
                                                            lastMetricsStep: stored.steps.last)
-            }
-            if let skipped = stored.skipped, !skipped.isFinite {
-                throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: checkpoint.step,
-                                                           lastMetricsStep: Int64(checkpoint.step))
+            case .noSeries:
+                _ = try skippedStepCount(nil, atStep: checkpoint.step)
+            case let .value(value):
+                _ = try skippedStepCount(value, atStep: checkpoint.step)
+            case .unreadable:
+                break
             }
         }
         // A checkpoint whose names or shapes no longer match the learner (an edited configuration)
@@ -158,17 +162,30 @@ public final class Trainer {
         return try train(metrics: metrics, skippedSoFar: skippedSoFar, lastGood: (path, checkpoint.step))
     }
 
-    /// The step column of the metrics file at `path` and the value of ``skippedStepsSeries`` in the
-    /// row of `step` (NaN when the file has no such row or series, as in ``MetricsStore/lastRecorded(_:)``;
-    /// nil when that value cannot be read), or nil when the file cannot be read. No other series is read.
-    private static func storedSteps(_ path: String, skippedStepsAt step: Int64) -> (steps: [Int64], skipped: Double?)? {
+    /// What the metrics file holds for ``skippedStepsSeries`` in the checkpoint's row.
+    private enum StoredSkippedSteps {
+        /// The file has no row for the step.
+        case noRow
+        /// The row exists, but the file has no skipped-steps series.
+        case noSeries
+        /// The series exists, but its value in the row cannot be read.
+        case unreadable
+        case value(Double)
+    }
+
+    /// The step column of the metrics file at `path` and what it holds for ``skippedStepsSeries`` in
+    /// the row of `step`, or nil when the file cannot be read. No other series is read.
+    private static func storedSteps(_ path: String, skippedStepsAt step: Int64) -> (steps: [Int64], skipped: StoredSkippedSteps)? {
         guard let contents = try? MetricsFileLayout.open(path, mode: .readOnly) else { return nil }
         defer { try? contents.file.close() }
-        guard let row = contents.stepValues.firstIndex(of: step),
-              let series = contents.series.first(where: { $0.name == skippedStepsSeries })?.dataset else {
-            return (contents.stepValues, .nan)
+        guard let row = contents.stepValues.firstIndex(of: step) else { return (contents.stepValues, .noRow) }
+        guard let series = contents.series.first(where: { $0.name == skippedStepsSeries })?.dataset else {
+            return (contents.stepValues, .noSeries)
         }
-        return (contents.stepValues, try? series.read(as: Double.self, start: [row], count: [1]).first)
+        guard let value = try? series.read(as: Double.self, start: [row], count: [1]).first else {
+            return (contents.stepValues, .unreadable)
+        }
+        return (contents.stepValues, .value(value))
     }
 
     /// `train/skipped_steps` in the metrics row of `step` (0 at step 0), read from `metrics` opened
@@ -180,10 +197,19 @@ public final class Trainer {
             if step == 0 { return 0 }
             throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: step, lastMetricsStep: last?.step)
         }
-        guard last.value.isFinite else {
-            throw TrainerError.metricsBehindCheckpoint(path: folder.metricsHDF5Path, checkpointStep: step, lastMetricsStep: last.step)
+        return try skippedStepCount(metrics.seriesNames.contains(Self.skippedStepsSeries) ? last.value : nil, atStep: step)
+    }
+
+    /// The skipped-step count `value` stored in the metrics row of the checkpoint's `step` (nil: the
+    /// file has no such series) as an integer; throws
+    /// ``TrainerError/metricsSkippedStepsInvalid(path:checkpointStep:found:)`` unless it is a whole
+    /// number in 0…`step` (each of the `step` completed iterations is skipped at most once).
+    private func skippedStepCount(_ value: Double?, atStep step: Int) throws -> Int {
+        guard let value, value.isFinite, value.rounded() == value, value >= 0, value <= Double(step) else {
+            throw TrainerError.metricsSkippedStepsInvalid(path: folder.metricsHDF5Path, checkpointStep: step,
+                                                          found: value.map { "\($0)" })
         }
-        return Int(last.value)
+        return Int(value)
     }
 
     // MARK: The loop

@@ -15,6 +15,11 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
     case checkpointMismatch(path: String, field: String, checkpoint: String, learner: String)
     /// `metrics.h5` does not cover the checkpoint's step, so the run cannot be resumed consistently.
     case metricsBehindCheckpoint(path: String, checkpointStep: Int, lastMetricsStep: Int64?)
+    /// `metrics.h5` has the checkpoint's row, but the skipped-step count in it
+    /// (``Trainer/skippedStepsSeries``) is not a whole number from 0 to the checkpoint's step: the
+    /// file has no such series (`found == nil`), or the row holds `found` (e.g. `nan`, `inf`, `-1.0`,
+    /// `2.5`) — a corrupt metrics file, or one written by another run.
+    case metricsSkippedStepsInvalid(path: String, checkpointStep: Int, found: String?)
     /// The learner broke the ``TrainingLearner`` contract (e.g. an iteration did not advance the count by one).
     case learnerContractViolated(String)
     /// A learner metric uses a name the trainer records itself.
@@ -42,6 +47,13 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
             return "\(path) has no row for the checkpoint's step \(checkpointStep) (its last step is "
                 + (lastMetricsStep.map { "\($0)" } ?? "none, it is empty")
                 + "); the metrics file does not belong to this checkpoint, so the run cannot be resumed"
+        case let .metricsSkippedStepsInvalid(path, checkpointStep, found):
+            let series = Trainer.skippedStepsSeries
+            return "\(path) has a row for the checkpoint's step \(checkpointStep), but "
+                + (found.map { "its \(series) value there is \($0)" } ?? "no \(series) series")
+                + "; expected a whole number of skipped steps from 0 to \(checkpointStep). The metrics file is corrupt "
+                + "or was written by another run, so the run cannot be resumed (restore metrics.h5 and metrics.csv "
+                + "of this run, or start a new run)"
         case let .learnerContractViolated(problem):
             return "the learner broke the TrainingLearner contract: \(problem)"
         case let .reservedMetricName(name):
