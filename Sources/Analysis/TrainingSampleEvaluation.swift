@@ -17,8 +17,9 @@ import Tensors
 ///
 /// The result is one scalar per sampler and metric, named `<sampler>/<metric>`: `1-step/nll`,
 /// `1-step/nll_gap`, `2-step/mode_coverage`, `heun-18/mmd2`, … plus `<sampler>/non_finite_samples`
-/// always. A sampler with a non-finite sample reports NaN distances (the mixture metrics count only
-/// the finite samples), so a diverging run is recorded, not aborted.
+/// always. A sampler with a non-finite sample reports NaN distances (on a mixture the NLL averages the
+/// finite samples; precision and coverage count a non-finite sample as a miss), so a diverging run is
+/// recorded, not aborted.
 ///
 /// **Common random numbers.** The held-out data (stream (seed, "analysis.training-evaluation.reference")),
 /// the sampling noise ("….noise", index = sampler), the projections ("….projections") and the data's own

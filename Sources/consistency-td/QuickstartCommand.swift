@@ -4,11 +4,16 @@ import Foundation
 
 /// `consistency-td quickstart`: the whole toolkit once, on the built-in ring of 8 Gaussians (radius 2,
 /// std 0.1) — pretrain an EDM diffusion model, tune it with ECT and with SCT, train iCT from scratch,
-/// score every model's 1-step and 2-step samples (exact NLL, mode coverage and precision against the
-/// true density; SW₂², MMD², energy against the teacher's 18-step Heun samples), run the TD-target
-/// bias/variance diagnostics across step sizes, export trajectory datasets (the teacher's Heun-18 and
-/// ECT's 2-step episodes, 1000 each, exact values f* attached), and print one summary table and every
-/// output path.
+/// score every model's 1-step and 2-step samples and the teacher's 18-step Heun samples (METHODS.md §9:
+/// exact NLL, mode coverage and precision against the true density; SW₂², MMD², energy against a
+/// held-out data sample of the same size), run the TD-target bias/variance diagnostics across step
+/// sizes, export trajectory datasets (the teacher's Heun-18 and ECT's 2-step episodes, 1000 each, exact
+/// values f* attached), and print one summary table and every output path.
+///
+/// The held-out data are `--count` fresh draws of the ring from the stream (seed, "cli.evaluate.data", 0),
+/// apart from every training stream; it, the data NLL's stream and the projection streams are those of
+/// `consistency-td evaluate`, so each row equals what `evaluate --checkpoint <out>/runs/<model> --seed S
+/// --count N` reports for that sampler.
 ///
 /// The training settings are the tuned toy settings of Experiments/RingOfEight (`toySettings`): width
 /// 128, depth 3, a cosine learning-rate decay to 5%, t_max = 20, lr 1e−3 (diffusion 2e−3), uniform pair
@@ -90,28 +95,32 @@ struct QuickstartCommand: ParsableCommand {
         let sctPath = try train(.sct, steps: 4000, from: teacherPath)
         let ictPath = try train(.ict, steps: 8000, from: nil)
 
-        // Evaluation: the teacher's Heun-18 samples are the reference of the distances.
-        print("evaluating \(count) samples per model and sampler")
+        // Evaluation (METHODS.md §9): every sampler, the teacher's Heun-18 included, against N held-out
+        // data points from (seed, "cli.evaluate.data", 0) — the streams of `consistency-td evaluate`
+        // (EvaluateCommand.evaluate), with the projection index of the sampler within its checkpoint.
+        print("evaluating \(count) samples per model and sampler against \(count) held-out data points")
         let teacher = try CheckpointModel.load(teacherPath)
+        var dataStream = RandomStream(seed: seed, purpose: "cli.evaluate.data", index: 0)
+        let reference = mixture.sample(count: count, stream: &dataStream)
         var nllStream = RandomStream(seed: seed, purpose: "cli.evaluate.data-nll", index: 0)
         let dataNLL = try mixture.dataNegativeLogLikelihood(sampleCount: 10_000, stream: &nllStream)
-        let heun = try SampleGeneration(heunSteps: 18).samples(of: teacher, count: count, seed: seed)
         var rows: [(SampleEvaluation, [Double])] = []
-        var index: UInt64 = 0
-        func score(_ name: String, _ samples: [Double]) throws {
-            rows.append((try SampleEvaluation(name: name, samples: samples, reference: heun, dimension: 2, mixture: mixture,
-                                              dataNLL: dataNLL, seed: seed, index: index), samples))
-            index += 1
+        func score(_ name: String, _ samples: [Double], projectionIndex: UInt64) throws {
+            rows.append((try SampleEvaluation(name: name, samples: samples, reference: reference, dimension: 2, mixture: mixture,
+                                              dataNLL: dataNLL, seed: seed, index: projectionIndex), samples))
         }
-        try score("diffusion heun-18", heun)
+        try score("diffusion heun-18", try SampleGeneration(heunSteps: 18).samples(of: teacher, count: count, seed: seed),
+                  projectionIndex: 0)
         for (name, path) in [("ect", ectPath), ("sct", sctPath), ("ict", ictPath)] {
             let model = try CheckpointModel.load(path)
             for steps in [1, 2] {
-                try score("\(name) \(steps)-step", try SampleGeneration(steps: steps).samples(of: model, count: count, seed: seed))
+                try score("\(name) \(steps)-step", try SampleGeneration(steps: steps).samples(of: model, count: count, seed: seed),
+                          projectionIndex: UInt64(steps - 1))
             }
         }
         let evaluationPath = (out as NSString).appendingPathComponent("evaluation.h5")
-        try SampleEvaluation.write(rows, dimension: 2, context: ["environment": source.name, "reference": "diffusion heun-18 samples"],
+        let referenceNote = "\(count) held-out data samples of \(source.name), stream (seed \(seed), \"cli.evaluate.data\", 0)"
+        try SampleEvaluation.write(rows, dimension: 2, context: ["environment": source.name, "reference": referenceNote],
                                    to: evaluationPath)
         outputs.add("evaluation", evaluationPath)
 
@@ -156,7 +165,7 @@ struct QuickstartCommand: ParsableCommand {
         print("=== quick start summary: \(source.name) ===")
         for preset in ["diffusion", "ect", "sct", "ict"] { if let line = trainingLines[preset] { print(line) } }
         print("")
-        print("samples vs the exact density (NLL gap to the data's \(SampleEvaluation.format(dataNLL.mean)) nats) and vs the teacher's Heun-18 samples:")
+        print("samples vs the exact density (NLL gap to the data's \(SampleEvaluation.format(dataNLL.mean)) nats) and vs \(count) held-out data points (SW2², MMD², energy):")
         print(SampleEvaluation.table(rows.map { $0.0 }))
         print("")
         print("TD-target bias and variance (teacher estimators: the trained diffusion model; bootstrap: exact f*):")

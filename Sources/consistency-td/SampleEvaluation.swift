@@ -8,7 +8,8 @@ import Foundation
 ///
 /// A sample with a NaN or infinite coordinate (a diverged model) does not abort the evaluation: it is
 /// counted in ``nonFiniteSampleCount`` and the distances, undefined then, are NaN (as
-/// ``ConsistencyModelEvaluation`` does); the mixture metrics score the finite samples.
+/// ``ConsistencyModelEvaluation`` does); on a mixture the NLL averages the finite samples, and precision
+/// and mode coverage count a non-finite sample as a miss.
 struct SampleEvaluation {
     let name: String
     let quality: GaussianMixtureSampleQuality?

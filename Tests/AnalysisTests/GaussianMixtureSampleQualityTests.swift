@@ -127,6 +127,32 @@ struct GaussianMixtureSampleQualityTests {
         #expect(allBad.description.contains("n/a"))
     }
 
+    @Test("a non-finite sample is a miss: precision and the 1 % coverage threshold count all N samples, the NLL only the finite ones")
+    func nonFiniteSamplesCountInEveryDenominator() throws {
+        let ring = try analysisTestRing()
+        let reference = MonteCarloEstimate(mean: 0, standardError: 0, count: 1)
+        // 100 finite rows: 97 at mode 0's mean (2, 0), 1 at mode 1's mean, 2 at (3, 0) — nearest to mode 0
+        // but 10 s away; each followed by a non-finite row (NaN, ±∞, or one bad coordinate): N = 200.
+        let farOut: [Double] = [3, 0]
+        let finiteRows = [[Double]](repeating: ring.mean(ofComponent: 0), count: 97) + [ring.mean(ofComponent: 1), farOut, farOut]
+        let nonFiniteRows: [[Double]] = [[.nan, .nan], [2, .infinity], [-.infinity, 0], [.nan, 0]]
+        let samples = finiteRows.enumerated().flatMap { index, row in row + nonFiniteRows[index % nonFiniteRows.count] }
+        let quality = try GaussianMixtureSampleQuality(samples: samples, mixture: ring, dataNegativeLogLikelihood: reference)
+        #expect(quality.sampleCount == 200 && quality.nonFiniteSampleCount == 100)
+        #expect(quality.samplesPerMode == [99, 1, 0, 0, 0, 0, 0, 0])
+        // Precision: 98 of N = 200 within 3 s (98/100 = 0.98 if non-finite rows were dropped).
+        #expect(quality.precision == 0.49)
+        // Coverage: a mode needs 1 % of N = 2 samples, so mode 1's single sample does not cover it
+        // (1 % of the 100 finite rows would be 1 sample, and 2 modes would be covered).
+        #expect(quality.coveredModeCount == 1 && quality.modeCoverage == 0.125)
+        // The NLL is the mean over the 100 finite rows alone.
+        let finiteOnly = try GaussianMixtureSampleQuality(samples: finiteRows.flatMap { $0 }, mixture: ring,
+                                                          dataNegativeLogLikelihood: reference)
+        #expect(quality.negativeLogLikelihood == finiteOnly.negativeLogLikelihood)
+        #expect(quality.negativeLogLikelihood?.count == 100)
+        #expect(finiteOnly.precision == 0.98 && finiteOnly.coveredModeCount == 2)
+    }
+
     @Test("empty samples, wrong dimensions, bad settings and bad reference counts are rejected")
     func invalidInputsThrow() throws {
         let ring = try analysisTestRing()

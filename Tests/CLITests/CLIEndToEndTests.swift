@@ -160,7 +160,7 @@ struct CLIEndToEndTests {
         #expect(inspect.standardOutput.contains("target diagnostics: 4 pairs"))
     }
 
-    @Test("quickstart at a tiny scale trains all four models, evaluates, diagnoses and lists its files")
+    @Test("quickstart at a tiny scale trains all four models, evaluates against held-out data, diagnoses and lists its files")
     func quickstartTiny() throws {
         let folder = try CLI.temporaryFolder("quickstart")
         let result = try CLI.run(["quickstart", "--out", "qs", "--scale", "0.005", "--count", "64"], in: folder)
@@ -169,6 +169,8 @@ struct CLIEndToEndTests {
             #expect(result.standardOutput.contains(name), "summary lacks \(name)")
         }
         #expect(result.standardOutput.contains("quick start summary"))
+        #expect(result.standardOutput.contains("vs 64 held-out data points"))
+        try Self.expectQuickstartDistancesAgainstHeldOutData(folder: folder, count: 64)
         for name in ["evaluation.h5", "target-diagnostics.h5", "runs/diffusion/run.json", "runs/ect/metrics.h5", "runs/sct/metrics.h5",
                      "runs/ict/metrics.h5", "trajectories-heun.h5", "trajectories-ect.h5"] {
             #expect(FileManager.default.fileExists(atPath: folder + "/qs/" + name), "missing qs/\(name)")
@@ -179,5 +181,33 @@ struct CLIEndToEndTests {
             try dataset.close()
         }
         Self.expectWrittenPathsExist(result, in: folder, atLeast: 22)
+    }
+
+    /// The quick start's distances are against N held-out data points (METHODS.md §9), not against the
+    /// teacher's samples: the teacher's own Heun-18 row has SW₂² > 0 (against itself it would be exactly
+    /// 0), and every row equals, metric for metric, what `evaluate` (fresh data from (seed,
+    /// "cli.evaluate.data", 0)) reports for that run's checkpoint and sampler with the same seed and count.
+    static func expectQuickstartDistancesAgainstHeldOutData(folder: String, count: Int) throws {
+        let quickstart = try HDF5File(folder + "/qs/evaluation.h5")
+        #expect(try quickstart.stringAttribute("reference").contains("\(count) held-out data samples"))
+        let teacherDistance = try quickstart.openGroup("diffusion heun-18").attribute("sliced_wasserstein2_squared", as: Double.self)
+        #expect(teacherDistance > 0, "the teacher's SW2² \(teacherDistance); 0 means it was scored against its own samples")
+        let metricNames = ["nll", "nll_gap", "data_nll", "mode_coverage", "covered_modes", "precision", "non_finite_samples",
+                           "sliced_wasserstein2_squared", "mmd2", "energy_distance"]
+        let samplers = [("diffusion", ["heun-18"]), ("ect", ["1-step", "2-step"]), ("sct", ["1-step", "2-step"]),
+                        ("ict", ["1-step", "2-step"])]
+        for (run, names) in samplers {
+            let evaluate = try CLI.run(["evaluate", "--checkpoint", "qs/runs/\(run)", "--count", "\(count)", "--seed", "0",
+                                        "--out", "evaluate-\(run).h5"], in: folder)
+            Self.expectSuccess(evaluate, "evaluate qs/runs/\(run)")
+            let direct = try HDF5File(folder + "/evaluate-\(run).h5")
+            for name in names {
+                let row = try quickstart.openGroup("\(run) \(name)"), expected = try direct.openGroup(name)
+                for metric in metricNames {
+                    let value = try row.attribute(metric, as: Double.self), wanted = try expected.attribute(metric, as: Double.self)
+                    #expect(value == wanted || (value.isNaN && wanted.isNaN), "\(run) \(name) \(metric): quickstart \(value), evaluate \(wanted)")
+                }
+            }
+        }
     }
 }
