@@ -27,9 +27,12 @@ public enum TimeEmbeddingKind: Equatable, Sendable {
 /// It has no trainable parameters and its input (the noise level) is not differentiated.
 public final class TimeEmbedding {
     public let kind: TimeEmbeddingKind
-    /// Angular frequencies ω_k: `sin(ω_k·c)`, `cos(ω_k·c)` (2π f_k for Fourier features).
+    /// The positional embedding's angular frequencies ω_k = f_k: `sin(ω_k·c)`, `cos(ω_k·c)`.
     private let frequencies: UnsafeMutablePointer<Float>
     private let frequencyCount: Int
+    /// Fourier features: the store and handle of the frozen f_k, read on every call (ω_k = 2π f_k), so
+    /// values loaded into the store later (a checkpoint, another seed's network) take effect.
+    private let fourierFrequencies: (store: ParameterStore, handle: ParameterHandle)?
 
     /// Throws for an odd or non-positive feature count, a max frequency ≤ 0 or a scale ≤ 0.
     public init(_ kind: TimeEmbeddingKind, scope: ParameterScope) throws(TensorError) {
@@ -56,9 +59,10 @@ public final class TimeEmbedding {
             }
             let handle = try scope.register("frequencies", shape: [frequencyCount],
                                             initializer: .normal(standardDeviation: scale), decays: false, trainable: false)
-            let stored = scope.store.values(of: handle)
-            for k in 0..<frequencyCount { frequencies[k] = 2 * Float.pi * stored[k] }
+            fourierFrequencies = (scope.store, handle)
+            return
         }
+        fourierFrequencies = nil
     }
 
     deinit {
@@ -74,13 +78,16 @@ public final class TimeEmbedding {
         _ conditioning: UnsafePointer<Float>, rows: Int,
         into destination: UnsafeMutablePointer<Float>, rowStride: Int, columnOffset: Int
     ) {
+        // Positional: ω_k = f_k from the table. Fourier: ω_k = 2π f_k with f_k read from the store now.
+        let base = fourierFrequencies.map { UnsafePointer($0.store.values + $0.handle.offset) } ?? UnsafePointer(frequencies)
+        let scale = FloatVector(repeating: fourierFrequencies == nil ? 1 : 2 * Float.pi)
         for row in 0..<rows {
             let c = FloatVector(repeating: conditioning[row])
             let target = destination + row * rowStride + columnOffset
             var k = 0
             while k < frequencyCount {
                 let lanes = min(16, frequencyCount - k)
-                let a = c * (lanes == 16 ? loadVector(frequencies, k) : loadPartialVector(frequencies, k, count: lanes))
+                let a = c * (scale * (lanes == 16 ? loadVector(base, k) : loadPartialVector(base, k, count: lanes)))
                 let (s, c) = fastSinCos(a)
                 if lanes == 16 {
                     storeVector(s, target, k)

@@ -136,7 +136,7 @@ struct CheckpointTests {
         }
 
         let empty = folder + "/empty.h5"
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
         #expect { try CheckpointFile.read(from: empty) } throws: { error in
             if case CheckpointError.emptyFile = error { return true }
             return false

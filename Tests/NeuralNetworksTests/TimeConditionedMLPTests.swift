@@ -33,6 +33,20 @@ struct TimeConditionedMLPTests {
         #expect(abs(Double(features[1]) - Foundation.sin(2 * Double.pi * Double(frequencies[1]) * 0.25)) < 1e-4)
     }
 
+    @Test("Fourier frequencies loaded into the store after the build take effect: seed 3's network loaded with seed 4's values is seed 4's network")
+    func fourierFrequenciesFollowTheStore() throws {
+        let configuration = TimeConditionedMLPConfiguration(dataDimension: 2, width: 16, depth: 2, embedding: .fourier(features: 8, scale: 16))
+        let loaded = try TimeConditionedMLP(configuration, seed: 3), original = try TimeConditionedMLP(configuration, seed: 4)
+        let input = try LayerTestSupport.randomTensor([3, 2], seed: 6)
+        let conditioning = try Tensor(shape: [3], values: [-1.2, 0.1, 0.9])
+        let before = try loaded.forward(input, noiseConditioning: conditioning, context: .evaluation).scalars
+        try loaded.store.loadValues(original.store.snapshotValues())
+        let after = try loaded.forward(input, noiseConditioning: conditioning, context: .evaluation).scalars
+        let expected = try original.forward(input, noiseConditioning: conditioning, context: .evaluation).scalars
+        #expect(before != expected)
+        #expect(after == expected)
+    }
+
     @Test("the MLP's parameter gradients and input gradient match finite differences")
     func mlpGradients() throws {
         let network = try TimeConditionedMLP(
