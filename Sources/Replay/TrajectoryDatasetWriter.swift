@@ -32,7 +32,9 @@ import HDF5
 /// **Atomic final name.** The file is built as `<path>.partial` (``partialPath``) and renamed onto
 /// `<path>` by ``finish()`` after it is closed and fsync'ed; ``discard()`` (or a writer dropped
 /// without `finish`) removes the partial file, so nothing is ever left under the final name unless
-/// it is complete. The final file carries `complete = true` and `episode_count = N`.
+/// it is complete. The final file carries `complete = true` and `episode_count = N`. A write that
+/// fails part-way (``abandon()``, and a failed ``finish()``) keeps the partial file when it holds
+/// committed episodes, as a crash would, so they are not lost.
 ///
 /// **Crash safety: the flush interval is `chunkEpisodes` episodes.** Every time the buffer fills
 /// (and in `finish`) the writer *commits*: it appends the chunk to every dataset, `H5Fflush`es (the
@@ -295,9 +297,12 @@ public final class TrajectoryDatasetWriter {
     }
 
     /// Commits the rest, marks the file complete, closes, fsyncs and renames `<path>.partial` onto
-    /// `<path>`. On failure the partial file is removed and any existing file at `path` is left untouched.
+    /// `<path>`. Any existing file at `path` is left untouched on failure. A failure before the file is
+    /// complete ends the write like ``abandon()``: the episodes of earlier commits stay in
+    /// `<path>.partial` for ``recover(partialPath:to:)``, and the error says how many and how.
     public func finish() throws {
         guard let file else { throw ReplayError("the writer for '\(path)' is already finished or discarded") }
+        var isComplete = false
         do {
             try flush()
             if let recoveredFrom {
@@ -308,16 +313,48 @@ public final class TrajectoryDatasetWriter {
             datasets.removeAll()
             try file.close()
             self.file = nil
+            isComplete = recoveredFrom == nil
             try FileSystem.synchronizeFile(atPath: workingPath)
             guard rename(workingPath, path) == 0 else {
                 throw ReplayError.dataset(path, "renaming the finished '\(workingPath)' into place failed: \(FileSystem.lastError())")
             }
             try FileSystem.synchronizeDirectory(of: path)
         } catch {
-            self.file = file
-            discard()
-            throw error
+            if isComplete, FileManager.default.fileExists(atPath: workingPath) {
+                throw ReplayError("\(error) — the finished dataset (\(committedEpisodeCount) episodes, complete) is '\(workingPath)'; "
+                                  + "move it to '\(path)' yourself, or remove it")
+            }
+            if self.file == nil { self.file = file }
+            throw Self.keptEpisodesError(error, kept: abandon(), partialPath: workingPath)
         }
+    }
+
+    /// Ends a write that cannot go on (a failed rollout, a full disk): closes `<path>.partial` and keeps
+    /// it when earlier commits stored episodes in it — `complete = false`, exactly what a crash leaves,
+    /// so ``recover(partialPath:to:)`` (`consistency-td inspect --recover`) publishes them — or removes
+    /// it when they stored none. Returns the number of episodes kept (0: nothing is left on disk).
+    /// Use ``discard()`` to drop committed episodes as well.
+    @discardableResult
+    public func abandon() -> Int {
+        guard let file else { return 0 }
+        guard committedEpisodeCount > 0, recoveredFrom == nil else {
+            discard()
+            return 0
+        }
+        datasets.removeAll()
+        buffer.removeAll()
+        try? file.close()
+        self.file = nil
+        return committedEpisodeCount
+    }
+
+    /// `error`, unchanged when no episode was kept, else a ``ReplayError`` that adds where the `kept`
+    /// committed episodes are and how to publish them.
+    public static func keptEpisodesError(_ error: any Error, kept: Int, partialPath: String) -> any Error {
+        guard kept > 0 else { return error }
+        return ReplayError("\(error) — the \(kept) episodes committed before the failure are kept in '\(partialPath)'; "
+                           + "publish them with `consistency-td inspect --recover \(partialPath)` "
+                           + "(TrajectoryDatasetWriter.recover(partialPath:)), or remove it")
     }
 
     /// Abandons the dataset: closes and removes `<path>.partial` (nothing is ever written at `path`).

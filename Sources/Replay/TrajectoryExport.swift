@@ -19,7 +19,9 @@ import Environments
 /// does not depend on `batchSize`; an adaptive policy (Dormand–Prince) chooses one step size per
 /// batch, so its episodes agree across batch sizes to the solver's tolerance, not bit for bit.
 public enum TrajectoryExport {
-    /// Writes the dataset atomically to `path` and returns the number of episodes written.
+    /// Writes the dataset atomically to `path` and returns the number of episodes written. When the
+    /// rollout or the write fails after some chunks were committed, those episodes stay in
+    /// `<path>.partial` (``TrajectoryDatasetWriter/abandon()``) and the error says how to publish them.
     @discardableResult
     public static func export(
         rollout: EpisodeRollout, policy: some TransitionPolicy, episodeCount: Int, runSeed: UInt64, to path: String,
@@ -47,8 +49,8 @@ public enum TrajectoryExport {
             }
             try writer.finish()
         } catch {
-            writer.discard()
-            throw error
+            // A failed finish() has ended the write itself (abandon() then keeps nothing more).
+            throw TrajectoryDatasetWriter.keptEpisodesError(error, kept: writer.abandon(), partialPath: writer.partialPath)
         }
         return episodeCount
     }
