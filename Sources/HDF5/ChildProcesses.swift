@@ -7,13 +7,24 @@ import Darwin
 
 /// Keeping open files out of child processes.
 ///
-/// libhdf5's POSIX driver opens a file without `O_CLOEXEC` and, with file locking on (the default),
-/// holds an `flock` lock on the open file description until the file closes. A child process spawned
-/// while the file is open by `posix_spawn` or `fork`/`exec` without closing descriptors (as
-/// swift-testing's exit tests do; Foundation's `Process` closes them) would inherit the descriptor and
-/// with it the lock, so after the parent closes the file its next open fails with "unable to lock
-/// file, errno = 11" for as long as the child runs. Every
-/// ``HDF5File`` therefore marks its descriptor close-on-exec right after opening it.
+/// libhdf5's POSIX driver opens a file without `O_CLOEXEC`, and with its file locking on (libhdf5's
+/// default) it holds an `flock` lock on the open file description until the file closes. A child
+/// process spawned while the file is open by `posix_spawn` or `fork`/`exec` without closing
+/// descriptors (as swift-testing's exit tests do; Foundation's `Process` closes them) inherits the
+/// descriptor and with it the lock, so after the parent closes the file its next open fails with
+/// "unable to lock file, errno = 11" for as long as the child runs. Two measures:
+///
+/// 1. Every ``HDF5File`` marks its descriptor close-on-exec right after opening it, so a child spawned
+///    later never holds the file.
+/// 2. That leaves the moment between libhdf5's `open` and the marking, which no caller can close (a CI
+///    run failed on it once in about twenty). So the toolkit turns libhdf5's `flock` locking off
+///    (``HDF5PropertyList``'s file access): an inherited descriptor then holds no lock. The toolkit's
+///    files do not rely on that lock — a run folder is locked by the toolkit's own `RunFolderLock`
+///    (ExperimentKit, opened close-on-exec), checkpoints and sample files are written to a temporary
+///    and renamed, a trajectory dataset is built under `<path>.partial` created exclusively, and
+///    reading a partial file is refused. A process of another program (h5py, say) is no longer
+///    refused while a toolkit process writes a file; it should read a run's `metrics.csv`, or the HDF5
+///    files once the writer has finished with them.
 extension HDF5File {
     /// The POSIX descriptor libhdf5 reads and writes this file through, or nil when the file uses a
     /// driver other than the default POSIX one (`H5FD_SEC2`), which has no single descriptor.

@@ -14,8 +14,8 @@ import Foundation
 /// missing, empty or foreign file gets a plain message rather than libhdf5's stack alone; a
 /// truncated HDF5 file fails in `H5Fopen` with libhdf5's "truncated file" stack. Files use
 /// `H5F_CLOSE_STRONG`: ``close()`` closes every object opened from this file too (see
-/// ``HDF5Handle``). The file's descriptor is close-on-exec, so child processes never inherit it or
-/// its lock (ChildProcesses.swift).
+/// ``HDF5Handle``). The file's descriptor is close-on-exec, so child processes never inherit it, and
+/// libhdf5's `flock` file locking is off, so none can hold a lock on it (ChildProcesses.swift).
 public final class HDF5File: HDF5Container {
     /// How to open or create the file (h5py's "r", "r+", "w", "x").
     public enum Mode: String, Sendable {

@@ -18,11 +18,14 @@ public final class HDF5PropertyList: HDF5Object {
     }
 
     /// File access: `H5F_CLOSE_STRONG`, so closing the file closes every object opened from it
-    /// (as h5py does); see ``HDF5Handle``.
+    /// (as h5py does); see ``HDF5Handle``. libhdf5's own `flock` file locking is off
+    /// (`H5Pset_file_locking(false)`; the `HDF5_USE_FILE_LOCKING` variable still overrides it) — see
+    /// ChildProcesses.swift for why and for what guards the toolkit's files instead.
     static func fileAccess(_ context: ErrorContext) throws -> HDF5PropertyList {
         let list = try HDF5PropertyList(class: chdf5_p_file_access(), context)
         let identifier = try list.handle.identifier(for: "H5Pset_fclose_degree")
         try checkStatus(H5Pset_fclose_degree(identifier, H5F_CLOSE_STRONG), call: "H5Pset_fclose_degree", context)
+        try checkStatus(H5Pset_file_locking(identifier, false, true), call: "H5Pset_file_locking", context)
         return list
     }
 

@@ -59,6 +59,43 @@ struct ChildProcessTests {
         }
     }
 
+    @Test("libhdf5 takes no flock lock: a separate descriptor locks the open file exclusively, in every open mode",
+          arguments: [HDF5File.Mode.truncate, .exclusive, .readWrite, .readOnly])
+    func libraryTakesNoLock(mode: HDF5File.Mode) throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("x.h5").path
+            if mode == .readWrite || mode == .readOnly { try HDF5File(path, mode: .truncate).close() }
+            let file = try HDF5File(path, mode: mode)
+            let probe = open(path, O_RDONLY | O_CLOEXEC)
+            try #require(probe >= 0)
+            defer { close(probe) }
+            #expect(flock(probe, LOCK_EX | LOCK_NB) == 0, "libhdf5 holds a lock: \(String(cString: strerror(errno)))")
+            flock(probe, LOCK_UN)
+            try file.close()
+        }
+    }
+
+    /// The moment between libhdf5's open and the close-on-exec marking, made permanent: a child spawned
+    /// then holds the descriptor, yet the parent closes and reopens the file (with libhdf5's locking
+    /// on, the reopen failed with "unable to lock file, errno = 11" while the child ran).
+    @Test("a child that inherited the descriptor does not stop the file from being reopened for writing")
+    func inheritedDescriptorHoldsNoLock() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("x.h5").resolvingSymlinksInPath().path
+            let file = try HDF5File(path, mode: .truncate)
+            try file.createDataset("x", values: [Float(1), 2, 3])
+            let descriptor = try #require(try file.fileDescriptor())
+            #expect(fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) & ~FD_CLOEXEC) == 0)
+            try Self.whileAChildRuns { child in
+                #expect(try Self.openFiles(of: child, waitingToLose: "").contains(path), "the child did not inherit \(path)")
+                try file.close()
+                let reopened = try HDF5File(path, mode: .readWrite)
+                #expect(try reopened.openDataset("x").read(as: Float.self) == [1, 2, 3])
+                try reopened.close()
+            }
+        }
+    }
+
     @Test("a child spawned while a file is open does not hold it: the file closes and reopens for writing")
     func childDoesNotInheritTheFile() throws {
         try withTemporaryDirectory { directory in
