@@ -94,6 +94,8 @@ public final class TrajectoryDatasetWriter {
     /// Set by recovery: the final file is marked `complete = false` with `recovered_from`.
     var recoveredFrom: String?
     private var file: HDF5File?
+    /// Held from creating the partial file until the writer finishes, abandons or discards it.
+    private var partialLock: PartialFileLock?
     private var buffer: EpisodeBlock
     private var datasets: [String: HDF5Dataset] = [:]
     /// Every per-episode dataset, in the order a commit writes them.
@@ -167,6 +169,10 @@ public final class TrajectoryDatasetWriter {
                 throw error
             }
             self.file = file
+            guard let lock = PartialFileLock.acquire(workingPath) else {
+                throw ReplayError.dataset(path, "cannot lock the new '\(workingPath)' for writing (PartialFileLock)")
+            }
+            partialLock = lock
             try file.setAttribute("format", TrajectoryDatasetMetadata.format)
             try file.setAttribute("format_version", TrajectoryDatasetMetadata.formatVersion)
             try file.setAttribute("environment", metadata.environment)
@@ -302,13 +308,14 @@ public final class TrajectoryDatasetWriter {
     /// `<path>.partial` for ``recover(partialPath:to:)``, and the error says how many and how.
     public func finish() throws {
         guard let file else { throw ReplayError("the writer for '\(path)' is already finished or discarded") }
-        var isComplete = false
+        var markedComplete = false, isComplete = false
         do {
             try flush()
             if let recoveredFrom {
                 try file.setAttribute(TrajectoryDatasetMetadata.recoveredFromAttribute, recoveredFrom)
             } else {
                 try file.overwriteAttribute(TrajectoryDatasetMetadata.completeAttribute, true)
+                markedComplete = true
             }
             datasets.removeAll()
             try file.close()
@@ -318,14 +325,28 @@ public final class TrajectoryDatasetWriter {
             guard rename(workingPath, path) == 0 else {
                 throw ReplayError.dataset(path, "renaming the finished '\(workingPath)' into place failed: \(FileSystem.lastError())")
             }
-            try FileSystem.synchronizeDirectory(of: path)
+            releasePartialLock()
+            do { try FileSystem.synchronizeDirectory(of: path) } catch {
+                throw ReplayError.dataset(path, "the finished dataset is in place, but syncing its folder failed (a power loss could still "
+                                          + "undo the rename): \(error)")
+            }
+        } catch let error where partialLock == nil {
+            throw error                               // published: only the folder sync failed
         } catch {
             if isComplete, FileManager.default.fileExists(atPath: workingPath) {
+                releasePartialLock()
                 throw ReplayError("\(error) — the finished dataset (\(committedEpisodeCount) episodes, complete) is '\(workingPath)'; "
                                   + "move it to '\(path)' yourself, or remove it")
             }
-            if self.file == nil { self.file = file }
-            throw Self.keptEpisodesError(error, kept: abandon(), partialPath: workingPath)
+            if self.file == nil && !isComplete { self.file = file }
+            let kept = abandon()
+            if markedComplete && kept > 0 {
+                // Closing failed after the file was marked complete: on disk it may say either.
+                throw ReplayError("\(error) — closing '\(workingPath)' failed after it was marked complete, so it may be damaged; "
+                                  + "`consistency-td inspect \(workingPath)` tells: move it to '\(path)' if it reads as complete, "
+                                  + "else recover its committed episodes with `consistency-td inspect --recover \(workingPath)`")
+            }
+            throw Self.keptEpisodesError(error, kept: kept, partialPath: workingPath)
         }
     }
 
@@ -345,7 +366,20 @@ public final class TrajectoryDatasetWriter {
         buffer.removeAll()
         try? file.close()
         self.file = nil
+        releasePartialLock()
         return committedEpisodeCount
+    }
+
+    private func releasePartialLock() {
+        partialLock?.release()
+        partialLock = nil
+    }
+
+    /// True when a live writer (or a recovery) is writing the partial file at `partialPath` right now:
+    /// it holds the file's ``PartialFileLock``. A partial file nobody holds was left by a writer that
+    /// stopped (a crash, `kill -9`, an abandoned export) and can be recovered.
+    public static func isBeingWritten(partialPath: String) -> Bool {
+        PartialFileLock.isHeld(partialPath)
     }
 
     /// `error`, unchanged when no episode was kept, else a ``ReplayError`` that adds where the `kept`
@@ -363,5 +397,6 @@ public final class TrajectoryDatasetWriter {
         if let file { try? file.close() }
         if file != nil { try? FileManager.default.removeItem(atPath: workingPath) }
         file = nil
+        releasePartialLock()
     }
 }

@@ -47,6 +47,14 @@ extension TrajectoryDatasetWriter {
         guard !FileManager.default.fileExists(atPath: destination) else {
             throw ReplayError.dataset(destination, "exists already; recovery never replaces a file. Move it away or pass another destination for '\(partialPath)'")
         }
+        // A live writer holds the partial file's lock; recovering its file would publish a truncated
+        // dataset and delete the file under it. Holding the lock also keeps two recoveries apart.
+        guard let lock = PartialFileLock.acquire(partialPath) else {
+            throw ReplayError.dataset(partialPath, PartialFileLock.isHeld(partialPath)
+                ? "is being written right now by a running writer (or recovered by another process); recover only a partial file whose writer has stopped"
+                : "cannot be opened: \(FileSystem.lastError())")
+        }
+        defer { lock.release() }
         let file: HDF5File
         do { file = try HDF5File(partialPath, mode: .readOnly) } catch {
             throw ReplayError.dataset(partialPath, "cannot be opened as HDF5, so nothing can be recovered: \(error)")
@@ -163,12 +171,16 @@ enum TrajectoryRecoveryMessages {
             }
             try? file.close()
         }
+        if PartialFileLock.isHeld(partial) {
+            return "'\(partial)' is a partial trajectory dataset being written right now by a running writer (\(count) so far)."
+        }
         return "'\(partial)' is a partial trajectory dataset left by a writer that did not finish (\(count))."
     }
 
-    /// How to recover a partial file or get rid of it.
+    /// How to recover a partial file or get rid of it (or, while its writer runs, to wait).
     static func howToRecover(_ partial: String) -> String {
-        "Recover its committed episodes with `consistency-td inspect --recover \(partial)` (TrajectoryDatasetWriter.recover(partialPath:)), or remove it."
+        if PartialFileLock.isHeld(partial) { return "Wait for its writer to finish (or stop it) before recovering or removing it." }
+        return "Recover its committed episodes with `consistency-td inspect --recover \(partial)` (TrajectoryDatasetWriter.recover(partialPath:)), or remove it."
     }
 
     /// The writer's refusal to start over an existing partial file.

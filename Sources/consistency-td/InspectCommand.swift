@@ -22,6 +22,9 @@ struct InspectCommand: ParsableCommand {
         if recover { return try recoverPartial() }
         guard FileManager.default.fileExists(atPath: file) else {
             let partial = TrajectoryDatasetWriter.partialPath(for: file)
+            if TrajectoryDatasetWriter.isBeingWritten(partialPath: partial) {
+                throw CommandLineFailure("'\(file)' does not exist yet: '\(partial)' is being written by a running writer; wait for it to finish")
+            }
             if FileManager.default.fileExists(atPath: partial) {
                 throw CommandLineFailure("'\(file)' does not exist, but '\(partial)' is a partial trajectory dataset left by an interrupted write; recover its committed episodes with `consistency-td inspect --recover \(partial)` or remove it")
             }
@@ -102,6 +105,10 @@ struct InspectCommand: ParsableCommand {
             let complete = (try? file.hasAttribute("complete")) == true ? (try? file.attribute("complete", as: Bool.self)) : true
             if complete == false, (try? file.hasAttribute("recovered_from")) != true {
                 let committed = (try? file.attribute("episode_count", as: Int64.self)).map(String.init) ?? "an unknown number of"
+                if TrajectoryDatasetWriter.isBeingWritten(partialPath: path) {
+                    return ["partial trajectory dataset being written right now by a running writer: \(committed) committed episodes so far",
+                            "  wait for its writer to finish"]
+                }
                 return ["partial trajectory dataset (its writer did not finish): \(committed) committed episodes",
                         "  recover them with `consistency-td inspect --recover \(path)`"]
             }

@@ -163,8 +163,10 @@ struct TrajectoryCommitTests {
         let partial = TrajectoryDatasetWriter.partialPath(for: path)
         #expect(first.partialPath == partial && partial == path + ".partial")
         let before = try Data(contentsOf: URL(fileURLWithPath: partial))
+        // The first writer is live, so the refusal says so rather than pointing at recovery.
         #expect { _ = try Self.writer(path, chunk: 2, episodes: episodes) } throws: { error in
-            "\(error)".contains(partial) && "\(error)".contains("inspect --recover")
+            "\(error)".contains(partial) && "\(error)".contains("being written right now by a running writer")
+                && !"\(error)".contains("inspect --recover")
         }
         #expect(try Data(contentsOf: URL(fileURLWithPath: partial)) == before)
         try first.append(contentsOf: episodes.dropFirst(3))
