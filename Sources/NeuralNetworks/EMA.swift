@@ -13,7 +13,8 @@ import Tensors
 /// A scheduled rate — CM's μ(k) = exp(s0 · ln μ0 / (N(k) − 1)) of METHODS.md §2 — is passed per
 /// update with ``update(_:from:rate:)``. Each average has a checkpoint name, its nominal rate
 /// written in shortest form ("0.999", "0.9999"), for `/ema/<name>/<parameter>` (DESIGN.md §5).
-/// Every scalar is averaged, frozen entries included (they never change, so they stay equal).
+/// Every trainable scalar is averaged; frozen entries (fixed random features) are copied, since
+/// blending a value with itself can round it to a neighbour (``ParameterStore/copyFrozenValues(from:into:)``).
 /// Updates, copies and swaps are single loops and allocate nothing.
 public final class ExponentialMovingAverage {
     /// The nominal rate μ of each average, in the order given.
@@ -80,6 +81,7 @@ public final class ExponentialMovingAverage {
         try checkLayout(of: store, operation: "ExponentialMovingAverage.update")
         for index in buffers.indices {
             ExponentialMovingAverage.blend(buffers[index], toward: store.values, rate: rates[index], count: count)
+            store.copyFrozenValues(from: store.values, into: buffers[index])
             counters[index] += 1
         }
     }
@@ -91,6 +93,7 @@ public final class ExponentialMovingAverage {
         try ExponentialMovingAverage.validate(rate: rate, operation: "ExponentialMovingAverage.update")
         try checkLayout(of: store, operation: "ExponentialMovingAverage.update")
         ExponentialMovingAverage.blend(buffers[index], toward: store.values, rate: rate, count: count)
+        store.copyFrozenValues(from: store.values, into: buffers[index])
         counters[index] += 1
     }
 

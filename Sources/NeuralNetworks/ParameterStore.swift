@@ -131,6 +131,16 @@ public final class ParameterStore {
         source.withUnsafeBufferPointer { values.update(from: $0.baseAddress!, count: count) }
     }
 
+    /// Copies the values of the frozen (non-trainable) entries — fixed random features such as Fourier
+    /// frequencies — from `source` into `destination`, both buffers in this store's layout. An average
+    /// of a frozen value must stay that value, and the blend μ·f + (1 − μ)·f rounds to a neighbour of f
+    /// for a few entries in a hundred; EMAs and target networks call this after blending.
+    public func copyFrozenValues(from source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>) {
+        for entry in entries where !entry.trainable {
+            (destination + entry.offset).update(from: source + entry.offset, count: entry.count)
+        }
+    }
+
     /// Global L2 norm of the gradients, √Σ g², accumulated in Double.
     public func gradientNorm() -> Double { Kernels.sumOfSquares(gradients, count: count).squareRoot() }
 

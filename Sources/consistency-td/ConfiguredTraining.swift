@@ -31,11 +31,38 @@ enum ConfiguredTraining {
             let initial = try PretrainedDiffusionModel.network(
                 for: method, path: try configuration.training.pretrained.map(TrainCommand.resolveCheckpoint), setting: "training.pretrained",
                 instruction: "set training.pretrained (or pass --from) to a diffusion checkpoint")
+            for warning in try dataStandardDeviationWarnings(configuration, pretrained: initial) {
+                FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+            }
             let learner = try ConsistencyLearner(configuration: agents, distribution: distribution, initial: initial,
                                                  teacher: method == .cd ? initial : nil)
             learner.evaluator = evaluator
             return learner
         }
+    }
+
+    /// What disagrees with the σ_d of a `pretrained` network, which the learner keeps (its
+    /// preconditioning was trained with it): a given `training.data_standard_deviation`, and the σ_d of
+    /// a σ_d weighting (`edm`, `inverse-squared-time-plus-data`), which the configuration resolved
+    /// from the data, not from the checkpoint. One line each; none without a pretrained network.
+    static func dataStandardDeviationWarnings(_ configuration: ExperimentConfiguration,
+                                              pretrained: PreconditionedNetwork?) throws -> [String] {
+        guard let pretrained, let path = configuration.training.pretrained else { return [] }
+        let network = pretrained.preconditioning.dataStandardDeviation
+        var warnings: [String] = []
+        if let given = configuration.training.dataStandardDeviation, abs(given - network) > 1e-12 * max(1, network) {
+            warnings.append("training.data_standard_deviation = \(given), but the pretrained network (\(path)) was trained with "
+                            + "σ_d = \(network), which the learner keeps")
+        }
+        switch configuration.consistency?.weighting {
+        case let .inverseSquaredTimePlusData(sigma), let .edm(sigma):
+            if abs(sigma - network) > 1e-12 * max(1, network) {
+                warnings.append("the loss weighting uses σ_d = \(sigma) (consistency.weighting_sigma_data), but the network's "
+                                + "σ_d is the pretrained one, \(network); set consistency.weighting_sigma_data: \(network) for one σ_d")
+            }
+        default: break
+        }
+        return warnings
     }
 
     /// The ``TrainingRecipe`` that describes `configuration` in `run.json` (the fields both know; the

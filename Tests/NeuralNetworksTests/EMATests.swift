@@ -119,3 +119,28 @@ struct ExponentialMovingAverageTests {
         #expect(allocations == 0)
     }
 }
+
+@Suite("Exponential moving averages of frozen entries")
+struct FrozenEntryAverageTests {
+    @Test("frozen entries (Fourier frequencies) stay bit-identical through every update; trainable ones blend")
+    func frozenEntriesAreCopied() throws {
+        let store = ParameterStore(seed: 11)
+        let weight = try store.register(name: "weight", shape: [8], initializer: .normal(standardDeviation: 1))
+        let frequencies = try store.register(name: "frequencies", shape: [1024], initializer: .normal(standardDeviation: 16),
+                                             decays: false, trainable: false)
+        let frozen = Array(store.values(of: frequencies))
+        // Blending a value with itself is not exact in Float for some of these values, so the test can fail.
+        #expect(frozen.contains { 0.95 * $0 + (1 - 0.95) * $0 != $0 })
+        let ema = try ExponentialMovingAverage(of: store, rates: [0.95, 0.999])
+        for k in 0..<50 {
+            for i in 0..<8 { store.values(of: weight)[i] += Float(k + i) * 0.01 }
+            try ema.update(from: store)
+            try ema.update(1, from: store, rate: 0.9)
+        }
+        for index in 0..<2 {
+            let averaged = ema.values(index)
+            #expect(Array(averaged[frequencies.offset..<(frequencies.offset + 1024)]) == frozen)
+            #expect(Array(averaged[weight.offset..<(weight.offset + 8)]) != Array(store.values(of: weight)))
+        }
+    }
+}

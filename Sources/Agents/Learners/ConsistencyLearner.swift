@@ -321,6 +321,7 @@ public final class ConsistencyLearner: TrainingLearner {
             let rate = targetEMARate(iteration: k) ?? 0
             let mu = Float(rate), target = targetNetwork.store.values, source = online.store.values
             for i in 0..<online.store.count { target[i] = mu * target[i] + (1 - mu) * source[i] }
+            online.store.copyFrozenValues(from: source, into: target)
             metrics["train/target_ema_rate"] = rate
         }
         completedIterations += 1
