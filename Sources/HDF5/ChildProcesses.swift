@@ -21,8 +21,9 @@ import Darwin
 ///    (``HDF5PropertyList``'s file access): an inherited descriptor then holds no lock. The toolkit's
 ///    files do not rely on that lock — a run folder is locked by the toolkit's own `RunFolderLock`
 ///    (ExperimentKit, opened close-on-exec), checkpoints and sample files are written to a temporary
-///    and renamed, a trajectory dataset is built under `<path>.partial` created exclusively, and
-///    reading a partial file is refused. A process of another program (h5py, say) is no longer
+///    and renamed, a trajectory dataset is built under `<path>.partial` created exclusively and held
+///    by its writer's own lock (Replay's `PartialFileLock`, which recovery respects), and reading a
+///    partial file is refused. A process of another program (h5py, say) is no longer
 ///    refused while a toolkit process writes a file; it should read a run's `metrics.csv`, or the HDF5
 ///    files once the writer has finished with them.
 extension HDF5File {
