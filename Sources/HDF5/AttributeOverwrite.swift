@@ -23,7 +23,7 @@ extension HDF5AttributeOwner {
         }
         let identifier = try attribute.handle.identifier(for: "H5Awrite")
         let memoryType = try T.nativeMemoryType
-        try withUnsafePointer(to: value) { pointer in
+        _ = try withUnsafePointer(to: value) { pointer in
             try checkStatus(H5Awrite(identifier, memoryType, pointer), call: "H5Awrite", context)
         }
     }

@@ -50,7 +50,7 @@ extension HDF5Dataset {
         let identifier = try handle.identifier(for: "H5Dget_num_chunks")
         var count: hsize_t = 0
         // libhdf5 1.10.8 refuses H5S_ALL here; the dataset's own (all-selected) dataspace counts every chunk.
-        try closing(dataspace()) { space in
+        _ = try closing(dataspace()) { space in
             try checkStatus(H5Dget_num_chunks(identifier, try space.handle.identifier(for: "H5Dget_num_chunks"), &count),
                             call: "H5Dget_num_chunks", context)
         }

@@ -70,7 +70,8 @@ struct SweepCommand: ParsableCommand {
                 summary = try ConfiguredTraining.start(run.configuration, runFolder: folder).summary
             }
             print(TrainingSession.describe(summary, preset: run.configuration.method.name))
-            outputs.add("run summary", try RunSummary(run: run, values: Self.results(of: summary)).write(toFolder: folder))
+            let values = Self.results(of: summary).merging(try Self.resolvedSettings(of: summary)) { result, _ in result }
+            outputs.add("run summary", try RunSummary(run: run, values: values).write(toFolder: folder))
         }
         outputs.show()
         print("merge the shards' summaries with: consistency-td sweep --merge --out \(out)")
@@ -95,6 +96,26 @@ struct SweepCommand: ParsableCommand {
         var values = summary.finalMetrics
         values["steps"] = Double(summary.completedSteps)
         return values
+    }
+
+    /// Settings a run resolved itself instead of taking them from the sweep file, recorded beside its results
+    /// so that a table shows them (a σ_d left to the data is measured; a configuration read by an older
+    /// toolkit may have resolved it differently, and a sweep continued across an upgrade would mix the two):
+    /// - `resolved/data_standard_deviation`: the σ_d of the network's preconditioning, read from the run's
+    ///   newest checkpoint (what was trained, also for a pretrained network that keeps its own);
+    /// - `resolved/weighting_sigma_data`: the σ_d of a loss weighting that involves one (`edm`,
+    ///   `inverse-squared-time-plus-data`), read from the run's `config.yaml`.
+    static func resolvedSettings(of summary: TrainingSummary) throws -> [String: Double] {
+        var settings: [String: Double] = [:]
+        if let checkpoint = summary.checkpointPath {
+            settings["resolved/data_standard_deviation"] = try CheckpointModel.load(checkpoint).network.preconditioning.dataStandardDeviation
+        }
+        let folder = ExperimentRunFolder(path: summary.runFolder)
+        if FileManager.default.fileExists(atPath: folder.configurationPath),
+           let sigma = try folder.configuration().consistency?.weighting.dataStandardDeviation {
+            settings["resolved/weighting_sigma_data"] = sigma
+        }
+        return settings
     }
 
     /// `sweep --merge`: every `summary.json` under --out into `<out>/sweep.h5`, `.csv` and `.md`;

@@ -139,4 +139,42 @@ struct CLIConfigAndSweepTests {
         let rerun = try CLI.run(["sweep", "--config", "sweep.yaml", "--shard", "1/2", "--out", "sharded"], in: folder)
         #expect(rerun.status == 0 && rerun.standardOutput.contains("finished earlier"), "\(rerun.standardOutput)")
     }
+
+    @Test("a sweep's table records the σ_d each run resolved: the network's (checkpoint) and a σ_d weighting's (config.yaml)")
+    func sweepRecordsResolvedDataStandardDeviation() throws {
+        let folder = try CLI.temporaryFolder("sweep-sigma")
+        try Self.write("""
+            name: sigma
+            config: {method: ict, network: {width: 16, depth: 1}, training: {steps: 2, batch_size: 16, checkpoint_every: 2}}
+            axes:
+              training.data_standard_deviation: [0.25, null]
+              consistency.weighting: [inverse-grid-step, edm]
+            """, to: folder + "/sweep.yaml")
+        let sweep = try CLI.run(["sweep", "--config", "sweep.yaml", "--out", "out"], in: folder)
+        #expect(sweep.status == 0, "\(sweep.standardError)")
+        let merged = try CLI.run(["sweep", "--merge", "--out", "out"], in: folder)
+        #expect(merged.status == 0, "\(merged.standardError)")
+        let table = try SweepTable.collect(under: [folder + "/out"])
+        try #require(table.rows.count == 4)
+        #expect(table.valueNames.contains("resolved/data_standard_deviation") && table.valueNames.contains("resolved/weighting_sigma_data"))
+        for row in table.rows {
+            // The measured σ_d as the configuration resolves it, on a path independent of the checkpoint's.
+            let configuration = try ExperimentRunFolder(path: folder + "/out/" + row.run).configuration()
+            let expected = try configuration.networkDataStandardDeviation()
+            let network = try #require(row.values["resolved/data_standard_deviation"])
+            #expect(network == expected, "\(row.run)")
+            if row.parameters["training.data_standard_deviation"] == "0.25" {
+                #expect(network == 0.25)
+            } else {
+                #expect(abs(network - 0.25) > 0.5, "the ring's measured σ_d is about 1.4, got \(network)")
+            }
+            if row.parameters["consistency.weighting"] == "edm" {
+                #expect(row.values["resolved/weighting_sigma_data"] == network, "\(row.run): the weighting takes the network's σ_d")
+            } else {
+                #expect(row.values["resolved/weighting_sigma_data"] == nil, "\(row.run)")
+            }
+        }
+        let csv = try String(contentsOfFile: folder + "/out/sweep.csv", encoding: .utf8)
+        #expect(csv.contains("resolved/data_standard_deviation,resolved/weighting_sigma_data"), "\(csv)")
+    }
 }

@@ -13,7 +13,7 @@ struct ReplayTrainingTests {
     static let maximumTime = 20.0
 
     /// 2 048 exact-policy episodes (Dormand–Prince on f*) of the ring on an 18-step Karras grid up to t = 20.
-    nonisolated(unsafe) static let buffer: ReplayBuffer = {
+    static let buffer: ReplayBuffer = {
         let environment = try! DenoisingMDP(dimension: 2, grid: TimeGrid.karras(count: 19, maximum: maximumTime))
         let exact = try! ExactValue(distribution: ring, minimumTime: environment.minimumTime)
         var buffer = try! ReplayBuffer(capacity: 2048, environment: environment)

@@ -43,7 +43,7 @@ actor TrainingLanes {
             let timeout = gatherTimeout
             Task {
                 try? await Task.sleep(for: timeout)
-                await self.endGathering()
+                self.endGathering()
             }
         }
         await withCheckedContinuation { continuation in

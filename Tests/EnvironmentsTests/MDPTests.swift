@@ -123,7 +123,7 @@ struct SolverPolicyTests {
         var stream = RandomStream(seed: 7, purpose: "reset")
         var state = mdp.reset(count: 5, stream: &stream)
         let start = state.points
-        let policy = SolverPolicy(solver: try DormandPrinceSolver(), denoiser: ring)
+        let policy = SolverPolicy(solver: DormandPrinceSolver(), denoiser: ring)
         while state.stepIndex < mdp.stepCount { _ = try mdp.step(&state, policy: policy) }
         let exact = try ExactValue(distribution: ring, minimumTime: mdp.minimumTime).consistency(start, time: mdp.maximumTime)
         for i in exact.indices { #expect(abs(state.points[i] - exact[i]) < 1e-6) }

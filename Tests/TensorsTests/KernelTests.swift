@@ -152,7 +152,7 @@ struct KernelTests {
         #expect(abs(DoubleMath.logSumExp([1000, 1000]) - (1000 + Foundation.log(2))) < 1e-12)
         #expect(DoubleMath.logSumExp([]) == -.infinity)
         var weights: [Double] = [-1000, -1001, -1002]
-        weights.withUnsafeMutableBufferPointer { DoubleMath.softmaxInPlace($0) }
+        _ = weights.withUnsafeMutableBufferPointer { DoubleMath.softmaxInPlace($0) }
         let e = Foundation.exp(1.0)
         let normaliser = 1 + 1 / e + 1 / (e * e)
         #expect(abs(weights[0] - 1 / normaliser) < 1e-12)

@@ -52,7 +52,7 @@ if let pointsPath {
     points = data
 }
 let exact = try ExactValue(distribution: ring, minimumTime: 0.002,
-                       solver: try DormandPrinceSolver(relativeTolerance: 1e-9, absoluteTolerance: 1e-9, groupSize: groupSize))
+                       solver: DormandPrinceSolver(relativeTolerance: 1e-9, absoluteTolerance: 1e-9, groupSize: groupSize))
 
 /// f* for all points, split into `threads` contiguous shares solved concurrently.
 func solveAll(_ points: [Double], threads: Int, exact: ExactValue<GaussianMixture>) throws -> [Double] {

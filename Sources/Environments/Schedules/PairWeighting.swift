@@ -30,4 +30,12 @@ public enum PairWeighting: Equatable, Sendable {
 
     /// w(t, r) of a pair.
     public func weight(_ pair: TimePair) -> Double { weight(time: pair.time, targetTime: pair.targetTime) }
+
+    /// The σ_d this weighting involves (`inverseSquaredTimePlusData`, `edm`); nil for the others.
+    public var dataStandardDeviation: Double? {
+        switch self {
+        case .uniform, .inverseGridStep, .inverseTimeGap: return nil
+        case .inverseSquaredTimePlusData(let sigmaData), .edm(let sigmaData): return sigmaData
+        }
+    }
 }

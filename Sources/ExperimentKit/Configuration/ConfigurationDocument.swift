@@ -91,7 +91,8 @@ public struct ConfigurationDocument: Equatable, Sendable {
         let method = try readMethod(tree)
         let (environment, environmentTree) = try readEnvironment(tree)
         var steps = ExperimentConfiguration.defaultSteps
-        if let given = ConfigurationTree.value(at: ["training", "steps"], in: tree) as? Int, !(given is Bool) { steps = given }
+        let givenSteps = ConfigurationTree.value(at: ["training", "steps"], in: tree)
+        if !(givenSteps is Bool), let given = givenSteps as? Int { steps = given }
 
         var defaults = try ExperimentConfiguration.defaults(method: method, environment: environment, steps: max(steps, 1))
         try ConfigurationCases.adopt(casesOf: tree, into: &defaults)
