@@ -132,8 +132,13 @@ public final class FastScoreIdentityDenoiser {
             }
         }
         for lane in 0..<lanes where failureBase[lane] >= 0 {
+            // The weight pass found no finite distance for this row: either no reference carries its
+            // label, or every distance overflowed (squares are summed in Float: coordinates beyond ~1e19).
             let row = failureBase[lane]
-            throw .noReferenceWithLabel(row: row, label: queryLabels?[row] ?? 0)
+            if let label = queryLabels?[row], !references.containsReference(labelled: label, forQuery: row) {
+                throw .noReferenceWithLabel(row: row, label: label)
+            }
+            throw .noFiniteDistance(row: row)
         }
 
         guard !productInPass else { return }

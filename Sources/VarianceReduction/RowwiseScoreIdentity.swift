@@ -6,14 +6,16 @@ extension ScoreIdentityDenoiser {
     ///
     ///     w_ij = softmax_j(−‖x_t,i − x₀^(j)‖² / 2t_i²),   D̂_i = Σ_j w_ij x₀^(j),   x̂_r,i = x_t,i + (r_i − t_i)(x_t,i − D̂_i)/t_i
     ///
-    /// (D̂_i itself when r_i = 0). Rows with r_i = t_i are copied unchanged (their t_i may be 0). Each row
-    /// gives bit for bit what ``transition(_:times:targetTimes:queryLabels:references:)`` gives for that
+    /// (D̂_i itself when r_i = 0). Rows with r_i = t_i are copied unchanged; their t_i must be finite
+    /// and ≥ 0 (0 for an episode that already ended), the other rows need a finite t_i > 0 and
+    /// 0 ≤ r_i ≤ t_i. Each row gives bit for bit what ``transition(_:times:targetTimes:queryLabels:references:)`` gives for that
     /// row alone with ``ScoreIdentityReferences/ownPlusPool(own:ownLabels:pool:poolLabels:dimension:)``
     /// references {own_i} ∪ pool_i, without building a reference set per row. Cost O((p + 1)·D) per row.
     ///
     /// - Parameters:
     ///   - queries, own: count × D, row-major; pools: count × poolSize × D.
-    /// - Throws: ``ScoreIdentityError`` naming the first non-finite point or invalid (t, r) of a moving row.
+    /// - Throws: ``ScoreIdentityError`` naming the first non-finite point, invalid (t, r) or row whose
+    ///   squared distances all overflow.
     public func rowwiseTransition(_ queries: UnsafePointer<Double>, count: Int, times: UnsafePointer<Double>,
                                   targetTimes: UnsafePointer<Double>, own: UnsafePointer<Double>, pools: UnsafePointer<Double>,
                                   poolSize: Int, dimension: Int, into output: UnsafeMutablePointer<Double>) throws(ScoreIdentityError) {
@@ -22,11 +24,17 @@ extension ScoreIdentityDenoiser {
         try ScoreIdentityValidation.checkFinite(own, count: count, dimension: dimension, what: "the own points")
         try ScoreIdentityValidation.checkFinite(pools, count: count * poolSize, dimension: dimension, what: "the pool points")
         try ScoreIdentityValidation.checkFinite(queries, count: count, dimension: dimension, what: "the queries")
-        for row in 0..<count where targetTimes[row] != times[row] {
+        for row in 0..<count {
             let t = times[row], r = targetTimes[row]
+            if r == t {
+                // A row that stays put: t = r = 0 (an ended episode) is fine, a negative or infinite t is not.
+                guard t.isFinite, t >= 0 else { throw .invalidTime(row: row, value: t) }
+                continue
+            }
             guard t.isFinite, t > 0 else { throw .invalidTime(row: row, value: t) }
             guard r.isFinite, r >= 0, r <= t else { throw .invalidTargetTime(row: row, value: r, time: t) }
         }
+        var failure: ScoreIdentityError?
         withUnsafeTemporaryAllocation(of: Double.self, capacity: poolSize + 1) { buffer in
             let logits = buffer.baseAddress!
             for row in 0..<count {
@@ -37,10 +45,15 @@ extension ScoreIdentityDenoiser {
                 }
                 let block = ReferenceBlock(own: own + row * dimension, pool: pools + row * poolSize * dimension,
                                            poolCount: poolSize, dimension: dimension)
-                _ = Self.estimateRow(x, time: times[row], label: nil, block: block, dimension: dimension, logits: logits, output: out)
+                guard case .estimated = Self.estimateRow(x, time: times[row], label: nil, block: block, dimension: dimension,
+                                                         logits: logits, output: out) else {
+                    failure = .noFiniteDistance(row: row)
+                    return
+                }
                 eulerTransitionInPlace(x, times: times + row, targetTimes: targetTimes + row, count: 1, dimension: dimension,
                                        denoised: out)
             }
         }
+        if let failure { throw failure }
     }
 }

@@ -8,10 +8,13 @@ import Foundation
 ///
 /// D̂ is the exact posterior mean E[x₀ | x_t] of the empirical distribution of R_i; when R_i contains
 /// the query's own x₀ plus independent draws it is a low-variance, consistent estimate of the ideal
-/// denoiser D(x_t, t). Computed in Double: squared distances by direct differences (never as
+/// denoiser D(x_t, t). Computed in Double: squared distances d_j by direct differences (never as
 /// ‖a‖² + ‖b‖² − 2a·b), the row maximum of the log-weights subtracted before exponentiating, so tiny
-/// t and far-away points give the nearest reference rather than NaN. Class-conditional estimates
-/// (query labels given) let only references with the query's label take part.
+/// t and far-away points give the nearest reference rather than NaN — down to any t > 0: when t is so
+/// small that −d_min/2t² overflows (t below about 1e−154), the log-weights are formed as
+/// (d_j − d_min)·(−1/2t²) with 0·∞ read as 0, and the nearest references share the weight.
+/// Class-conditional estimates (query labels given) let only references with the query's label take
+/// part.
 ///
 /// Cost O(n·D) per query for a reference set of n points. ``FastScoreIdentityDenoiser`` is the
 /// Float32 batched version for large batches.
@@ -42,13 +45,17 @@ public struct ScoreIdentityDenoiser: Sendable {
                     for row in 0..<count {
                         let block = ReferenceBlock(references: references, row: row, own: own.baseAddress, pool: pool.baseAddress)
                         let label = queryLabels?[row]
-                        guard let ess = Self.estimateRow(queries + row * dimension, time: times[row], label: label,
-                                                         block: block, dimension: dimension, logits: logits,
-                                                         output: output + row * dimension) else {
-                            failure = .noReferenceWithLabel(row: row, label: label ?? 0)
+                        switch Self.estimateRow(queries + row * dimension, time: times[row], label: label, block: block,
+                                                dimension: dimension, logits: logits, output: output + row * dimension) {
+                        case let .estimated(ess):
+                            effectiveSampleSizes?[row] = ess
+                        case let .noReferenceWithLabel(label):
+                            failure = .noReferenceWithLabel(row: row, label: label)
+                            return
+                        case .noFiniteDistance:
+                            failure = .noFiniteDistance(row: row)
                             return
                         }
-                        effectiveSampleSizes?[row] = ess
                     }
                 }
             }
@@ -137,28 +144,50 @@ public struct ScoreIdentityDenoiser: Sendable {
         return count
     }
 
-    /// One query: logits into `logits`, the weighted mean into `output`; returns the ESS, or nil when
-    /// no reference carries the query's label.
+    /// One query: squared distances d_j into `logits`, then the weights e_j = exp(−(d_j − d_min)/2t²)
+    /// (e = 1 at the nearest reference), the weighted mean Σ_j e_j x₀^(j) / Σ_j e_j into `output`.
+    ///
+    /// While −d_min/2t² is finite the exponent is computed as (−1/2t²)·d_j − (−1/2t²)·d_min (the
+    /// log-weight minus the row maximum); below t ≈ 1e−154, where −1/2t² or that maximum overflows, as
+    /// (d_j − d_min)·(−1/2t²) with 0·∞ read as 0, so the nearest references share the weight instead
+    /// of every logit becoming −∞ or NaN.
     @inline(__always)
     static func estimateRow(_ x: UnsafePointer<Double>, time t: Double, label: Int32?, block: ReferenceBlock,
-                            dimension: Int, logits: UnsafeMutablePointer<Double>, output: UnsafeMutablePointer<Double>) -> Double? {
-        let factor = -0.5 / (t * t)
-        var maximum = -Double.infinity
+                            dimension: Int, logits: UnsafeMutablePointer<Double>,
+                            output: UnsafeMutablePointer<Double>) -> RowEstimate {
+        // Squared distances (+∞ for references with another label) and their minimum.
+        var minimum = Double.infinity
+        var admissible = false
         for j in 0..<block.size {
-            if let label, block.label(j) != label { logits[j] = -.infinity; continue }
+            if let label, block.label(j) != label { logits[j] = .infinity; continue }
+            admissible = true
             let reference = block.point(j)
             var squared = 0.0
             for k in 0..<dimension {
                 let difference = x[k] - reference[k]
                 squared += difference * difference
             }
-            logits[j] = factor * squared
-            maximum = max(maximum, logits[j])
+            logits[j] = squared
+            minimum = min(minimum, squared)
         }
-        guard maximum > -.infinity else { return nil }
+        if let label, !admissible { return .noReferenceWithLabel(label) }
+        guard minimum < .infinity else { return .noFiniteDistance }
+        let factor = -0.5 / (t * t)
+        // The largest log-weight; not finite when t is so small that factor or factor·d_min overflows.
+        let maximum = factor * minimum
+        let shifted = !maximum.isFinite
         var total = 0.0, totalOfSquares = 0.0
         for j in 0..<block.size {
-            let e = logits[j] == -.infinity ? 0 : Foundation.exp(logits[j] - maximum)
+            let squared = logits[j]
+            let e: Double
+            if squared == .infinity {
+                e = 0
+            } else if shifted {
+                let gap = squared - minimum
+                e = gap == 0 ? 1 : Foundation.exp(gap * factor)
+            } else {
+                e = Foundation.exp(factor * squared - maximum)
+            }
             logits[j] = e
             total += e
             totalOfSquares += e * e
@@ -169,8 +198,18 @@ public struct ScoreIdentityDenoiser: Sendable {
             let w = logits[j] * inverseTotal, reference = block.point(j)
             for k in 0..<dimension { output[k] += w * reference[k] }
         }
-        return total * total / totalOfSquares
+        return .estimated(effectiveSampleSize: total * total / totalOfSquares)
     }
+}
+
+/// What ``ScoreIdentityDenoiser/estimateRow(_:time:label:block:dimension:logits:output:)`` found for one query.
+enum RowEstimate {
+    /// D̂ was written; the Kish effective sample size 1 / Σ_j w_j² of its weights.
+    case estimated(effectiveSampleSize: Double)
+    /// No reference carries the query's label (class-conditional queries only).
+    case noReferenceWithLabel(Int32)
+    /// Every admissible reference is at squared distance +∞ (overflow), so no weight can be formed.
+    case noFiniteDistance
 }
 
 /// Query row `row`'s reference set seen as one indexable list: for `ownPlusPool`, index 0 is the own

@@ -17,6 +17,10 @@ public enum ScoreIdentityError: Error, Sendable, Equatable, CustomStringConverti
     case labelsMissing(what: String)
     /// A query's label matches no reference, so its class-conditional estimate is undefined.
     case noReferenceWithLabel(row: Int, label: Int32)
+    /// Every squared distance ‖x_t − x₀^(j)‖² from the query to its admissible references overflows to
+    /// +∞ (coordinates beyond about 1e154 in Double, or 1e19 in the Float kernel, whose squares are
+    /// summed in Float), so the weights cannot be formed.
+    case noFiniteDistance(row: Int)
     /// `ownPlusPool` references were used with a query count other than the number of own points.
     case queryCountMismatch(queries: Int, ownPoints: Int)
 
@@ -40,6 +44,10 @@ public enum ScoreIdentityError: Error, Sendable, Equatable, CustomStringConverti
         case let .noReferenceWithLabel(row, label):
             return "score identity: query \(row) has label \(label) but no reference point carries label \(label); "
                 + "every class-conditional query needs at least one reference of its own class"
+        case let .noFiniteDistance(row):
+            return "score identity: every squared distance from query \(row) to its references overflows to infinity, "
+                + "so its weights are undefined; coordinates must stay far below the square root of the largest finite "
+                + "value (about 1e154 in Double, 1e19 in Float)"
         case let .queryCountMismatch(queries, ownPoints):
             return "score identity: \(queries) queries but the own-plus-pool references hold \(ownPoints) own points; "
                 + "query i must be the noised version of own point i, so the counts must be equal"

@@ -100,6 +100,13 @@ public struct ScoreIdentityReferences<Scalar: BinaryFloatingPoint & Sendable>: S
         }
     }
 
+    /// Whether query `row`'s reference set holds a point labelled `label` (its own point or the pool
+    /// for `ownPlusPool`, the points for `shared`). Only used to name an error, so a linear scan.
+    func containsReference(labelled label: Int32, forQuery row: Int) -> Bool {
+        if layout == .ownPlusPool, ownLabels?[row] == label { return true }
+        return labels?.contains(label) ?? false
+    }
+
     /// Checks that `count` queries fit these references and that labels exist when queries have labels.
     func checkQueries(count: Int, labelled: Bool) throws(ScoreIdentityError) {
         if layout == .ownPlusPool, count != ownCount { throw .queryCountMismatch(queries: count, ownPoints: ownCount) }

@@ -35,8 +35,8 @@ struct WeightPass {
     /// `weights` is not written (each lane's one-row scratch is used instead).
     let productInPass: Bool
 
-    /// Fills weights, totals, own weights and ESS for `rows`; returns the first row whose label no
-    /// reference carries, or −1. `distances` holds 4 rows of `stride` Doubles; `rowWeights` holds
+    /// Fills weights, totals, own weights and ESS for `rows`; returns the first row with no finite
+    /// distance (no reference carries its label, or every distance overflowed), or −1. `distances` holds 4 rows of `stride` Doubles; `rowWeights` holds
     /// `stride` Floats (the row's weights when `productInPass`).
     func run(rows: Range<Int>, distances: UnsafeMutablePointer<Double>, rowWeights: UnsafeMutablePointer<Float>) -> Int {
         let block = FastScoreIdentityDenoiser.queryBlock
@@ -98,7 +98,7 @@ struct WeightPass {
     }
 
     /// Masks padding and other labels, subtracts the minimum distance, exponentiates; false when no
-    /// reference carries the query's label.
+    /// distance is finite (no reference carries the query's label, or every distance overflowed).
     @inline(__always)
     private func finishRow(_ row: Int, distances d: UnsafeMutablePointer<Double>, rowWeights: UnsafeMutablePointer<Float>) -> Bool {
         let label = queryLabels?[row]

@@ -170,6 +170,92 @@ struct DistributionGaussianMixtureTests {
         #expect(r.allSatisfy(\.isFinite) && abs(r.reduce(0, +) - 1) < 1e-12)
     }
 
+    /// Σ_k r_k m_k with r_k from `componentPosterior` (its own log-sum-exp, not the denoiser's) and
+    /// m_k = (t² μ_k + s_k² x)/(s_k² + t²) written out in Double.
+    private static func posteriorMeanFromResponsibilities(_ mixture: GaussianMixture, _ x: [Double], t: Double) -> [Double] {
+        var r = [Double](repeating: 0, count: mixture.componentCount)
+        x.withUnsafeBufferPointer { p in r.withUnsafeMutableBufferPointer { mixture.componentPosterior(p.baseAddress!, count: 1, time: t, into: $0.baseAddress!) } }
+        var mean = [Double](repeating: 0, count: x.count)
+        for k in 0 ..< mixture.componentCount {
+            let s2 = mixture.standardDeviations[k] * mixture.standardDeviations[k], mu = mixture.mean(ofComponent: k)
+            for d in x.indices { mean[d] += r[k] * (t * t * mu[d] + s2 * x[d]) / (s2 + t * t) }
+        }
+        return mean
+    }
+
+    @Test("the denoiser stays finite at t = 0.002 and t = 80 far from every mode and equals Σ_k r_k m_k",
+          arguments: [0.002, 0.01, 80])
+    func denoiserStableFarAway(t: Double) throws {
+        let ring = try GaussianMixture.ring(modes: 8, radius: 4, std: 0.1), uneven = try Self.unevenMixture()
+        // The ring's centre is ≈ 4 from every mode: at t = 0.002 every logit is ≈ −800 (e^−800 = 0 in Double).
+        for (mixture, x) in [(ring, [0.0, 0.0]), (ring, [500.0, -400.0]), (uneven, [500.0, -400.0]), (uneven, [-30.0, 45.0])] {
+            let denoised = Self.denoise(mixture, x, t: t)
+            let expected = Self.posteriorMeanFromResponsibilities(mixture, x, t: t)
+            #expect(denoised.allSatisfy { $0.isFinite }, "x = \(x), t = \(t): \(denoised)")
+            for d in 0 ..< 2 {
+                #expect(abs(denoised[d] - expected[d]) <= 1e-12 * (1 + abs(x[d])), "x = \(x), t = \(t), d = \(d): \(denoised[d]) vs \(expected[d])")
+            }
+        }
+    }
+
+    @Test("at t = 0.002 near a mode the denoiser is that mode's posterior mean (t² μ_k + s² x)/(s² + t²)")
+    func denoiserNearModeIsItsPosteriorMean() throws {
+        let ring = try GaussianMixture.ring(modes: 8, radius: 4, std: 0.1)
+        let t = 0.002, s2 = 0.01, mu = ring.mean(ofComponent: 3)
+        let x = [mu[0] + 0.03, mu[1] - 0.02]
+        let denoised = Self.denoise(ring, x, t: t)
+        for d in 0 ..< 2 {
+            let modeMean = (t * t * mu[d] + s2 * x[d]) / (s2 + t * t)
+            #expect(abs(denoised[d] - modeMean) < 1e-12, "d = \(d): \(denoised[d]) vs \(modeMean)")
+        }
+    }
+
+    @Test("a NaN coordinate gives NaN from every closed form for its point only")
+    func nanPointPropagates() throws {
+        let mixture = try Self.unevenMixture()
+        let points = [0.3, 0.7, .nan, 0.1], t = 0.5
+        var logDensity = [0.0, 0.0], score = [Double](repeating: 0, count: 4), denoised = score, draws = score
+        var r = [Double](repeating: 0, count: 6)
+        var stream = RandomStream(seed: 3, purpose: "test.gmm.nan-point")
+        points.withUnsafeBufferPointer { p in
+            mixture.logDensity(p.baseAddress!, count: 2, time: t, into: &logDensity)
+            mixture.score(p.baseAddress!, count: 2, time: t, into: &score)
+            mixture.denoise(p.baseAddress!, count: 2, time: t, into: &denoised)
+            mixture.componentPosterior(p.baseAddress!, count: 2, time: t, into: &r)
+            mixture.samplePosterior(p.baseAddress!, count: 2, time: t, into: &draws, stream: &stream)
+        }
+        #expect(logDensity[0].isFinite && logDensity[1].isNaN, "log p_t = \(logDensity)")
+        #expect(logDensity[0] == Self.logDensity(mixture, [0.3, 0.7], t: t))
+        #expect(score[0 ..< 2].allSatisfy(\.isFinite) && score[2 ..< 4].allSatisfy(\.isNaN), "score = \(score)")
+        #expect(denoised[0 ..< 2].allSatisfy(\.isFinite) && denoised[2 ..< 4].allSatisfy(\.isNaN), "D = \(denoised)")
+        #expect(r[0 ..< 3].allSatisfy(\.isFinite) && r[3 ..< 6].allSatisfy(\.isNaN), "r = \(r)")
+        #expect(draws[0 ..< 2].allSatisfy(\.isFinite) && draws[2 ..< 4].allSatisfy(\.isNaN), "draws = \(draws)")
+    }
+
+    @Test("a negative or NaN t gives NaN from every closed form (t = −1 does not act as t = 1)", arguments: [-1.0, -1e-300, .nan])
+    func negativeOrNaNTimeGivesNaN(t: Double) throws {
+        let mixture = try Self.unevenMixture()
+        let points = [0.3, 0.7, -1.2, 0.4]
+        var logDensity = [0.0, 0.0], score = [Double](repeating: 0, count: 4), denoised = score, draws = score
+        var r = [Double](repeating: 0, count: 6)
+        var stream = RandomStream(seed: 4, purpose: "test.gmm.negative-time")
+        let before = stream
+        points.withUnsafeBufferPointer { p in
+            mixture.logDensity(p.baseAddress!, count: 2, time: t, into: &logDensity)
+            mixture.score(p.baseAddress!, count: 2, time: t, into: &score)
+            mixture.denoise(p.baseAddress!, count: 2, time: t, into: &denoised)
+            mixture.componentPosterior(p.baseAddress!, count: 2, time: t, into: &r)
+            mixture.samplePosterior(p.baseAddress!, count: 2, time: t, into: &draws, stream: &stream)
+        }
+        for (name, values) in [("log p_t", logDensity), ("score", score), ("D", denoised), ("r", r), ("posterior draws", draws)] {
+            #expect(values.allSatisfy { $0.isNaN }, "t = \(t): \(name) = \(values)")
+        }
+        var untouched = before
+        #expect(stream.nextUniform() == untouched.nextUniform(), "the stream must not advance")
+        // t = 0 is inside the domain: D(x, 0) = x and a finite density.
+        #expect(Self.denoise(mixture, [0.3, 0.7], t: 0) == [0.3, 0.7] && Self.logDensity(mixture, [0.3, 0.7], t: 0).isFinite)
+    }
+
     @Test("the per-dimension data standard deviation matches the sample standard deviation")
     func dataStandardDeviationMatchesSamples() throws {
         let mixture = try Self.unevenMixture()

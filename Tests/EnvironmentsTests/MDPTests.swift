@@ -80,6 +80,27 @@ struct MDPTests {
         #expect(second.truncated == [true, true] && second.terminated == [false, false])
     }
 
+    @Test("a state that does not fit the MDP is rejected with what was found and what was expected")
+    func malformedStatesAreRejected() throws {
+        let mdp = try DenoisingMDP(dimension: 2, times: times)
+        var stream = RandomStream(seed: 6, purpose: "reset")
+        let good = mdp.reset(count: 3, stream: &stream)
+        let policy = GaussianEulerPolicy(mean: 0, variance: 1)
+        var short = good
+        short.points.removeLast()
+        #expect { try mdp.step(&short, policy: policy) } throws: { "\($0)".contains("5 point values") && "\($0)".contains("= 6") }
+        var missingFlag = good
+        missingFlag.truncated.removeLast()
+        #expect { try mdp.step(&missingFlag, policy: policy) } throws: { "\($0)".contains("2 truncated") && "\($0)".contains("3 episodes") }
+        for index in [-1, 6] {
+            var outside = good
+            outside.stepIndex = index
+            #expect { try mdp.step(&outside, policy: policy) } throws: { "\($0)".contains("step index is \(index)") && "\($0)".contains("0…5") }
+        }
+        var state = good
+        #expect(try mdp.step(&state, policy: policy).actions.count == 6)
+    }
+
     @Test("bad grids and settings are rejected with messages that say what is wrong")
     func invalidSettings() {
         for (times, fragment) in [([80.0], "at least 2"), ([80, 80], "strictly decreasing"), ([0.002, 80], "strictly decreasing"),
@@ -167,6 +188,16 @@ struct ConditionalTrainingBatchTests {
         #expect(try ConditionalTrainingBatch(count: 64, from: ring, pairs: sampler, iteration: 10, seed: 3) == batch)
         #expect(try ConditionalTrainingBatch(count: 64, from: ring, pairs: sampler, iteration: 11, seed: 3) != batch)
         #expect(throws: EnvironmentError.self) { try ConditionalTrainingBatch(count: 0, from: ring, pairs: sampler, iteration: 0, seed: 0) }
+    }
+
+    @Test("a negative iteration is rejected (not clamped for the streams and passed on to the pair sampler)")
+    func negativeIterationIsRejected() throws {
+        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
+        let sampler = try ConsistencyTuningPairSampler.easyConsistencyTuning(totalIterations: 800)
+        #expect { try ConditionalTrainingBatch(count: 4, from: ring, pairs: sampler, iteration: -1, seed: 3) } throws: {
+            "\($0)".contains("≥ 0") && "\($0)".contains("-1")
+        }
+        #expect(try ConditionalTrainingBatch(count: 4, from: ring, pairs: sampler, iteration: 0, seed: 3).count == 4)
     }
 }
 

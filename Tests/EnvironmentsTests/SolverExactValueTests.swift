@@ -50,6 +50,22 @@ struct SolverExactValueTests {
         }
     }
 
+    @Test("when several time groups fail, the error is that of the smallest time, whatever the hash order")
+    func failingGroupsReportTheSmallestTime() throws {
+        // One step per solve: every group runs out of budget, each with its own reached time.
+        let exact = try ExactValue(distribution: gaussian, solver: DormandPrinceSolver(maximumSteps: 1))
+        let count = 64
+        let points = solverTestPoints(count: count, time: 1)
+        let times = (0..<count).map { 1 + Double(($0 * 37 + 5) % count) * 0.25 }  // 64 distinct times, shuffled
+        let smallest = times.indices.min { times[$0] < times[$1] }!
+        var expected: SolverError?
+        do { _ = try exact.consistency(Array(points[(2 * smallest)..<(2 * smallest + 2)]), time: times[smallest]) } catch let error as SolverError { expected = error }
+        let alone = try #require(expected)
+        #expect(throws: alone) { try exact.consistency(points, times: times) }
+        // Invalid times are reported by index, before any solve.
+        #expect { try exact.consistency(solverTestPoints(count: 3, time: 1), times: [0.5, 0.001, -3]) } throws: { "\($0)".contains("t = 0.001") }
+    }
+
     @Test("invalid arguments throw readable errors")
     func invalidArgumentsThrow() throws {
         let exact = try ExactValue(distribution: gaussian)

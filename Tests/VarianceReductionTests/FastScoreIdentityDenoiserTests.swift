@@ -119,4 +119,18 @@ struct FastScoreIdentityDenoiserTests {
         }
         #expect(throws: ScoreIdentityError.invalidTime(row: 0, value: -1)) { try fast.estimate([0, 0], times: [-1], references: references) }
     }
+
+    @Test("a Float query whose squared distances all overflow is an error saying so, not a missing label")
+    func floatOverflowingDistancesAreNamed() throws {
+        let points: [Float] = [0, 0, 1, 1]
+        let references = try ScoreIdentityReferences.shared(points: points, labels: [0, 1], dimension: 2)
+        let fast = FastScoreIdentityDenoiser()
+        #expect(throws: ScoreIdentityError.noFiniteDistance(row: 1)) { try fast.estimate([0, 0, 1e30, 0], times: [1, 1], references: references) }
+        #expect(throws: ScoreIdentityError.noFiniteDistance(row: 0)) {
+            try fast.estimate([1e30, 0], times: [1], queryLabels: [1], references: references)
+        }
+        #expect(throws: ScoreIdentityError.noReferenceWithLabel(row: 0, label: 2)) {
+            try fast.estimate([1e30, 0], times: [1], queryLabels: [2], references: references)
+        }
+    }
 }

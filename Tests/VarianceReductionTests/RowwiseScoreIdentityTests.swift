@@ -64,6 +64,27 @@ struct RowwiseScoreIdentityTests {
         }
     }
 
+    @Test("a row that stays put (r = t) still needs a finite t ≥ 0: t = r = −1 or +∞ is rejected with the row named")
+    func stayingRowsAreValidated() throws {
+        let own = [0.0, 0, 1, 1], queries = [0.5, 0.5, 1.5, 1.5]
+        for bad in [-1.0, .infinity] {
+            #expect(throws: ScoreIdentityError.invalidTime(row: 1, value: bad)) {
+                _ = try rowwise(queries, times: [1, bad], targets: [0.5, bad], own: own, pools: [], poolSize: 0, dimension: 2)
+            }
+        }
+        // t = r = 0, an episode that already ended, is still copied unchanged.
+        let kept = try rowwise(queries, times: [1, 0], targets: [0.5, 0], own: own, pools: [], poolSize: 0, dimension: 2)
+        #expect(Array(kept[2..<4]) == [1.5, 1.5])
+    }
+
+    @Test("a moving row whose squared distances all overflow is an error naming the row")
+    func overflowingDistancesAreRejected() throws {
+        #expect(throws: ScoreIdentityError.noFiniteDistance(row: 1)) {
+            _ = try rowwise([0.5, 0.5, 1e200, 0], times: [1, 1], targets: [0.5, 0.5], own: [0, 0, 1, 1], pools: [], poolSize: 0,
+                            dimension: 2)
+        }
+    }
+
     @Test("a non-finite pool point and a target time above t are rejected with the row named")
     func invalidInputsAreRejected() throws {
         let d = 2

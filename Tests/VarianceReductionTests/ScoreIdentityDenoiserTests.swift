@@ -127,6 +127,66 @@ struct ScoreIdentityDenoiserTests {
         }
     }
 
+    @Test("below t ≈ 1e−154, where −1/2t² overflows, D̂ is still the nearest reference, with or without labels",
+          arguments: [1e-160, 1e-200])
+    func nearestReferenceWhereTheLogWeightScaleOverflows(t: Double) throws {
+        let dimension = 2
+        let points: [Double] = [0, 0, 1000, 1000, -3, 5, 1, 0, -1, 0]
+        let references = try ScoreIdentityReferences.shared(points: points, labels: [0, 1, 1, 2, 2], dimension: dimension)
+        // Near a reference, far from all, exactly on one (the 0·∞ case) and between two.
+        let queries: [Double] = [999, 999.5, -2.9, 5.1, 5000, 5000, -3, 5, 0.1, 0.2]
+        let (estimate, ess) = try denoiser.estimateWithEffectiveSampleSizes(queries, times: [Double](repeating: t, count: 5),
+                                                                           references: references)
+        #expect(estimate == [1000, 1000, -3, 5, 1000, 1000, -3, 5, 0, 0])
+        #expect(ess == [1, 1, 1, 1, 1])
+        // Class-conditional: the nearest of the query's class; two equally near references share the weight.
+        let (conditional, conditionalESS) = try denoiser.estimateWithEffectiveSampleSizes(
+            [0.2, 0, 0, 0], times: [t, t], queryLabels: [1, 2], references: references)
+        #expect(conditional == [-3, 5, 0, 0])
+        #expect(conditionalESS == [1, 2])
+    }
+
+    @Test("a query so far away that every squared distance overflows is an error saying so, not a missing label")
+    func overflowingDistancesAreNamed() throws {
+        let references = try ScoreIdentityReferences.shared(points: [0, 0, 1, 1], labels: [0, 1], dimension: 2)
+        #expect(throws: ScoreIdentityError.noFiniteDistance(row: 1)) {
+            try denoiser.estimate([0, 0, 1e200, 0], times: [1, 1], references: references)
+        }
+        #expect(throws: ScoreIdentityError.noFiniteDistance(row: 0)) {
+            try denoiser.estimate([1e200, 0], times: [1], queryLabels: [1], references: references)
+        }
+        #expect(throws: ScoreIdentityError.noReferenceWithLabel(row: 0, label: 2)) {
+            try denoiser.estimate([1e200, 0], times: [1], queryLabels: [2], references: references)
+        }
+        #expect(String(describing: ScoreIdentityError.noFiniteDistance(row: 1)).contains("query 1"))
+    }
+
+    @Test("own-plus-pool at t = 0.002 with a pool of ring samples gives D̂ = the own x₀ (to 1e−12)")
+    func ownPointTakesTheWeightAtMinimumTime() throws {
+        let ring = try GaussianMixture.ring()
+        let count = 16, poolCount = 63, dimension = 2, t = 0.002
+        // Seed 22: no pool point comes close enough to an own point to share its weight (checked below).
+        var ownStream = RandomStream(seed: 22, purpose: "own"), poolStream = RandomStream(seed: 22, purpose: "pool")
+        let own = ring.sample(count: count, stream: &ownStream), pool = ring.sample(count: poolCount, stream: &poolStream)
+        let z = normals(count * dimension, seed: 22, purpose: "z")
+        let queries = (0..<(count * dimension)).map { own[$0] + t * z[$0] }
+        // Every pool point's log-weight is at least 60 below the own point's, so D̂ − x₀ is far below
+        // 1e−12, while D̂ without the own point would be a pool point ≥ 0.02 away.
+        for row in 0..<count {
+            let x = queries[(row * dimension)..<((row + 1) * dimension)]
+            let ownDistance = squaredDistance(x, own[(row * dimension)..<((row + 1) * dimension)])
+            let nearestPool = (0..<poolCount).map { squaredDistance(x, pool[($0 * dimension)..<(($0 + 1) * dimension)]) }.min()!
+            try #require((nearestPool - ownDistance) / (2 * t * t) > 60, "row \(row)")
+        }
+        let references = try ScoreIdentityReferences.ownPlusPool(own: own, pool: pool, dimension: dimension)
+        let (estimate, ess) = try denoiser.estimateWithEffectiveSampleSizes(queries, times: [Double](repeating: t, count: count),
+                                                                           references: references)
+        for i in 0..<(count * dimension) {
+            #expect(abs(estimate[i] - own[i]) <= 1e-12, "coordinate \(i): D̂ = \(estimate[i]), own x₀ = \(own[i])")
+        }
+        #expect(ess.allSatisfy { $0 == 1 })
+    }
+
     @Test("the effective sample size lies in [1, n], is n for identical references and 1 for one dominant reference")
     func effectiveSampleSizeBounds() throws {
         let dimension = 3, referenceCount = 50, count = 20

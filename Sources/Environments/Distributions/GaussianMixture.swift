@@ -15,6 +15,12 @@ import Tensors
 /// direct gradient of the data density), so it is the one computed. Component log-weights use a
 /// log-sum-exp with the maximum subtracted, so far-away points do not underflow.
 ///
+/// **Domain.** Every closed form takes a noise level t ≥ 0. These are non-throwing hot paths, so
+/// a negative or NaN t does not trap: every output of that call is NaN (t enters only as t², and
+/// t = −1 must not silently act as t = 1). A point with a NaN coordinate gets NaN outputs (its
+/// log-density, score, responsibilities, denoised value and posterior draw), so the solvers' and the
+/// MDP's non-finite guards see it.
+///
 /// Sampling draws a component k ~ w (written as the point's label when labels are requested; the
 /// class count is the component count) and then μ_k + s_k z.
 public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
@@ -119,7 +125,8 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
     }
 
     /// Writes exp(logit_k − max) for every k into `weights` and returns (max, Σ_k exp(logit_k − max)),
-    /// so r_k = weights[k] / sum and log p_t(x) = max + log sum.
+    /// so r_k = weights[k] / sum and log p_t(x) = max + log sum. A NaN coordinate makes every logit
+    /// NaN (which `Swift.max` skips): then both are NaN.
     @inline(__always)
     private func componentWeights(
         _ x: UnsafePointer<Double>, inverseVariance: UnsafePointer<Double>, constant: UnsafePointer<Double>,
@@ -137,7 +144,7 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
             weights[k] = logit
             maximum = Swift.max(maximum, logit)
         }
-        guard maximum.isFinite else { return (maximum, 0) }
+        guard maximum.isFinite else { return weights[0].isNaN ? (.nan, .nan) : (maximum, 0) }
         var total = 0.0
         for k in 0 ..< componentCount {
             let weight = Foundation.exp(weights[k] - maximum)
@@ -145,6 +152,15 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
             total += weight
         }
         return (maximum, total)
+    }
+
+    /// Fills `count` outputs with NaN and returns true when t is negative or NaN (outside the domain
+    /// t ≥ 0 of every closed form).
+    @inline(__always)
+    private static func rejectsTime(_ t: Double, filling output: UnsafeMutablePointer<Double>, count: Int) -> Bool {
+        guard !(t >= 0) else { return false }
+        output.update(repeating: .nan, count: count)
+        return true
     }
 
     /// Runs `body(point, responsibilities r_k(x), log p_t(x))` for each point.
@@ -161,8 +177,10 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
         }
     }
 
-    /// log p_t(x) = log Σ_k w_k N(x; μ_k, (s_k² + t²) I) (log-sum-exp).
+    /// log p_t(x) = log Σ_k w_k N(x; μ_k, (s_k² + t²) I) (log-sum-exp), for t ≥ 0; NaN for a NaN point
+    /// and for every point when t < 0 or t is NaN.
     public func logDensity(_ points: UnsafePointer<Double>, count: Int, time t: Double, into output: UnsafeMutablePointer<Double>) {
+        if Self.rejectsTime(t, filling: output, count: count) { return }
         withComponentConstants(t: t) { inverseVariance, constant, scratch in
             for i in 0 ..< count {
                 let (maximum, total) = componentWeights(points + i * dimension, inverseVariance: inverseVariance,
@@ -172,17 +190,20 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
         }
     }
 
-    /// The posterior over components r_k(x) for each point (count × K).
+    /// The posterior over components r_k(x) for each point (count × K), for t ≥ 0 (NaN otherwise).
     public func componentPosterior(_ points: UnsafePointer<Double>, count: Int, time t: Double,
                                    into output: UnsafeMutablePointer<Double>) {
+        if Self.rejectsTime(t, filling: output, count: count * componentCount) { return }
         withResponsibilities(points, count: count, t: t) { i, _, r, _ in
             for k in 0 ..< componentCount { output[i * componentCount + k] = r[k] }
         }
     }
 
-    /// D(x, t) = Σ_k r_k(x) m_k, m_k = (t² μ_k + s_k² x) / (s_k² + t²). At t = 0, D(x, 0) = x.
+    /// D(x, t) = Σ_k r_k(x) m_k, m_k = (t² μ_k + s_k² x) / (s_k² + t²). At t = 0, D(x, 0) = x; NaN for
+    /// t < 0 or NaN t.
     public func denoise(_ points: UnsafePointer<Double>, count: Int, time t: Double, into output: UnsafeMutablePointer<Double>) {
         guard t > 0 else {
+            if Self.rejectsTime(t, filling: output, count: count * dimension) { return }
             // Every m_k = x when t = 0 (s_k > 0): return x exactly rather than Σ r_k x with rounding.
             output.update(from: points, count: count * dimension)
             return
@@ -231,11 +252,14 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
     }
 
     /// ∇ₓ log p_t(x) = Σ_k r_k(x) (μ_k − x) / (s_k² + t²)  (= (D − x)/t² for t > 0; the direct
-    /// mixture gradient at t = 0).
+    /// mixture gradient at t = 0). NaN for a NaN point, and for every point when t < 0 or t is NaN.
     public func score(_ points: UnsafePointer<Double>, count: Int, time t: Double, into output: UnsafeMutablePointer<Double>) {
+        if Self.rejectsTime(t, filling: output, count: count * dimension) { return }
         let t2 = t * t
-        withResponsibilities(points, count: count, t: t) { i, x, r, _ in
+        withResponsibilities(points, count: count, t: t) { i, x, r, logDensity in
             let out = output + i * dimension
+            // A NaN point: its r_k are NaN, which the `scale > 0` test below would skip, leaving 0.
+            guard !logDensity.isNaN else { out.update(repeating: .nan, count: dimension); return }
             for d in 0 ..< dimension { out[d] = 0 }
             for k in 0 ..< componentCount {
                 let scale = r[k] / (standardDeviations[k] * standardDeviations[k] + t2)
@@ -245,11 +269,15 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
         }
     }
 
-    /// Draws k ~ r(x), then x₀ ~ N(m_k, v_k I). At t = 0 this returns x itself.
+    /// Draws k ~ r(x), then x₀ ~ N(m_k, v_k I), x₀ = (t² μ_k + s_k² x)/(s_k² + t²) + √v_k z. At t = 0
+    /// the draw is x up to rounding (v_k = 0 and m_k = (s_k² x)·(1/s_k²), which may differ from x in
+    /// the last bit). A NaN point's draw is NaN; for t < 0 or NaN t every output is NaN and `stream`
+    /// is not advanced.
     public func samplePosterior(_ points: UnsafePointer<Double>, count: Int, time t: Double,
                                 into output: UnsafeMutablePointer<Double>, stream: inout RandomStream) {
+        if Self.rejectsTime(t, filling: output, count: count * dimension) { return }
         let t2 = t * t
-        withResponsibilities(points, count: count, t: t) { i, x, r, _ in
+        withResponsibilities(points, count: count, t: t) { i, x, r, logDensity in
             var total = 0.0
             for j in 0 ..< componentCount { total += r[j] }
             let k = StableMath.drawIndex(weights: UnsafeBufferPointer(start: r, count: componentCount), total: total, stream: &stream)
@@ -261,6 +289,9 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
             for d in 0 ..< dimension {
                 out[d] = (t2 * means[k * dimension + d] + s2 * x[d]) * mixing + standardDeviation * out[d]
             }
+            // A NaN point has no posterior (its r_k are NaN and k above is arbitrary); the stream has
+            // advanced as for any point, so the draws of the other points do not depend on it.
+            if logDensity.isNaN { out.update(repeating: .nan, count: dimension) }
         }
     }
 }

@@ -21,13 +21,17 @@ public struct ConditionalTrainingBatch: Equatable {
     /// Draws a batch for training iteration `iteration`: data from `(seed, "data", iteration)`, noise
     /// from `(seed, "noise", iteration)` and pairs from `(seed, "time", iteration)`, so a batch depends
     /// only on the seed and the iteration (what makes a resumed run equal an uninterrupted one).
+    /// Throws ``EnvironmentError`` for `count` < 1 or a negative `iteration`.
     public init(
         count: Int, from distribution: some DataDistribution, pairs sampler: some TimePairSampler,
         iteration: Int, seed: UInt64
     ) throws {
         guard count > 0 else { throw EnvironmentError("a training batch needs at least one sample, got \(count)") }
+        guard iteration >= 0 else {
+            throw EnvironmentError("the training iteration must be ≥ 0 (it indexes the batch's random streams), got \(iteration)")
+        }
         let dimension = distribution.dimension
-        let index = UInt64(max(iteration, 0))
+        let index = UInt64(iteration)
         var dataStream = RandomStream(seed: seed, purpose: "data", index: index)
         var noiseStream = RandomStream(seed: seed, purpose: "noise", index: index)
         var timeStream = RandomStream(seed: seed, purpose: "time", index: index)

@@ -88,9 +88,25 @@ public struct DenoisingMDP: Sendable {
 
     /// Advances every live episode of `state` from τ_k to τ_{k+1} under `policy`. Episodes already
     /// terminated or truncated keep their points and get zero reward.
+    ///
+    /// Throws ``EnvironmentError`` unless the state is one of this MDP's: its dimension is the MDP's,
+    /// `points` holds count × dimension values, `terminated` and `truncated` one flag per episode, and
+    /// 0 ≤ stepIndex < K (stepIndex = K: every episode already ended).
     public func step(_ state: inout DenoisingState, policy: some TransitionPolicy) throws -> DenoisingStep {
         guard state.dimension == dimension else {
             throw EnvironmentError("the state has dimension \(state.dimension) but the MDP has \(dimension)")
+        }
+        guard state.count >= 0, state.points.count == state.count * dimension else {
+            throw EnvironmentError("the state holds \(state.points.count) point values but \(state.count) episodes of "
+                                   + "dimension \(dimension) need count × dimension = \(state.count * dimension)")
+        }
+        guard state.terminated.count == state.count, state.truncated.count == state.count else {
+            throw EnvironmentError("the state has \(state.terminated.count) terminated and \(state.truncated.count) truncated "
+                                   + "flags but \(state.count) episodes; it needs one of each per episode")
+        }
+        guard state.stepIndex >= 0, state.stepIndex <= stepCount else {
+            throw EnvironmentError("the state's step index is \(state.stepIndex) but this MDP's grid has indices 0…\(stepCount) "
+                                   + "(0 is t_max, \(stepCount) is t_min); use a state from reset")
         }
         guard state.stepIndex < stepCount else {
             throw EnvironmentError("every episode already reached t_min = \(minimumTime); call reset for new episodes")

@@ -6,13 +6,14 @@ import Foundation
 ///     dx/du = x − D(x, e^u),     integrated from u = ln t down to ln r   (0 < r < t)
 ///
 /// The standard RK45 tableau (Dormand & Prince 1980; the one in scipy's `RK45` and MATLAB's `ode45`)
-/// with first-same-as-last: a step costs six denoiser calls (seven for the first). The fifth-order
-/// solution is propagated; the embedded fourth-order one gives the error estimate
+/// with first-same-as-last: a step, accepted or rejected, costs six denoiser calls, and a group's first
+/// step eight (the initial derivative, the probe of the initial step size and the six stages). The
+/// fifth-order solution is propagated; the embedded fourth-order one gives the error estimate
 /// e = h Σ_j E_j k_j. Each point's error is the RMS over its coordinates,
 ///
 ///     ‖e‖_i = √( (1/D) Σ_d ( e_{i,d} / (atol + rtol · max(|x_{i,d}|, |x'_{i,d}|)) )² ),
 ///
-/// and a step is accepted when ‖e‖_i ≤ 1 for every point it moves. The next step is
+/// and a step is accepted when ‖e‖_i < 1 (strictly) for every point it moves. The next step is
 /// h · clamp(0.9 ‖e‖^(−1/5), 0.2, 5) (no growth right after a rejection); the first step comes from
 /// the Hairer–Nørsett–Wanner estimate (scipy's `select_initial_step`).
 ///

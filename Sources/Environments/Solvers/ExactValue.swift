@@ -34,12 +34,17 @@ public struct ExactValue<Distribution: ClosedFormDistribution>: Sendable {
         -> (points: [Double], statistics: DormandPrinceSolver.Statistics)
     {
         _ = try SolverValidation.pointCount(points.count, dimension: distribution.dimension)
-        guard t.isFinite, t >= minimumTime else {
-            throw SolverError.invalidTimes("f*(x, t) needs a finite time t ≥ t_min = \(minimumTime), not t = \(t)")
-        }
+        try checkTime(t)
         if t == minimumTime { return (points, DormandPrinceSolver.Statistics()) }
         let ode = try ProbabilityFlowODE(denoiser: distribution, dimension: distribution.dimension)
         return try solver.solveWithStatistics(points, from: t, to: minimumTime, along: ode)
+    }
+
+    /// f* is defined for finite t ≥ t_min.
+    private func checkTime(_ t: Double) throws(SolverError) {
+        guard t.isFinite, t >= minimumTime else {
+            throw .invalidTimes("f*(x, t) needs a finite time t ≥ t_min = \(minimumTime), not t = \(t)")
+        }
     }
 
     /// V*(x, t) = f*(x, t) − x for every point (count × dimension) at one time t ≥ t_min.
@@ -50,17 +55,22 @@ public struct ExactValue<Distribution: ClosedFormDistribution>: Sendable {
     }
 
     /// f*(x_i, t_i) for points at different times (count × dimension points, `count` times): points
-    /// that share a time are solved together.
+    /// that share a time are solved together. Every time is checked first (the first invalid one, by
+    /// index, is the error), then the groups are solved in ascending order of time, so when several
+    /// solves fail the error is always that of the smallest such time.
     public func consistency(_ points: [Double], times: [Double]) throws -> [Double] {
         let dimension = distribution.dimension
         let count = try SolverValidation.pointCount(points.count, dimension: dimension)
         guard times.count == count else {
             throw SolverError.countMismatch(values: points.count, dimension: dimension, expectedCount: times.count)
         }
+        for t in times { try checkTime(t) }
         var result = points
         var groups: [Double: [Int]] = [:]
         for (i, t) in times.enumerated() { groups[t, default: []].append(i) }
-        for (t, members) in groups {
+        // A Dictionary's order differs between processes; sorted times make the first error reproducible.
+        for t in groups.keys.sorted() {
+            let members = groups[t]!
             var gathered = [Double](); gathered.reserveCapacity(members.count * dimension)
             for i in members { gathered.append(contentsOf: points[(i * dimension)..<((i + 1) * dimension)]) }
             let solved = try consistency(gathered, time: t)
