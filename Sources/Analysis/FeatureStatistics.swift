@@ -51,8 +51,10 @@ public struct FeatureStatistics: Sendable, Equatable {
         self.covariance = covariance
     }
 
-    /// Moments given directly (e.g. of a known Gaussian): μ (d values) and a symmetric Σ (d × d,
-    /// row-major); `count` records how many vectors they summarise.
+    /// Moments given directly (e.g. of a known Gaussian): μ (d values) and a symmetric, positive
+    /// semi-definite Σ (d × d, row-major; eigenvalues below −10⁻⁹ · max |λ| are refused, since the Fréchet
+    /// distance's matrix square roots would silently clip them); `count` ≥ 0 records how many vectors they
+    /// summarise (0 for known moments).
     public init(mean: [Double], covariance: [Double], count: Int) throws(SampleQualityError) {
         let d = mean.count
         guard d > 0 else { throw .invalidSetting("the mean must have ≥ 1 value") }
@@ -64,6 +66,12 @@ public struct FeatureStatistics: Sendable, Equatable {
             for j in (i + 1)..<max(i + 1, d) where abs(covariance[i * d + j] - covariance[j * d + i]) > 1e-12 * max(1, abs(covariance[i * d + j])) {
                 throw .invalidSetting("the covariance is not symmetric: Σ[\(i), \(j)] = \(covariance[i * d + j]) but Σ[\(j), \(i)] = \(covariance[j * d + i])")
             }
+        }
+        guard count >= 0 else { throw .invalidSetting("the moments summarise \(count) vectors; expected a count ≥ 0") }
+        let eigenvalues = SymmetricEigendecomposition(symmetric: covariance, size: d, computeVectors: false).values
+        let scale = eigenvalues.map(abs).max() ?? 0
+        if let smallest = eigenvalues.min(), smallest < -1e-9 * scale {
+            throw .invalidSetting("the covariance is not positive semi-definite: its smallest eigenvalue is \(smallest); expected eigenvalues ≥ 0")
         }
         self.dimension = d
         self.count = count

@@ -40,6 +40,9 @@ extension SampleDistance {
         guard dimension >= 1, reference.count % dimension == 0 else { throw .dimensionMismatch(values: reference.count, dimension: dimension) }
         let head = Array(reference.prefix(512 * dimension))
         guard head.count >= 2 * dimension else { throw .invalidSetting("the reference has fewer than 2 points; expected at least 2 for the median heuristic") }
+        if let index = head.firstIndex(where: { !$0.isFinite }) {
+            throw .invalidSetting("the reference point at row \(index / dimension) is not finite; expected finite coordinates for the median heuristic")
+        }
         var distances: [Double] = []
         forEachPair(head, head, dimension: dimension, within: true) { distances.append($0.squareRoot()) }
         distances.sort()

@@ -1,5 +1,7 @@
 /// Why sample-quality metrics could not be computed: each case says what was given and what is
-/// expected. (Non-finite samples are not an error: they are counted and reported in the result.)
+/// expected. The distance functions refuse non-finite points; the evaluations built on them
+/// (``GaussianMixtureSampleQuality``, ``TrainingSampleEvaluation``) count non-finite samples and report
+/// them in the result instead of failing.
 public enum SampleQualityError: Error, Equatable, Sendable, CustomStringConvertible {
     /// No samples were given.
     case emptySamples

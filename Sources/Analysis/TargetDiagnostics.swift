@@ -205,6 +205,9 @@ public struct TargetDiagnostics<Distribution: ClosedFormDistribution> {
             for (t, rows) in groups.sorted(by: { $0.key > $1.key }) {
                 let gathered = rows.flatMap { points[($0 * d)..<(($0 + 1) * d)] }
                 let values = try function.consistency(gathered, time: t)
+                guard values.count == gathered.count else {
+                    throw TargetDiagnosticsError.incompatible("the bootstrap function returned \(values.count) values for \(rows.count) points of dimension \(d) at t = \(t); expected \(gathered.count)")
+                }
                 for (n, row) in rows.enumerated() {
                     for j in 0..<d { result[row * d + j] = values[n * d + j] }
                 }

@@ -55,6 +55,10 @@ public struct TargetDiagnosticsSettings: Equatable, Sendable {
                 throw TargetDiagnosticsError.invalidSetting("score-identity without a reference size",
                                                             expected: "a reference size n ≥ 1 (the posterior draw plus n − 1 data samples)")
             }
+            if case let .scoreIdentity(size?) = column.estimator, size < 1 {
+                throw TargetDiagnosticsError.invalidSetting("score-identity reference size n = \(size)",
+                                                            expected: "a reference size n ≥ 1 (the posterior draw plus n − 1 data samples)")
+            }
         }
         let names = columns.map(\.name)
         guard Set(names).count == names.count else {
@@ -69,8 +73,15 @@ public struct TargetDiagnosticsSettings: Equatable, Sendable {
         }
     }
 
-    /// The pairs (t, r) in file order.
+    /// The pairs (t, r) in file order. An r in (0, t_min) — a small ratio at a small t — is t_min, where
+    /// its path goes (``TimePaths`` makes every time in (0, t_min) terminal at t_min), so the recorded r is
+    /// the r the targets used; r = 0 stays 0 (a denoising target).
     var pairs: [(time: Double, targetTime: Double, stepIndex: Int)] {
-        times.flatMap { t in (0..<steps.count).map { (t, steps.targetTime(at: t, index: $0), $0) } }
+        times.flatMap { t in
+            (0..<steps.count).map { index in
+                let r = steps.targetTime(at: t, index: index)
+                return (t, r > 0 && r < minimumTime ? minimumTime : r, index)
+            }
+        }
     }
 }

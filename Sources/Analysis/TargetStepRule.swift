@@ -9,7 +9,8 @@ import Environments
 /// - ``ratios(_:)``: r = ρ·t with 0 ≤ ρ < 1; the path is geometric, τ_{j+1} = ρ·τ_j.
 /// - ``gridSteps(_:grid:)``: r is the n-th grid point below t (``TimeGrid/point(below:)`` applied n
 ///   times; t need not lie on the grid); the path keeps the stride, τ_{j+1} = the n-th grid point
-///   below τ_j, ending at the grid minimum.
+///   below τ_j, down to the grid minimum, and from there one more (off-grid) step to t_min when the
+///   grid minimum lies above t_min.
 ///
 /// Times that fall to or below t_min are terminal (the bootstrap value there is the point itself): a path
 /// step that reaches t_min or below — 0 included — ends at τ = t_min (``paths(pair:index:rows:horizon:minimumTime:forceTerminal:)``).

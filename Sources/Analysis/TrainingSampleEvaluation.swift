@@ -4,7 +4,8 @@ import Tensors
 
 /// The sample metrics a run records while it trains (METHODS.md §8–§9; a configuration's
 /// `evaluation:` block): N samples of the model with each sampler, scored with the chosen metrics
-/// against N held-out data points:
+/// against N held-out data points (fresh draws of a generative distribution; points of a finite
+/// dataset's test part, `heldOut`):
 ///
 ///     consistency model, 1 step:   x = f(t_max·z, t_max)
 ///     consistency model, 2 steps:  x = f(f(t_max·z, t_max) + √(τ² − t_min²)·z′, τ)      (CM noise injection)
@@ -85,11 +86,16 @@ public struct TrainingSampleEvaluation: Sendable {
     let dataNegativeLogLikelihood: MonteCarloEstimate?
     let bandwidths: [Double]?
 
-    /// Draws the held-out data and, for a Gaussian mixture, its own NLL (10 000 points). Throws when
-    /// N < 2, when there is no sampler, when a sampler's setting is out of range (1 or 2 consistency
-    /// steps with t_min < τ < t_max; at least 2 Heun grid points) or when a metric needs a Gaussian
-    /// mixture and the data are not one.
-    public init(distribution: any DataDistribution, sampleCount: Int, samplers: [Sampler], metrics: [Metric],
+    /// Draws the held-out data and, for a Gaussian mixture, its own NLL (10 000 points). `heldOut` is the
+    /// distribution the held-out points come from when it is not `distribution` itself: the test part of a
+    /// finite dataset whose training part is `distribution` (``DistributionSpec/makeHeldOutDistribution()``).
+    /// Fresh draws of a generative distribution are held out already, so nil (the default) draws them from
+    /// `distribution`. Throws when N < 2, when there is no sampler, when a sampler's setting is out of range
+    /// (1 or 2 consistency steps with t_min < τ < t_max; at least 2 Heun grid points), when a metric needs
+    /// a Gaussian mixture and the data are not one, or when `heldOut` differs from `distribution` in
+    /// dimension or in having labels.
+    public init(distribution: any DataDistribution, heldOut: (any DataDistribution)? = nil, sampleCount: Int,
+                samplers: [Sampler], metrics: [Metric],
                 guidanceScale: Double = 1, maximumTime: Double, minimumTime: Double, seed: UInt64) throws {
         guard sampleCount >= 2 else {
             throw SampleQualityError.invalidSetting("\(sampleCount) evaluation samples; expected at least 2 (MMD needs two points)")
@@ -117,6 +123,13 @@ public struct TrainingSampleEvaluation: Sendable {
         if let metric = metrics.first(where: \.needsGaussianMixture), mixture == nil {
             throw SampleQualityError.invalidSetting("the metric \(metric.rawValue) needs a Gaussian-mixture environment")
         }
+        let heldOut = heldOut ?? distribution
+        guard heldOut.dimension == distribution.dimension else {
+            throw SampleQualityError.invalidSetting("held-out data of dimension \(heldOut.dimension) for a model of dimension \(distribution.dimension); expected the same dimension")
+        }
+        guard (heldOut.classCount == nil) == (distribution.classCount == nil) else {
+            throw SampleQualityError.invalidSetting("held-out data \(heldOut.classCount == nil ? "without" : "with") labels for training data \(distribution.classCount == nil ? "without" : "with") them; expected both or neither labelled")
+        }
         self.sampleCount = sampleCount
         self.samplers = samplers
         self.metrics = metrics
@@ -125,15 +138,15 @@ public struct TrainingSampleEvaluation: Sendable {
         self.seed = seed
         dimension = distribution.dimension
         var points = [Double](repeating: 0, count: sampleCount * dimension)
-        var labels = distribution.classCount == nil ? nil : [Int32](repeating: 0, count: sampleCount)
+        var labels = heldOut.classCount == nil ? nil : [Int32](repeating: 0, count: sampleCount)
         var referenceStream = RandomStream(seed: seed, purpose: Self.streamPrefix + ".reference")
         points.withUnsafeMutableBufferPointer { pointBuffer in
             if labels != nil {
                 labels!.withUnsafeMutableBufferPointer {
-                    distribution.sample(count: sampleCount, into: pointBuffer.baseAddress!, labels: $0.baseAddress!, stream: &referenceStream)
+                    heldOut.sample(count: sampleCount, into: pointBuffer.baseAddress!, labels: $0.baseAddress!, stream: &referenceStream)
                 }
             } else {
-                distribution.sample(count: sampleCount, into: pointBuffer.baseAddress!, labels: nil, stream: &referenceStream)
+                heldOut.sample(count: sampleCount, into: pointBuffer.baseAddress!, labels: nil, stream: &referenceStream)
             }
         }
         reference = points

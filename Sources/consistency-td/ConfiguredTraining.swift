@@ -18,6 +18,9 @@ enum ConfiguredTraining {
         let evaluator = try configuration.trainingEvaluation().map { evaluation in
             { @Sendable (network: PreconditionedNetwork) throws -> [String: Double] in try evaluation.evaluate(network) }
         }
+        if let warning = configuration.heldOutEvaluationWarning {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
         switch configuration.method {
         case .diffusion:
             if configuration.training.pretrained != nil {

@@ -11,7 +11,8 @@ struct EvaluateCommand: ParsableCommand {
         discussion: """
             Example: consistency-td evaluate --checkpoint runs/ect --count 4096 --out evaluation.json
             NLL, modes and precision need a Gaussian-mixture environment; the distances are measured against \
-            fresh data samples of the same count.
+            held-out data of the same count: fresh draws, or for an empirical dataset trained on one part of its \
+            split (part: train or test) draws from the other part.
             """
     )
 
@@ -54,7 +55,11 @@ struct EvaluateCommand: ParsableCommand {
         }
         let generations = model.isDiffusion ? [SampleGeneration(heunSteps: heunSteps)]
             : [SampleGeneration(steps: 1, middleTime: middleTime), SampleGeneration(steps: 2, middleTime: middleTime)]
-        let rows = try Self.evaluate(model: model, generations: generations, distribution: source.distribution, count: count, seed: seed)
+        if case let .unavailable(reason) = source.spec.heldOutData {
+            FileHandle.standardError.write(Data("warning: \(reason)\n".utf8))
+        }
+        let rows = try Self.evaluate(model: model, generations: generations, distribution: source.distribution,
+                                     heldOut: try source.spec.makeHeldOutDistribution(), count: count, seed: seed)
         print("\(model.label) on \(source.name), \(count) samples each")
         print(SampleEvaluation.table(rows.map { $0.0 }))
         var outputs = OutputList()
@@ -66,12 +71,18 @@ struct EvaluateCommand: ParsableCommand {
         outputs.show()
     }
 
-    /// Samples with each generation and scores them against `count` fresh data points.
+    /// Samples with each generation and scores them against `count` held-out data points, drawn from
+    /// `heldOut` (the other part of a split dataset), else fresh from `distribution`; the exact metrics
+    /// use `distribution` when it is a Gaussian mixture.
     static func evaluate(model: CheckpointModel, generations: [SampleGeneration], distribution: any DataDistribution,
-                         count: Int, seed: UInt64) throws -> [(SampleEvaluation, [Double])] {
+                         heldOut: (any DataDistribution)? = nil, count: Int, seed: UInt64) throws -> [(SampleEvaluation, [Double])] {
         try SampleGeneration.checkMemory(count: count, model: model)
+        let heldOut = heldOut ?? distribution
+        guard heldOut.dimension == distribution.dimension else {
+            throw CommandLineFailure("held-out data of dimension \(heldOut.dimension) for data of dimension \(distribution.dimension); expected the same")
+        }
         var dataStream = RandomStream(seed: seed, purpose: "cli.evaluate.data", index: 0)
-        let reference = distribution.sample(count: count, stream: &dataStream)
+        let reference = heldOut.sample(count: count, stream: &dataStream)
         let mixture = distribution as? GaussianMixture
         var nllStream = RandomStream(seed: seed, purpose: "cli.evaluate.data-nll", index: 0)
         let dataNLL = try mixture.map { try $0.dataNegativeLogLikelihood(sampleCount: 10_000, stream: &nllStream) }

@@ -182,6 +182,13 @@ struct FrechetDistanceTests {
         #expect(throws: SampleQualityError.dimensionMismatch(values: 5, dimension: 2)) {
             try FeatureStatistics(features: [1, 2, 3, 4, 5] as [Double], dimension: 2)
         }
+        // Given moments: Σ = [[1, 2], [2, 1]] has eigenvalues 3 and −1 (the square roots used to clip the −1 to 0).
+        #expect { try FeatureStatistics(mean: [0, 0], covariance: [1, 2, 2, 1], count: 3) } throws: {
+            "\($0)".contains("not positive semi-definite: its smallest eigenvalue is -")
+        }
+        #expect { try FeatureStatistics(mean: [0], covariance: [1], count: -1) } throws: { "\($0)".contains("count ≥ 0") }
+        // Singular but semi-definite (eigenvalues 2 and 0) is fine.
+        #expect(try FeatureStatistics(mean: [0, 0], covariance: [1, 1, 1, 1], count: 0).dimension == 2)
     }
 
     /// Experiments/Data/digits-8x8.h5, found from this file's location.

@@ -121,4 +121,30 @@ struct SampleDistanceTests {
         #expect(SampleDistance.nonFiniteRowCount(points, dimension: 1) == 4)
         #expect(SampleDistance.nonFiniteRowCount([1, 2, 3, 4], dimension: 2) == 0)
     }
+
+    @Test("MMD² pins its kernel exp(−d²/2h²) and unbiased form on two hand-computed pairs; the median heuristic on four points")
+    func maximumMeanDiscrepancyByHand() throws {
+        let x = [0.0, 1], y = [0.5, 2]
+        // n = 2: within-set sums over i ≠ j over n(n − 1), the cross term over n².
+        let within = Foundation.exp(-0.5) + Foundation.exp(-1.125)
+        let cross = (2 * Foundation.exp(-0.125) + Foundation.exp(-2) + Foundation.exp(-0.5)) / 2
+        let mmd = try SampleDistance.squaredMaximumMeanDiscrepancy(x, y, dimension: 1, bandwidths: [1])
+        #expect(abs(mmd - (within - cross)) < 1e-14, "\(mmd)")
+        // Two bandwidths add their kernels.
+        let two = try SampleDistance.squaredMaximumMeanDiscrepancy(x, y, dimension: 1, bandwidths: [1, 2])
+        let withinTwo = Foundation.exp(-0.125) + Foundation.exp(-2.25 / 8)
+        let crossTwo = (2 * Foundation.exp(-0.25 / 8) + Foundation.exp(-0.5) + Foundation.exp(-0.125)) / 2
+        #expect(abs(two - (within - cross) - (withinTwo - crossTwo)) < 1e-14, "\(two)")
+
+        // Pairwise distances of 0, 1, 3, 7: 1 2 3 4 6 7, median 3.5.
+        let widths = try SampleDistance.defaultBandwidths(reference: [0, 1, 3, 7], dimension: 1)
+        #expect(widths == SampleDistance.defaultBandwidthFactors.map { $0 * 3.5 })
+        // A non-finite reference point is named, not reported as coinciding points.
+        #expect { try SampleDistance.defaultBandwidths(reference: [0, 1, .nan, 7], dimension: 1) } throws: {
+            "\($0)".contains("row 2 is not finite")
+        }
+        #expect { try SampleDistance.defaultBandwidths(reference: [0, 0, 0, 0, .infinity, 1], dimension: 2) } throws: {
+            "\($0)".contains("row 2 is not finite")
+        }
+    }
 }

@@ -17,6 +17,19 @@ struct TargetDiagnosticsFileTests {
         return TargetDiagnosticsSettings(times: [1.0, 2.5], steps: .ratios([0.8]), columns: columns, queryCount: 4, sampleCount: 3, seed: seed)
     }
 
+    @Test("an r in (0, t_min) is recorded as t_min, where its path goes: the results equal those of r = t_min; r = 0 stays 0")
+    func smallTargetTimeIsRecordedAsUsed() throws {
+        let mixture = try diagnosticsTestMixture()
+        var settings = smallSettings()
+        settings.times = [0.003]
+        settings.steps = .ratios([0.5, 0])         // r = 0.0015 < t_min = 0.002, and a denoising target
+        let ratios = try TargetDiagnostics(distribution: mixture, settings: settings).run()
+        #expect(ratios.pairs.map(\.targetTime) == [0.002, 0])
+        settings.steps = .targetTimes([0.002, 0])
+        let explicit = try TargetDiagnostics(distribution: mixture, settings: settings).run()
+        #expect(resultBits(ratios) == resultBits(explicit))
+    }
+
     @Test("the HDF5 file has /pairs/<k> with t, r, x0, xt, exact_value, estimators/<name>/… and /summary vectors")
     func fileLayoutMatchesTheContract() throws {
         let mixture = try diagnosticsTestMixture()
@@ -98,6 +111,10 @@ struct TargetDiagnosticsFileTests {
         #expect(message { $0.sampleCount = 1 }.contains("S ≥ 2"))
         #expect(message { $0.times = [0.001] }.contains("t > t_min"))
         #expect(message { $0.columns = [TargetDiagnosticsColumn(estimator: .scoreIdentity(referenceSize: nil))] }.contains("reference size"))
+        for size in [0, -3] {   // used to abort the process (an array of negative size) instead of throwing
+            #expect(message { $0.columns = [TargetDiagnosticsColumn(estimator: .scoreIdentity(referenceSize: size))] }
+                        .contains("reference size n = \(size)"))
+        }
         #expect(message { $0.columns = [] }.contains("at least one"))
         #expect(throws: (any Error).self) { try TargetDiagnosticsColumn.estimators(named: ["score-identity"], referenceSizes: []) }
         let expanded = try TargetDiagnosticsColumn.estimators(named: ["exact", "score-identity"], referenceSizes: [8, 64])

@@ -45,5 +45,12 @@ struct TargetDiagnosticsSharedBootstrapTests {
         #expect { try diagnostics.run(bootstraps: [.exact, .function(ShiftedExactValue(exact: other, shift: [0]), name: "3-D")]) } throws: {
             "\($0)".contains("dimension 3")
         }
+        // A function that returns the wrong number of values is refused (it used to index out of range or be cut short).
+        let exact = try ExactValue(distribution: mixture, minimumTime: 0.002)
+        for extra in [-1, 1] {
+            let wrong = try TargetDiagnostics(distribution: mixture, settings: settings,
+                                              bootstrap: .function(MiscountedValue(exact: exact, extra: extra), name: "miscounted"))
+            #expect { try wrong.run() } throws: { "\($0)".contains("the bootstrap function returned") && "\($0)".contains("expected") }
+        }
     }
 }

@@ -50,6 +50,19 @@ struct ShiftedExactValue: ConsistencyFunction {
     }
 }
 
+/// f* with `extra` values appended (or removed when negative): a bootstrap function of the wrong output size.
+struct MiscountedValue: ConsistencyFunction {
+    let exact: ExactValue<GaussianMixture>
+    let extra: Int
+    var dimension: Int { exact.dimension }
+    var minimumTime: Double { exact.minimumTime }
+
+    func consistency(_ points: [Double], time t: Double) throws -> [Double] {
+        let values = try exact.consistency(points, time: t)
+        return extra < 0 ? Array(values.dropLast(-extra)) : values + [Double](repeating: 0, count: extra)
+    }
+}
+
 /// Every Double of a result as raw bits, in a fixed order (for bit-identity checks).
 func resultBits(_ result: TargetDiagnosticsResult) -> [UInt64] {
     var bits: [UInt64] = []

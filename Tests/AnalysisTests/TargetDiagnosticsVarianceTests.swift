@@ -76,37 +76,43 @@ struct TargetDiagnosticsVarianceTests {
     @Test("with S = 2 and S = 3 draws the variance is exactly the unbiased (ddof = 1) sample variance of the targets")
     func smallSampleVarianceIsUnbiased() throws {
         let mixture = try diagnosticsTestMixture()
-        let d = mixture.dimension, m = 5, t = 0.8
+        let d = mixture.dimension, m = 5
         for s in [2, 3] {
-            let settings = TargetDiagnosticsSettings(times: [t], steps: .ratios([0]), columns: [TargetDiagnosticsColumn(estimator: .conditionalSample)],
+            // Two pairs, so the stream layout of pair k (index k·2³² + i) is exercised beyond k = 0.
+            let settings = TargetDiagnosticsSettings(times: [0.8, 1.3], steps: .ratios([0]), columns: [TargetDiagnosticsColumn(estimator: .conditionalSample)],
                                                      queryCount: m, sampleCount: s, seed: 13)
-            let pair = try TargetDiagnostics(distribution: mixture, settings: settings).run().pairs[0]
-            #expect(pair.targetTime == 0)
-            let estimate = pair.estimates[0]
-            for i in 0..<m {
-                let repeated = (0..<s).flatMap { _ in pair.noisy[(i * d)..<((i + 1) * d)] }
-                var draws = [Double](repeating: 0, count: s * d)
-                var posteriorStream = RandomStream(seed: 13, purpose: "analysis.target-diagnostics.posterior", index: UInt64(i))
-                repeated.withUnsafeBufferPointer { x in
-                    draws.withUnsafeMutableBufferPointer {
-                        mixture.samplePosterior(x.baseAddress!, count: s, time: t, into: $0.baseAddress!, stream: &posteriorStream)
+            let pairs = try TargetDiagnostics(distribution: mixture, settings: settings).run().pairs
+            try #require(pairs.count == 2)
+            for (k, pair) in pairs.enumerated() {
+                #expect(pair.targetTime == 0)
+                let estimate = pair.estimates[0]
+                for i in 0..<m {
+                    let repeated = (0..<s).flatMap { _ in pair.noisy[(i * d)..<((i + 1) * d)] }
+                    var draws = [Double](repeating: 0, count: s * d)
+                    var posteriorStream = RandomStream(seed: 13, purpose: "analysis.target-diagnostics.posterior",
+                                                       index: UInt64(k) << 32 + UInt64(i))
+                    repeated.withUnsafeBufferPointer { x in
+                        draws.withUnsafeMutableBufferPointer {
+                            mixture.samplePosterior(x.baseAddress!, count: s, time: pair.time, into: $0.baseAddress!, stream: &posteriorStream)
+                        }
                     }
-                }
-                var expected = 0.0
-                for j in 0..<d {
-                    let column = (0..<s).map { draws[$0 * d + j] }
-                    let mean = column.reduce(0, +) / Double(s)
-                    #expect(abs(estimate.meanTarget[i * d + j] - mean) <= 1e-12 * Swift.max(abs(mean), 1), "S = \(s), state \(i), coordinate \(j)")
-                    if s == 2 {
-                        expected += (column[0] - column[1]) * (column[0] - column[1]) / 2
-                    } else {
-                        expected += column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 2
+                    var expected = 0.0
+                    for j in 0..<d {
+                        let column = (0..<s).map { draws[$0 * d + j] }
+                        let mean = column.reduce(0, +) / Double(s)
+                        #expect(abs(estimate.meanTarget[i * d + j] - mean) <= 1e-12 * Swift.max(abs(mean), 1),
+                                "S = \(s), pair \(k), state \(i), coordinate \(j)")
+                        if s == 2 {
+                            expected += (column[0] - column[1]) * (column[0] - column[1]) / 2
+                        } else {
+                            expected += column.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 2
+                        }
                     }
+                    expected /= Double(d)
+                    #expect(expected > 1e-6, "the draws must differ")
+                    #expect(abs(estimate.variance[i] - expected) <= 1e-12 * expected,
+                            "S = \(s), pair \(k), state \(i): variance \(estimate.variance[i]) vs unbiased \(expected)")
                 }
-                expected /= Double(d)
-                #expect(expected > 1e-6, "the draws must differ")
-                #expect(abs(estimate.variance[i] - expected) <= 1e-12 * expected,
-                        "S = \(s), state \(i): variance \(estimate.variance[i]) vs unbiased \(expected)")
             }
         }
     }

@@ -138,6 +138,38 @@ struct TrainingSampleEvaluationTests {
         #expect(result["1-step/sliced_wasserstein2_squared"] != (try score(labels: referenceLabels, guidance: 1)))
     }
 
+    @Test("held-out data come from heldOut when given (a dataset's test part); the exact metrics still use the training distribution")
+    func heldOutDistributionGivesTheReference() throws {
+        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
+        let train = try EmpiricalDataset(points: [0, 0, 1, 1, 2, 2].map(Float.init), dimension: 2)
+        let test = try EmpiricalDataset(points: [5, 5, 6, 6, 7, 7, 8, 8].map(Float.init), dimension: 2)
+        let evaluation = try TrainingSampleEvaluation(distribution: train, heldOut: test, sampleCount: 50,
+                                                      samplers: [.consistency(steps: 1, middleTime: 1)], metrics: [.mmd, .energyDistance],
+                                                      maximumTime: 80, minimumTime: 0.002, seed: 3)
+        var stream = RandomStream(seed: 3, purpose: TrainingSampleEvaluation.streamPrefix + ".reference")
+        #expect(evaluation.reference == test.sample(count: 50, stream: &stream))
+        #expect(evaluation.reference.allSatisfy { $0 >= 5 })
+        // Without heldOut the points are fresh draws of the distribution itself, as before.
+        let own = try TrainingSampleEvaluation(distribution: train, sampleCount: 50, samplers: [.consistency(steps: 1, middleTime: 1)],
+                                               metrics: [.mmd], maximumTime: 80, minimumTime: 0.002, seed: 3)
+        #expect(own.reference.allSatisfy { $0 <= 2 })
+        // NLL on a mixture with held-out draws of the same mixture from another object: the mixture is the training one.
+        let withMixture = try TrainingSampleEvaluation(distribution: ring, heldOut: ring, sampleCount: 20,
+                                                       samplers: [.consistency(steps: 1, middleTime: 1)], metrics: [.negativeLogLikelihood],
+                                                       maximumTime: 80, minimumTime: 0.002, seed: 3)
+        #expect(withMixture.reference == (try Self.ringEvaluation(count: 20, metrics: [.negativeLogLikelihood], seed: 3)).evaluation.reference)
+
+        func message(_ heldOut: any DataDistribution) -> String {
+            do {
+                _ = try TrainingSampleEvaluation(distribution: train, heldOut: heldOut, sampleCount: 10, samplers: [.consistency(steps: 1, middleTime: 1)],
+                                                 metrics: [.mmd], maximumTime: 80, minimumTime: 0.002, seed: 0)
+                return "no error"
+            } catch { return "\(error)" }
+        }
+        #expect(message(try EmpiricalDataset(points: [0, 1, 2].map(Float.init), dimension: 3)).contains("dimension 3 for a model of dimension 2"))
+        #expect(message(try EmpiricalDataset(points: [0, 1, 2, 3].map(Float.init), dimension: 2, labels: [0, 1])).contains("expected both or neither labelled"))
+    }
+
     @Test("bad settings fail at construction, naming what is expected")
     func badSettings() throws {
         let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)

@@ -3,6 +3,7 @@ import Analysis
 import Environments
 import ExperimentKit
 import Foundation
+import Tensors
 import Testing
 
 @Suite("Experiment configuration: --set overrides, unknown keys, types and validation")
@@ -128,6 +129,31 @@ struct ConfigurationOverrideTests {
         #expect(try off.trainingEvaluation() == nil)
         let offTrainer = try off.trainerConfiguration(progress: .silent)
         #expect(offTrainer.evaluateEvery == nil && !offTrainer.evaluatesAtEnd)
+    }
+
+    @Test("evaluation on a split dataset draws its held-out points from the other part; a dataset used whole warns")
+    func evaluationHeldOutPart() throws {
+        let digits = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Experiments/Data/digits-8x8.h5").path
+        let onTrain = try load(["evaluation.samples=64", "evaluation.metrics=[mmd]"],
+                               text: "method: ect\nenvironment: {kind: empirical, path: \(digits), part: train}")
+        #expect(onTrain.heldOutEvaluationWarning == nil)
+        let evaluation = try #require(try onTrain.trainingEvaluation())
+        let test = try EmpiricalDataset(contentsOf: digits, part: .test)
+        let train = try EmpiricalDataset(contentsOf: digits, part: .train)
+        var stream = RandomStream(seed: onTrain.seed, purpose: TrainingSampleEvaluation.streamPrefix + ".reference")
+        #expect(evaluation.reference == test.sample(count: 64, stream: &stream))
+        // Every held-out point is a test point (none is drawn from the training part).
+        let testRows = Set(stride(from: 0, to: test.points.count, by: test.dimension).map { Array(test.points[$0 ..< $0 + test.dimension]) })
+        let referenceRows = stride(from: 0, to: evaluation.reference.count, by: test.dimension).map { evaluation.reference[$0 ..< $0 + test.dimension].map(Float.init) }
+        #expect(referenceRows.allSatisfy(testRows.contains))
+        #expect(train.count > test.count)
+
+        let whole = try load(["evaluation.samples=64", "evaluation.metrics=[mmd]"], text: "method: ect\nenvironment: {kind: empirical, path: \(digits)}")
+        let warning = try #require(whole.heldOutEvaluationWarning)
+        #expect(warning.hasPrefix("evaluation: ") && warning.contains("part: all") && warning.contains("part: train"), "\(warning)")
+        #expect(try load(["evaluation.metrics=[]"], text: "method: ect\nenvironment: {kind: empirical, path: \(digits)}").heldOutEvaluationWarning == nil)
+        #expect(try load([]).heldOutEvaluationWarning == nil)     // the ring: fresh draws are held out
     }
 
     @Test("an impossible combination from the Agents layer is one line: the EMA curriculum without CM pairs")

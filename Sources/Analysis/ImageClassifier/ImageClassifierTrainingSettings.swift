@@ -14,7 +14,7 @@ public struct ImageClassifierTrainingSettings: Equatable, Sendable {
     public var batchSize: Int
     /// lr₀: the initial Adam learning rate.
     public var learningRate: Double
-    /// lr_min / lr₀ at the last step.
+    /// lr_min / lr₀, the rate lr(S) the cosine reaches at s = S (the last step, s = S − 1, is just above it).
     public var finalLearningRateFraction: Double
     /// λ: decoupled weight decay (weights only; biases and norm gains are not decayed).
     public var weightDecay: Double
