@@ -18,17 +18,15 @@ enum ConfiguredTraining {
         let evaluator = try configuration.trainingEvaluation().map { evaluation in
             { @Sendable (network: PreconditionedNetwork) throws -> [String: Double] in try evaluation.evaluate(network) }
         }
-        if let warning = configuration.heldOutEvaluationWarning {
-            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
-        }
+        let learner: any TrainingLearner
         switch configuration.method {
         case .diffusion:
             if configuration.training.pretrained != nil {
                 throw CommandLineFailure("training.pretrained is the diffusion model of cd, ect and sct; the diffusion method trains one from scratch")
             }
-            let learner = try DiffusionPretrainer(configuration: configuration.diffusionPretrainingConfiguration(), distribution: distribution)
-            learner.evaluator = evaluator
-            return learner
+            let pretrainer = try DiffusionPretrainer(configuration: configuration.diffusionPretrainingConfiguration(), distribution: distribution)
+            pretrainer.evaluator = evaluator
+            learner = pretrainer
         case let .consistency(method):
             let agents = try configuration.consistencyTrainingConfiguration()
             let initial = try PretrainedDiffusionModel.network(
@@ -37,11 +35,16 @@ enum ConfiguredTraining {
             for warning in try dataStandardDeviationWarnings(configuration, pretrained: initial) {
                 FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
             }
-            let learner = try ConsistencyLearner(configuration: agents, distribution: distribution, initial: initial,
-                                                 teacher: method == .cd ? initial : nil)
-            learner.evaluator = evaluator
-            return learner
+            let consistencyLearner = try ConsistencyLearner(configuration: agents, distribution: distribution, initial: initial,
+                                                            teacher: method == .cd ? initial : nil)
+            consistencyLearner.evaluator = evaluator
+            learner = consistencyLearner
         }
+        // Said once the run is sure to start, not in front of an error that stops it.
+        if let warning = configuration.heldOutEvaluationWarning {
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
+        return learner
     }
 
     /// What disagrees with the σ_d of a `pretrained` network, which the learner keeps (its

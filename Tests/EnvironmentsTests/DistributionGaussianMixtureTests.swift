@@ -210,20 +210,28 @@ struct DistributionGaussianMixtureTests {
         }
     }
 
+    /// log p_t, score, D, r_k and one posterior draw of each point (`points` of the mixture's dimension).
+    private static func everyClosedForm(_ mixture: GaussianMixture, _ points: [Double], t: Double, stream: inout RandomStream)
+        -> (logDensity: [Double], score: [Double], denoised: [Double], posterior: [Double], draws: [Double]) {
+        let count = points.count / mixture.dimension
+        var logDensity = [Double](repeating: 0, count: count), score = [Double](repeating: 0, count: points.count)
+        var denoised = score, draws = score, posterior = [Double](repeating: 0, count: count * mixture.componentCount)
+        points.withUnsafeBufferPointer { p in
+            mixture.logDensity(p.baseAddress!, count: count, time: t, into: &logDensity)
+            mixture.score(p.baseAddress!, count: count, time: t, into: &score)
+            mixture.denoise(p.baseAddress!, count: count, time: t, into: &denoised)
+            mixture.componentPosterior(p.baseAddress!, count: count, time: t, into: &posterior)
+            mixture.samplePosterior(p.baseAddress!, count: count, time: t, into: &draws, stream: &stream)
+        }
+        return (logDensity, score, denoised, posterior, draws)
+    }
+
     @Test("a NaN coordinate gives NaN from every closed form for its point only")
     func nanPointPropagates() throws {
         let mixture = try Self.unevenMixture()
         let points = [0.3, 0.7, .nan, 0.1], t = 0.5
-        var logDensity = [0.0, 0.0], score = [Double](repeating: 0, count: 4), denoised = score, draws = score
-        var r = [Double](repeating: 0, count: 6)
         var stream = RandomStream(seed: 3, purpose: "test.gmm.nan-point")
-        points.withUnsafeBufferPointer { p in
-            mixture.logDensity(p.baseAddress!, count: 2, time: t, into: &logDensity)
-            mixture.score(p.baseAddress!, count: 2, time: t, into: &score)
-            mixture.denoise(p.baseAddress!, count: 2, time: t, into: &denoised)
-            mixture.componentPosterior(p.baseAddress!, count: 2, time: t, into: &r)
-            mixture.samplePosterior(p.baseAddress!, count: 2, time: t, into: &draws, stream: &stream)
-        }
+        let (logDensity, score, denoised, r, draws) = Self.everyClosedForm(mixture, points, t: t, stream: &stream)
         #expect(logDensity[0].isFinite && logDensity[1].isNaN, "log p_t = \(logDensity)")
         #expect(logDensity[0] == Self.logDensity(mixture, [0.3, 0.7], t: t))
         #expect(score[0 ..< 2].allSatisfy(\.isFinite) && score[2 ..< 4].allSatisfy(\.isNaN), "score = \(score)")
@@ -236,17 +244,9 @@ struct DistributionGaussianMixtureTests {
     func negativeOrNaNTimeGivesNaN(t: Double) throws {
         let mixture = try Self.unevenMixture()
         let points = [0.3, 0.7, -1.2, 0.4]
-        var logDensity = [0.0, 0.0], score = [Double](repeating: 0, count: 4), denoised = score, draws = score
-        var r = [Double](repeating: 0, count: 6)
         var stream = RandomStream(seed: 4, purpose: "test.gmm.negative-time")
         let before = stream
-        points.withUnsafeBufferPointer { p in
-            mixture.logDensity(p.baseAddress!, count: 2, time: t, into: &logDensity)
-            mixture.score(p.baseAddress!, count: 2, time: t, into: &score)
-            mixture.denoise(p.baseAddress!, count: 2, time: t, into: &denoised)
-            mixture.componentPosterior(p.baseAddress!, count: 2, time: t, into: &r)
-            mixture.samplePosterior(p.baseAddress!, count: 2, time: t, into: &draws, stream: &stream)
-        }
+        let (logDensity, score, denoised, r, draws) = Self.everyClosedForm(mixture, points, t: t, stream: &stream)
         for (name, values) in [("log p_t", logDensity), ("score", score), ("D", denoised), ("r", r), ("posterior draws", draws)] {
             #expect(values.allSatisfy { $0.isNaN }, "t = \(t): \(name) = \(values)")
         }
