@@ -9,6 +9,8 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
     case incompatible(String)
     /// Shapes or counts that do not match.
     case shapeMismatch(String)
+    /// Training that had to stop (e.g. too many non-finite steps in a row).
+    case trainingStopped(String)
 
     public var description: String {
         switch self {
@@ -17,6 +19,7 @@ public enum AgentError: Error, Equatable, CustomStringConvertible {
             return "unknown \(kind) '\(name)'; valid \(kind)s: \(valid.joined(separator: ", "))"
         case let .incompatible(message): return message
         case let .shapeMismatch(message): return message
+        case let .trainingStopped(message): return message
         }
     }
 }

@@ -8,6 +8,12 @@ import Tensors
 ///     h = Conv3×3(Dropout(SiLU(GroupNorm₂(h))))               C_out → C_out
 ///     y = skip(x) + h,   skip = identity (C_in = C_out) or Conv1×1 (C_in ≠ C_out)
 ///
+/// The embedding enters before GroupNorm₂, as in EDM's `UNetBlock` without `adaptive_scale` (DDPM++:
+/// `norm1(x + affine(emb))`), here with a per-channel scale as well; Dhariwal & Nichol's "scale-shift
+/// norm" (EDM's `adaptive_scale`) applies it after the norm instead. GroupNorm₂ removes what a group's
+/// channels share, so a group of one channel would normalise the conditioning away entirely: C_out must
+/// hold at least two channels per group.
+///
 /// Convolutions use stride 1 and padding 1, so `[B, C_in, H, W] → [B, C_out, H, W]`. The embedding is
 /// used as given (EDM applies SiLU to it once, before all blocks). Backward runs the chain in reverse
 /// for the leading b ≤ B samples and adds the skip path's gradient.
@@ -34,11 +40,18 @@ public final class ConvResidualBlock: ConditionedLayer {
     private let output = try! Tensor(zeros: [0])
     private let inputGradient = try! Tensor(zeros: [0])
 
-    /// `groups` must divide both channel counts; `dropout` is the drop probability in [0, 1).
+    /// `groups` must divide both channel counts and leave at least two output channels per group (see
+    /// above); `dropout` is the drop probability in [0, 1).
     public init(
         inputChannels: Int, outputChannels: Int, conditionFeatures: Int, groups: Int, dropout: Float = 0,
         scope: ParameterScope
     ) throws(TensorError) {
+        guard groups < 1 || outputChannels >= 2 * groups else {
+            throw .invalidArgument(operation: "ConvResidualBlock",
+                                   message: "\(outputChannels) output channels in \(groups) GroupNorm groups leave one channel per group, "
+                                       + "which normalises the time/class conditioning away (it enters before GroupNorm₂); "
+                                       + "use at most \(outputChannels / 2) groups")
+        }
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         self.conditionFeatures = conditionFeatures

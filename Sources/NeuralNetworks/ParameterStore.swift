@@ -7,7 +7,7 @@ public enum ParameterInitializer: Equatable, Sendable {
     case zeros
     case ones
     case constant(Float)
-    /// Uniform in [−bound, bound].
+    /// Uniform in [−bound, bound).
     case uniform(bound: Float)
     /// Normal with mean 0 and the given standard deviation.
     case normal(standardDeviation: Float)

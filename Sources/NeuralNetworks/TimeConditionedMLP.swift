@@ -52,8 +52,8 @@ public struct TimeConditionedMLPConfiguration: Equatable, Sendable {
 ///
 ///     z_ℓ = h_{ℓ−1} W_ℓ + b_ℓ,   h_ℓ = act(LN_ℓ(z_ℓ))   (LN_ℓ: ``LayerNorm``, `.affine` or `.nonScaling`)
 ///
-/// (the hidden Linears then carry no fused activation; b_ℓ is kept, although LN makes it inert, so
-/// that parameter names do not depend on the normalisation). Parameters are named
+/// (the hidden Linears then carry no fused activation; b_ℓ is kept, although LN removes its mean over the
+/// features, so that parameter names do not depend on the normalisation). Parameters are named
 /// `layers.<i>.weight` / `layers.<i>.bias` (i = 0…depth), `norms.<i>.gain` / `norms.<i>.bias`
 /// (i = 0…depth−1, gain only for `.layerNorm`) plus the embedding's, all in one store; the norms are
 /// registered after the layers, so the layers' offsets are those of the network without them.

@@ -76,6 +76,11 @@ public struct TimeConditionedUNetConfiguration: Equatable, Sendable {
         if let level = channelWidths.firstIndex(where: { $0 % groups != 0 }) {
             throw invalid("every channel width must be a multiple of the \(groups) GroupNorm groups, but level \(level) has \(channelWidths[level]) channels (widths \(channelWidths))")
         }
+        if let level = channelWidths.firstIndex(where: { $0 < 2 * groups }) {
+            throw invalid("every level needs at least two channels per GroupNorm group (the time/class conditioning enters "
+                          + "before a GroupNorm, which a one-channel group normalises away), but level \(level) has "
+                          + "\(channelWidths[level]) channels in \(groups) groups; use at most \(channelWidths[level] / 2) groups")
+        }
         let factor = 1 << (levels - 1)
         guard height % factor == 0, width % factor == 0 else {
             throw invalid("a U-Net with \(levels) levels halves the image \(levels - 1) times, so H and W must be multiples of \(factor); got \(height)×\(width)")

@@ -8,7 +8,10 @@
 /// - `rewards` K × D: the vector reward R_k = x_{τ_{k+1}} − x_{τ_k}, so that Σ_k R_k = x_{t_min} − x_{t_max}
 ///   and the value V(x_{τ_k}, τ_k) = Σ_{j ≥ k} R_j (γ = 1), the consistency function f = x + V,
 /// - `terminations` K: true on the step that reaches t_min; `truncations` K: true where a step budget
-///   or a non-finite guard cut the episode (terminated and truncated are different facts),
+///   or a non-finite guard cut the episode (terminated and truncated are different facts). A step
+///   budget cuts after a real step; the non-finite guard cuts *instead of* a step, and that step is
+///   stored with the policy's non-finite output as its action and next observation, reward 0 (see
+///   ``length``),
 /// - optional `values[name]` (K+1) × D (a value estimate or f* at each state) and `targets[name]`
 ///   K × D (a TD target per transition).
 ///
@@ -78,10 +81,17 @@ public struct Episode: Equatable, Sendable {
     /// K, the number of transitions stored (the grid's interval count).
     public var stepCount: Int { times.count - 1 }
 
-    /// The number of transitions before the episode ends: one past the first step that terminated
-    /// or truncated, or K if none did. Steps after the end (held points, zero rewards) are padding.
+    /// The number of transitions before the episode ends: one past the first step k that terminated
+    /// or truncated, or K if none did — except that a truncated step whose next observation
+    /// (x at τ_{k+1}) is not finite is the non-finite guard's cut, not a transition, so the length is
+    /// k (0 when the policy's first output was already non-finite: the episode has no transition).
+    /// Steps from the length on (the cut step's non-finite row, then held points and zero rewards)
+    /// are padding: no transition or window reaches them.
     public var length: Int {
-        for k in 0..<stepCount where terminations[k] || truncations[k] { return k + 1 }
+        for k in 0..<stepCount where terminations[k] || truncations[k] {
+            if truncations[k] && !observation(at: k + 1).allSatisfy(\.isFinite) { return k }
+            return k + 1
+        }
         return stepCount
     }
 

@@ -12,6 +12,12 @@ import Tensors
 /// reproducible from its recorded seed alone, whatever batch it was generated in; its path is too
 /// under a fixed-step policy (an adaptive solver picks one step size per batch, so batching moves
 /// the path within the solver's tolerance).
+///
+/// Recording follows ``DenoisingStep``: observation k+1 and action k are the step's actions, so a step
+/// the non-finite guard cuts is stored with the policy's non-finite output there (and zero reward),
+/// which makes the episode's ``Episode/length`` stop before it; later rows hold the last finite point.
+/// Per-state values and targets are evaluated on the MDP's states, which stay finite: values at
+/// τ_{k+1} and a ``TransitionBatch``'s next states use the held x_{τ_k} of an episode cut on step k.
 public struct EpisodeRollout {
     /// The MDP whose episodes are rolled out (dimension, descending grid, step budget).
     public let environment: DenoisingMDP
@@ -90,10 +96,10 @@ public struct EpisodeRollout {
                 terminations[episode][k] = step.terminated[episode]
                 truncations[episode][k] = step.truncated[episode]
             }
-            try recordValues(at: k + 1, points: step.actions)
+            try recordValues(at: k + 1, points: state.points)
             if !targets.isEmpty {
                 let batch = TransitionBatch(count: count, dimension: dimension, step: k, time: times[k], nextTime: times[k + 1],
-                                            states: before, nextStates: step.actions, rewards: step.rewards,
+                                            states: before, nextStates: state.points, rewards: step.rewards,
                                             terminated: step.terminated, truncated: step.truncated)
                 for (name, function) in targets {
                     let result = try function.evaluate(batch)

@@ -17,8 +17,12 @@ import HDF5
 ///         under "consistency_td".
 ///
 /// L is the episode's ``Episode/length`` (Minari episodes stop at their first termination or
-/// truncation; the compact layout's padding after a truncation is not exported), so observations
-/// have one more row than actions, as Minari expects. Value estimates and TD targets stay in the
+/// truncation; the compact layout's padding after a truncation is not exported, nor the non-finite
+/// row of a step the non-finite guard cut), so observations have one more row than actions, as Minari
+/// expects, and every exported value is finite. An episode with no transition (L = 0: cut on its
+/// first step) is not exported; the `episode_<i>` groups are numbered consecutively over the exported
+/// ones (each keeps its `seed`), and metadata.json records how many were left out under
+/// "consistency_td" → "episodes_without_transitions". Value estimates and TD targets stay in the
 /// compact layout. The dataset is built in `<root>/<id>.tmp` and renamed into place; an existing
 /// `<root>/<id>` is never replaced.
 public enum MinariExport {
@@ -71,14 +75,18 @@ public enum MinariExport {
             let dataDirectory = (temporary as NSString).appendingPathComponent("data")
             try manager.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
             let file = try HDF5File((dataDirectory as NSString).appendingPathComponent("main_data.hdf5"), mode: .truncate)
-            var episodeCount = 0, stepTotal = 0
+            var episodeCount = 0, stepTotal = 0, withoutTransitions = 0
             var shape: (dimension: Int, times: [Double])?
             do {
                 while let episode = try next() {
                     if let shape, shape.dimension != episode.dimension || shape.times != episode.times {
-                        throw ReplayError("episode \(episodeCount) has D = \(episode.dimension), times \(episode.times); a Minari dataset holds episodes of one MDP (D = \(shape.dimension), times \(shape.times))")
+                        throw ReplayError("episode \(episodeCount + withoutTransitions) has D = \(episode.dimension), times \(episode.times); a Minari dataset holds episodes of one MDP (D = \(shape.dimension), times \(shape.times))")
                     }
                     shape = (episode.dimension, episode.times)
+                    guard episode.length > 0 else {
+                        withoutTransitions += 1
+                        continue
+                    }
                     stepTotal += try writeEpisode(episode, index: episodeCount, into: file)
                     episodeCount += 1
                 }
@@ -88,8 +96,13 @@ public enum MinariExport {
                 throw error
             }
             guard let shape else { throw ReplayError("a Minari dataset needs at least one episode; none were given") }
+            guard episodeCount > 0 else {
+                throw ReplayError("a Minari dataset needs at least one episode with a transition; all \(withoutTransitions) given have "
+                                  + "length 0 (cut on their first step by the non-finite guard: the policy's first output was NaN or ±∞)")
+            }
             let json = try metadataJSON(datasetID: datasetID, episodeCount: episodeCount, stepTotal: stepTotal,
-                                        dimension: shape.dimension, times: shape.times, metadata: metadata)
+                                        dimension: shape.dimension, times: shape.times, metadata: metadata,
+                                        withoutTransitions: withoutTransitions)
             let metadataPath = (dataDirectory as NSString).appendingPathComponent("metadata.json")
             try Data(json.utf8).write(to: URL(fileURLWithPath: metadataPath))
             try FileSystem.synchronizeFile(atPath: (dataDirectory as NSString).appendingPathComponent("main_data.hdf5"))
@@ -130,7 +143,7 @@ public enum MinariExport {
     /// metadata.json; the spaces are JSON strings in Minari's serialisation (`-Infinity`/`Infinity`
     /// bounds as Python's json module writes and reads them).
     static func metadataJSON(datasetID: String, episodeCount: Int, stepTotal: Int, dimension: Int, times: [Double],
-                             metadata: TrajectoryDatasetMetadata) throws -> String {
+                             metadata: TrajectoryDatasetMetadata, withoutTransitions: Int = 0) throws -> String {
         func box(_ low: [String], _ high: [String]) -> String {
             "{\"type\": \"Box\", \"dtype\": \"float32\", \"shape\": [\(low.count)], \"low\": [\(low.joined(separator: ", "))], \"high\": [\(high.joined(separator: ", "))]}"
         }
@@ -153,7 +166,7 @@ public enum MinariExport {
                 "format": TrajectoryDatasetMetadata.format, "environment": metadata.environment, "solver": metadata.solver,
                 "estimator": metadata.estimator, "time_grid": metadata.timeGrid, "seed": "\(metadata.seed)",
                 "toolkit_version": metadata.toolkitVersion, "created_utc": metadata.createdUTC,
-                "times": times,
+                "times": times, "episodes_without_transitions": withoutTransitions,
             ] as [String: Any],
         ]
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])

@@ -1,10 +1,14 @@
 /// n consecutive transitions k, …, k+n−1 of one ``Episode`` as a view (the unit of an n-step TD
-/// target, Sutton & Barto §7.1; DESIGN.md §1):
+/// target, Sutton & Barto §7.1; DESIGN.md §1; METHODS.md §4). With γ = 1, the value V = f − x and the
+/// rewards R_j = x_{τ_{j+1}} − x_{τ_j}, the n-step return of the value and the target of the
+/// consistency function f at (x_{τ_k}, τ_k) are
 ///
-///     G_k^{(n)} = Σ_{j=k}^{k+n−1} R_j + f(x_{τ_{k+n}}, τ_{k+n})      (γ = 1)
+///     Vⁿ_k = Σ_{j=k}^{k+n−1} R_j + V(x_{τ_{k+n}}, τ_{k+n})
+///     Gⁿ_k = x_{τ_k} + Vⁿ_k = x_{τ_k} + Σ_{j=k}^{k+n−1} R_j + V(x_{τ_{k+n}}, τ_{k+n}) = f(x_{τ_{k+n}}, τ_{k+n})
 ///
-/// where the bootstrap term is exact (zero value, f = x) when the window ends on the terminating
-/// step. A window always lies inside the episode (k + n ≤ ``Episode/length``): it never crosses an
+/// because the rewards telescope (x_{τ_k} + Σ_j R_j = x_{τ_{k+n}}). When the window ends on the
+/// terminating step (τ_{k+n} = t_min) the bootstrap is exact: V(x, t_min) = 0, f(x, t_min) = x.
+/// A window always lies inside the episode (k + n ≤ ``Episode/length``): it never crosses an
 /// episode's end. The accessors return slices of the episode's arrays; ``rewardSum`` is the only
 /// computed array (D values).
 public struct NStepWindow: Sendable {

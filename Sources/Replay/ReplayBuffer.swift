@@ -15,6 +15,15 @@ import Tensors
 ///   stored episode reaches is replaced by a uniform step below the longest length);
 /// - ``sampleWindows(count:length:stream:)``: n-step windows that never cross an episode's end.
 /// All sampling draws from a ``RandomStream``: the same stream state gives the same samples.
+///
+/// **Episodes are addressed by age, not by slot.** A draw of episode index i takes the i-th oldest
+/// stored episode (``episodesOldestFirst``; slot (``nextSlot`` + i) mod count once the buffer has
+/// wrapped, slot i before). ``save(to:metadata:)`` writes the episodes oldest first and
+/// ``load(from:blockSize:)`` appends them in that order, so a saved-and-loaded buffer samples
+/// bit-identically the same transitions and windows as the original from the same stream state.
+///
+/// An episode with no transition before its end (``Episode/length`` 0: cut on its first step by the
+/// non-finite guard) is stored but never sampled; sampling throws when no stored episode has one.
 public struct ReplayBuffer: Sendable {
     /// The largest number of episodes held.
     public let capacity: Int
@@ -22,7 +31,8 @@ public struct ReplayBuffer: Sendable {
     public let dimension: Int
     /// The K+1 grid times (descending) every stored episode shares.
     public let times: [Double]
-    /// The stored episodes; slot order (not age order) once the buffer has wrapped.
+    /// The stored episodes in slot order, which is not age order once the buffer has wrapped (sampling
+    /// uses age order: ``episodesOldestFirst``).
     public private(set) var episodes: [Episode] = []
     /// Where the next episode goes once the buffer is full.
     public private(set) var nextSlot = 0
@@ -96,8 +106,16 @@ public struct ReplayBuffer: Sendable {
     private func requireSamples() throws {
         guard !episodes.isEmpty else { throw ReplayError("the replay buffer is empty; add or fill episodes before sampling") }
         guard episodes.contains(where: { $0.length > 0 }) else {
-            throw ReplayError("no stored episode has a transition before its end")
+            throw ReplayError("none of the \(episodes.count) stored episodes has a transition before its end (every one has "
+                              + "length 0: cut on its first step, as the non-finite guard does when the policy's first output "
+                              + "is NaN or ±∞); add episodes with at least one transition before sampling")
         }
+    }
+
+    /// The stored episode of age `index` (0 = oldest): see the type's documentation.
+    private func episode(byAge index: Int) -> Episode {
+        let base = episodes.count < capacity ? 0 : nextSlot
+        return episodes[(base + index) % episodes.count]
     }
 
     /// `count` transitions drawn uniformly (see the type's documentation).
@@ -106,7 +124,7 @@ public struct ReplayBuffer: Sendable {
         var result: [Transition] = []
         result.reserveCapacity(count)
         while result.count < count {
-            let episode = episodes[Self.index(below: episodes.count, &stream)]
+            let episode = self.episode(byAge: Self.index(below: episodes.count, &stream))
             let k = Self.index(below: stepCount, &stream)
             if k < episode.length { result.append(episode.transition(at: k)) }
         }
@@ -124,7 +142,7 @@ public struct ReplayBuffer: Sendable {
             var k = min(stepCount - 1, Int(Double(stepCount) * (Double(i) + offset) / Double(count)))
             if k >= longest { k = Self.index(below: longest, &stream) }  // no stored episode reaches step k
             while true {
-                let episode = episodes[Self.index(below: episodes.count, &stream)]
+                let episode = self.episode(byAge: Self.index(below: episodes.count, &stream))
                 if k < episode.length { result.append(episode.transition(at: k)); break }
             }
         }

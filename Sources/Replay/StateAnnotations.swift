@@ -35,7 +35,8 @@ public struct TransitionBatch {
     public let nextTime: Double
     /// x_{τ_k}, count × D.
     public let states: [Double]
-    /// x_{τ_{k+1}} (the actions), count × D.
+    /// x_{τ_{k+1}}, the MDP's next states (count × D): the actions, except that an episode cut on this
+    /// step by the non-finite guard holds its x_{τ_k} (its action is not finite and not a state).
     public let nextStates: [Double]
     /// x_{τ_{k+1}} − x_{τ_k} (zero for episodes that already ended), count × D.
     public let rewards: [Double]

@@ -5,7 +5,8 @@ import HDF5
 ///
 /// Opening validates everything a reader relies on and throws a ``ReplayError`` naming the file
 /// and the problem: not HDF5, truncated, another `format`, a `format_version` other than 1, a
-/// missing attribute or dataset, a wrong element type, or shapes that disagree (N across datasets,
+/// missing attribute or dataset, a group where a dataset belongs or a dataset where a group belongs
+/// (`/values`, `/targets`), a wrong element type, or shapes that disagree (N across datasets,
 /// K+1 with `/times`, D across observations, actions, rewards, values and targets). Episodes are
 /// read by range with hyperslab reads (``episodes(_:)``), so slicing a large file reads only the
 /// rows asked for; Fletcher-32 checksums are verified as chunks are read.
@@ -97,6 +98,11 @@ public final class TrajectoryDataset {
             if let recorded = state.committedEpisodes, recorded != episodeCount {
                 throw ReplayError.dataset(path, "the root attribute 'episode_count' is \(recorded) but the datasets hold \(episodeCount) episodes; the file was changed after it was written")
             }
+        } catch let error as HDF5Error {
+            try? file.close()
+            // Every check above names its own problem; this keeps the promise for whatever libhdf5 refuses besides.
+            throw ReplayError.dataset(path, "reading the layout failed at '\(error.objectPath)' (\(error.call): \(error.message)); "
+                                      + "expected a file written by TrajectoryDatasetWriter")
         } catch {
             try? file.close()
             throw error
@@ -133,7 +139,41 @@ struct TrajectoryLayoutCheck {
         guard (try? file.contains(name)) == true else {
             throw ReplayError.dataset(path, "the dataset '/\(name)' is missing")
         }
-        return try file.openDataset(name)
+        do { return try file.openDataset(name) } catch let error as HDF5Error {
+            if try kind(name) == .group {
+                throw ReplayError.dataset(path, "'/\(name)' is a group; expected a dataset (\(Self.expectedDataset(name)))")
+            }
+            throw ReplayError.dataset(path, "'/\(name)' cannot be opened as a dataset (\(error.call): \(error.message)); "
+                                      + "expected \(Self.expectedDataset(name))")
+        }
+    }
+
+    /// What `name` is, from its parent group's listing (nil when the listing lacks it).
+    private func kind(_ name: String) throws -> HDF5Member.Kind? {
+        let parts = name.split(separator: "/").map(String.init)
+        guard let leaf = parts.last else { return nil }
+        do {
+            let members = parts.count == 1 ? try file.members() : try file.openGroup(parts.dropLast().joined(separator: "/")).members()
+            return members.first { $0.name == leaf }?.kind
+        } catch let error as HDF5Error {
+            throw ReplayError.dataset(path, "listing the group that holds '/\(name)' failed (\(error.call): \(error.message))")
+        }
+    }
+
+    /// The layout's description of the dataset `name`, for messages.
+    static func expectedDataset(_ name: String) -> String {
+        switch name {
+        case "times": return "float64 (K+1,)"
+        case "observations": return "float32 (N, K+1, D)"
+        case "actions", "rewards": return "float32 (N, K, D)"
+        case "terminations", "truncations": return "bool (N, K)"
+        case "labels": return "int32 (N,)"
+        case "seeds": return "uint64 (N,)"
+        default:
+            if name.hasPrefix("values/") { return "float32 (N, K+1, D)" }
+            if name.hasPrefix("targets/") { return "float32 (N, K, D)" }
+            return "a dataset"
+        }
     }
 
     func shape<T: HDF5Scalar>(_ name: String, _ type: T.Type, rank: Int) throws -> [Int] {
@@ -165,9 +205,19 @@ struct TrajectoryLayoutCheck {
         return times
     }
 
+    /// The names in the optional group `group` (`values` or `targets`); [] when it is absent. Throws a
+    /// ``ReplayError`` when `/<group>` is not a group.
     func members(of group: String) throws -> [String] {
         guard try file.contains(group) else { return [] }
-        return try file.openGroup(group).members().map(\.name).sorted()
+        let kind = try kind(group)
+        guard kind == .group else {
+            let what = kind.map { $0 == .dataset ? "a dataset" : "a \($0.rawValue)" } ?? "not a group"
+            throw ReplayError.dataset(path, "'/\(group)' is \(what); expected a group of datasets '/\(group)/<name>' "
+                                      + "(\(Self.expectedDataset(group + "/x")) each)")
+        }
+        do { return try file.openGroup(group).members().map(\.name).sorted() } catch let error as HDF5Error {
+            throw ReplayError.dataset(path, "'/\(group)' cannot be listed (\(error.call): \(error.message))")
+        }
     }
 }
 

@@ -11,6 +11,12 @@ import HDF5
 ///     /values/<name> float32 (N, K+1, D)  /targets/<name> float32 (N, K, D)
 ///     /labels       int32 (N,)            /seeds        uint64 (N,)
 ///
+/// Rows past an episode's end are padding (held points, zero rewards). A step the non-finite guard
+/// cut (``DenoisingStep``) is stored as it happened: `/actions` row k and `/observations` row k+1
+/// hold the policy's non-finite output, `/rewards` row k is 0 and `/truncations` is true, and such a
+/// step is not a transition (``Episode/length`` L stops before it). Readers must not assume every
+/// stored row is finite; observation rows 0…L and action and reward rows 0..<L of a rollout are.
+///
 /// Every per-episode dataset is extendible along N and chunked by `chunkEpisodes` episodes, with
 /// shuffle + gzip and a Fletcher-32 checksum. Memory is bounded: at most `chunkEpisodes` episodes
 /// are buffered (``bufferedEpisodeCount`` ≤ ``chunkEpisodes``), one chunk row per dataset is
@@ -35,6 +41,13 @@ import HDF5
 /// it is complete. The final file carries `complete = true` and `episode_count = N`. A write that
 /// fails part-way (``abandon()``, and a failed ``finish()``) keeps the partial file when it holds
 /// committed episodes, as a crash would, so they are not lost.
+///
+/// **A failed commit ends the write.** A commit that throws (some datasets extended and others not,
+/// or a flush failing after every dataset was extended) leaves the file in a state no later commit
+/// can repair, so the writer is then *failed*: ``append(_:)`` and ``finish()`` throw, saying so, and
+/// never publish anything at `path`. ``abandon()`` keeps the episodes of the earlier, complete
+/// commits in `<path>.partial` for ``recover(partialPath:to:)``, which keeps only rows every dataset
+/// holds and whose chunks are intact; ``discard()`` removes the file.
 ///
 /// **Crash safety: the flush interval is `chunkEpisodes` episodes.** Every time the buffer fills
 /// (and in `finish`) the writer *commits*: it appends the chunk to every dataset, `H5Fflush`es (the
@@ -93,6 +106,8 @@ public final class TrajectoryDatasetWriter {
     let workingPath: String
     /// Set by recovery: the final file is marked `complete = false` with `recovered_from`.
     var recoveredFrom: String?
+    /// The error of a commit that failed part-way; once set, only ``abandon()`` and ``discard()`` work.
+    private var commitFailure: (any Error)?
     private var file: HDF5File?
     /// Held from creating the partial file until the writer finishes, abandons or discards it.
     private var partialLock: PartialFileLock?
@@ -124,7 +139,9 @@ public final class TrajectoryDatasetWriter {
 
     /// Creates `<path>.partial` and its datasets. `gzipLevel` nil stores the chunks uncompressed.
     /// Throws when `<path>.partial` exists: it is either another writer's file or what a crash left
-    /// behind (recover it with ``recover(partialPath:to:)`` or remove it).
+    /// behind (recover it with ``recover(partialPath:to:)`` or remove it). Value and target names
+    /// become dataset names (`/values/<name>`, `/targets/<name>`): each must be non-empty, contain no
+    /// '/', and appear once in its list (a value and a target may share a name).
     public convenience init(path: String, metadata: TrajectoryDatasetMetadata, dimension: Int, times: [Double],
                             valueNames: [String] = [], targetNames: [String] = [], hasLabels: Bool = false,
                             chunkEpisodes: Int = 1024, gzipLevel: Int? = 4, fletcher32: Bool = true) throws {
@@ -140,6 +157,13 @@ public final class TrajectoryDatasetWriter {
         guard chunkEpisodes >= 1 else { throw ReplayError("chunkEpisodes must be ≥ 1, got \(chunkEpisodes)") }
         for name in valueNames + targetNames where name.isEmpty || name.contains("/") {
             throw ReplayError("value and target names become dataset names: '\(name)' must be non-empty and contain no '/'")
+        }
+        for (kind, names) in [("value", valueNames), ("target", targetNames)] {
+            var seen = Set<String>()
+            if let duplicate = names.first(where: { !seen.insert($0).inserted }) {
+                throw ReplayError("the \(kind) names \(names) list '\(duplicate)' more than once; each \(kind) name becomes the "
+                                  + "dataset '/\(kind)s/\(duplicate)' and must appear once")
+            }
         }
         let probe = try Episode(dimension: dimension, times: times,
                                 observations: [Float](repeating: 0, count: times.count * dimension),
@@ -221,9 +245,11 @@ public final class TrajectoryDatasetWriter {
     public var bufferedEpisodeCount: Int { buffer.count }
 
     /// Adds one episode; it must have this dataset's D, times, value and target names, and a label
-    /// exactly when the dataset has labels. Commits a chunk when the buffer is full.
+    /// exactly when the dataset has labels. Commits a chunk when the buffer is full. Throws without
+    /// adding anything once a commit has failed (see the type's documentation).
     public func append(_ episode: Episode) throws {
         guard file != nil else { throw ReplayError("the writer for '\(path)' is finished or discarded; create a new one") }
+        try requireNoFailedCommit()
         guard episode.dimension == dimension, episode.times == times else {
             throw ReplayError("episode with D = \(episode.dimension) and times \(episode.times) does not match the dataset's D = \(dimension) and times \(times)")
         }
@@ -237,7 +263,25 @@ public final class TrajectoryDatasetWriter {
         }
         buffer.append(episode)
         episodeCount += 1
-        if buffer.count == chunkEpisodes { try flush() }
+        if buffer.count >= chunkEpisodes { try flush() }
+    }
+
+    /// Throws when a commit failed earlier: the file may hold half of that commit, so the writer can
+    /// neither go on nor finish; the error says what ``abandon()`` and ``discard()`` do with the file.
+    private func requireNoFailedCommit() throws {
+        guard let commitFailure else { return }
+        let keep = committedEpisodeCount > 0 && recoveredFrom == nil
+            ? "abandon() keeps the \(committedEpisodeCount) episodes of the earlier commits in '\(workingPath)' "
+                + "(publish them with `consistency-td inspect --recover \(workingPath)`); discard() removes it"
+            : "no commit completed before it, so abandon() and discard() both remove '\(workingPath)'"
+        throw ReplayError.dataset(path, "the writer failed earlier, in the commit of episodes \(committedEpisodeCount)..<"
+                                  + "\(committedEpisodeCount + buffer.count) (\(Self.oneLine(commitFailure))), so it cannot append or "
+                                  + "finish: nothing will be published at '\(path)'. \(keep)")
+    }
+
+    /// `error`'s description on one line (libhdf5's error stack follows on further lines).
+    static func oneLine(_ error: any Error) -> String {
+        "\(error)".split(separator: "\n", maxSplits: 1).first.map(String.init) ?? ""
     }
 
     /// Adds several episodes in order.
@@ -252,8 +296,19 @@ public final class TrajectoryDatasetWriter {
     /// starts on a chunk boundary (always, as commits are whole chunks but the last): the chunks of
     /// all datasets are encoded on ``encodingThreads`` threads, then written one after another in a
     /// fixed order. Otherwise each dataset gets a hyperslab append through libhdf5's filters.
+    ///
+    /// Any error marks the writer failed (see the type's documentation).
     func flush() throws {
         guard buffer.count > 0, let file else { return }
+        try requireNoFailedCommit()
+        do { try commit(file) } catch {
+            commitFailure = error
+            throw error
+        }
+    }
+
+    /// The body of ``flush()``.
+    private func commit(_ file: HDF5File) throws {
         if let codecs = directCodecs, chunkWrites == .direct, committedEpisodeCount % chunkEpisodes == 0 {
             let encoded = try encodeBuffer(codecs)
             for (name, rows) in zip(datasetNames, encoded) { try datasets[name]!.appendEncodedRows(rows) }
@@ -269,11 +324,11 @@ public final class TrajectoryDatasetWriter {
             for name in targetNames { try datasets["targets/" + name]!.append(buffer.targets[name]!) }
         }
         let committed = committedEpisodeCount + buffer.count
-        buffer.removeAll()
         try file.flush()
         try file.overwriteAttribute(TrajectoryDatasetMetadata.episodeCountAttribute, Int64(committed))
         try file.flush()
         committedEpisodeCount = committed
+        buffer.removeAll()
     }
 
     /// The buffered rows of every dataset, in ``datasetNames`` order, encoded as stored chunks. Pure
@@ -306,8 +361,12 @@ public final class TrajectoryDatasetWriter {
     /// `<path>`. Any existing file at `path` is left untouched on failure. A failure before the file is
     /// complete ends the write like ``abandon()``: the episodes of earlier commits stay in
     /// `<path>.partial` for ``recover(partialPath:to:)``, and the error says how many and how.
+    ///
+    /// After a failed commit it throws at once and changes nothing: end the write with ``abandon()``
+    /// (keeps the committed episodes) or ``discard()``.
     public func finish() throws {
         guard let file else { throw ReplayError("the writer for '\(path)' is already finished or discarded") }
+        try requireNoFailedCommit()
         var markedComplete = false, isComplete = false
         do {
             try flush()

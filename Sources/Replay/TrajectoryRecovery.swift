@@ -2,8 +2,9 @@ import Foundation
 import HDF5
 
 /// What ``TrajectoryDatasetWriter/recover(partialPath:to:)`` did.
-public struct TrajectoryRecovery: Equatable, Sendable {
-    /// The partial file that was recovered (removed once the recovered dataset is in place).
+public struct TrajectoryRecovery: Equatable, Sendable, CustomStringConvertible {
+    /// The partial file that was recovered (removed once the recovered dataset is in place, or kept
+    /// as ``damagedCopyPath`` when recovery stopped at damage).
     public let partialPath: String
     /// The recovered dataset (a ``TrajectoryDataset`` with `isComplete == false`).
     public let path: String
@@ -18,6 +19,23 @@ public struct TrajectoryRecovery: Equatable, Sendable {
     /// True when a committed chunk was missing or failed its checksum, so fewer than
     /// ``committedEpisodeCount`` episodes were kept.
     public let truncatedAtDamage: Bool
+    /// Where the partial file was kept, byte for byte, when ``truncatedAtDamage``: `<partial>.damaged`
+    /// (committed episodes after the damaged chunk may still be intact there). Nil otherwise: the
+    /// partial file was removed.
+    public let damagedCopyPath: String?
+
+    /// `<partialPath>.damaged`, where recovery keeps a partial file it had to cut at damage.
+    public static func damagedCopyPath(for partialPath: String) -> String { partialPath + ".damaged" }
+
+    /// One line: how many episodes were recovered from where to where, and where a damaged partial file was kept.
+    public var description: String {
+        var line = "recovered \(episodeCount) of the \(committedEpisodeCount) committed episodes of '\(partialPath)' into '\(path)'"
+        if let damagedCopyPath {
+            line += "; a committed chunk was missing or failed its checksum, so the recovered dataset stops before it and "
+                + "the partial file is kept as '\(damagedCopyPath)' (episodes after the damage may still be read from it)"
+        }
+        return line
+    }
 }
 
 extension TrajectoryDatasetWriter {
@@ -27,9 +45,14 @@ extension TrajectoryDatasetWriter {
     /// fails its Fletcher-32 checksum, copies those episodes — every per-episode dataset the same N —
     /// into a fresh dataset with the partial file's chunking and filters, marks it `complete = false`,
     /// `episode_count = N`, `recovered_from = <partial path>`, publishes it atomically at `path`
-    /// (default: the partial path without `.partial`), and removes the partial file.
+    /// (default: the partial path without `.partial`), and removes the partial file — unless recovery
+    /// stopped at damage (``TrajectoryRecovery/truncatedAtDamage``): then committed episodes after the
+    /// damaged chunk may still be intact, so the partial file is kept, unchanged, as
+    /// `<partial path>.damaged` (``TrajectoryRecovery/damagedCopyPath``). Recovery refuses, before
+    /// publishing anything, when it would need that name and a file has it.
     ///
-    /// Never replaces an existing file at `path`; on any failure the partial file is left as it was.
+    /// Never replaces an existing file at `path` (or `<partial path>.damaged`); on any failure the
+    /// partial file is left as it was.
     /// The recovered episodes are bit-identical to the first N episodes an uninterrupted writer
     /// would have stored.
     @discardableResult
@@ -123,6 +146,7 @@ extension TrajectoryDatasetWriter {
         }
 
         // Copy chunk by chunk; a chunk that fails to read (checksum) ends the recovered range.
+        let damagedCopy = TrajectoryRecovery.damagedCopyPath(for: partialPath)
         let workingPath = destination + ".recovering"
         try? FileManager.default.removeItem(atPath: workingPath)
         let writer = try TrajectoryDatasetWriter(
@@ -146,6 +170,11 @@ extension TrajectoryDatasetWriter {
             if FileManager.default.fileExists(atPath: destination) {
                 throw ReplayError.dataset(destination, "appeared while recovering; recovery never replaces a file")
             }
+            if damaged, FileManager.default.fileExists(atPath: damagedCopy) {
+                throw ReplayError.dataset(partialPath, "a committed chunk is missing or fails its checksum, so recovery would keep "
+                                          + "this file as '\(damagedCopy)', but that file exists and recovery never replaces a file. "
+                                          + "Move '\(damagedCopy)' away and recover again; nothing was changed")
+            }
             writer.recoveredFrom = partialPath
             try writer.finish()
         } catch {
@@ -153,10 +182,34 @@ extension TrajectoryDatasetWriter {
             throw error
         }
         try? file.close()
-        try FileManager.default.removeItem(atPath: partialPath)
+        if damaged {
+            try keepDamaged(partialPath, as: damagedCopy, recovered: destination)
+        } else {
+            try FileManager.default.removeItem(atPath: partialPath)
+        }
         try FileSystem.synchronizeDirectory(of: destination)
         return TrajectoryRecovery(partialPath: partialPath, path: destination, episodeCount: count, committedEpisodeCount: committed,
-                                  storedRows: rows.values.max() ?? 0, truncatedAtDamage: damaged)
+                                  storedRows: rows.values.max() ?? 0, truncatedAtDamage: damaged,
+                                  damagedCopyPath: damaged ? damagedCopy : nil)
+    }
+
+    /// Renames the recovered `partialPath` to `damagedCopy` without ever replacing a file there: a hard
+    /// link then unlink (a file system without hard links gets a rename after checking the name is free).
+    private static func keepDamaged(_ partialPath: String, as damagedCopy: String, recovered destination: String) throws {
+        func failure(_ reason: String) -> ReplayError {
+            ReplayError.dataset(partialPath, "the recovered dataset is in place at '\(destination)', but keeping this partial file "
+                                + "(cut at a damaged chunk) as '\(damagedCopy)' failed: \(reason); it is still at '\(partialPath)' — "
+                                + "rename it yourself, do not recover it again")
+        }
+        if link(partialPath, damagedCopy) == 0 {
+            guard unlink(partialPath) == 0 else { throw failure("removing the old name failed: \(FileSystem.lastError())") }
+        } else {
+            let linkError = errno
+            guard linkError != EEXIST else { throw failure("'\(damagedCopy)' appeared meanwhile and is never replaced") }
+            guard !FileManager.default.fileExists(atPath: damagedCopy) else { throw failure("'\(damagedCopy)' exists") }
+            guard rename(partialPath, damagedCopy) == 0 else { throw failure(FileSystem.lastError()) }
+        }
+        try FileSystem.synchronizeDirectory(of: damagedCopy)
     }
 }
 

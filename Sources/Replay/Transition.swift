@@ -21,7 +21,8 @@ public struct Transition: Sendable {
     public var reward: ArraySlice<Float> { rows(episode.rewards) }
     /// True when this step reached t_min.
     public var terminated: Bool { episode.terminations[step] }
-    /// True when this step was cut (step budget or non-finite point).
+    /// True when this step was cut: the last step of a step budget (a step the non-finite guard cut
+    /// lies past ``Episode/length`` and is never a transition, though `transition(at:)` can view it).
     public var truncated: Bool { episode.truncations[step] }
 
     /// The per-transition target `name` (nil if the episode has none by that name).

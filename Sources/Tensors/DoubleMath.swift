@@ -18,7 +18,7 @@ public enum DoubleMath {
                                  expectation: "op(A) has \(k) columns but op(B) has \(kB) rows; they must be equal")
         }
         if m == 0 || n == 0 || k == 0 {
-            for i in 0..<(m * n) { c[i] = k == 0 ? beta * c[i] : c[i] }
+            for i in 0..<(m * n) where k == 0 { c[i] = beta == 0 ? 0 : beta * c[i] }  // β = 0: C is not read
             return
         }
         cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,

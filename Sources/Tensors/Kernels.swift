@@ -1,8 +1,8 @@
 /// Element-wise and reduction kernels over raw `Float` buffers.
 ///
 /// Each is a plain loop (or a 16-lane loop where a transcendental is involved) that the compiler
-/// vectorises with `-target-cpu native`. Layers call these on their own buffers; the `Tensor`-level
-/// operations in `TensorOperations.swift` check shapes and then call them.
+/// vectorises with `-target-cpu native`. Layers call these on their own buffers (whose shapes they
+/// checked); the kernels themselves trust `count`.
 public enum Kernels {
     /// `output[i] = a[i] + b[i]`.
     @inlinable
@@ -168,16 +168,28 @@ public enum Kernels {
         reduce(count: count) { loadVector(x, $0) } tail: { x[$0] }
     }
 
-    /// `Σ x[i]²`, accumulated like ``sum(_:count:)``.
+    /// `Σ x[i]²`, accumulated like ``sum(_:count:)``. Squares of entries beyond ≈ 1.8·10¹⁹ (or a
+    /// 64-element run of them) overflow `Float`; when the fast sum comes out infinite it is recomputed
+    /// with `Double` squares, so finite entries always give a finite sum (a global gradient norm that
+    /// clipping can act on) and a NaN or ±∞ entry still gives NaN or +∞.
     @inlinable
     public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Double {
-        reduce(count: count) { let v = loadVector(x, $0); return v * v } tail: { x[$0] * x[$0] }
+        let fast = reduce(count: count) { let v = loadVector(x, $0); return v * v } tail: { x[$0] * x[$0] }
+        guard fast == .infinity else { return fast }
+        var total = 0.0
+        for i in 0..<count { total += Double(x[i]) * Double(x[i]) }
+        return total
     }
 
-    /// `Σ a[i]·b[i]`, accumulated like ``sum(_:count:)``.
+    /// `Σ a[i]·b[i]`, accumulated like ``sum(_:count:)``; a fast sum that overflows `Float` (±∞ or the
+    /// NaN of ∞ − ∞ from finite inputs) is recomputed with `Double` products, like ``sumOfSquares(_:count:)``.
     @inlinable
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Double {
-        reduce(count: count) { loadVector(a, $0) * loadVector(b, $0) } tail: { a[$0] * b[$0] }
+        let fast = reduce(count: count) { loadVector(a, $0) * loadVector(b, $0) } tail: { a[$0] * b[$0] }
+        guard !fast.isFinite else { return fast }
+        var total = 0.0
+        for i in 0..<count { total += Double(a[i]) * Double(b[i]) }
+        return total
     }
 
     /// Elements per run before the 16-lane partial sums are folded into the `Double` total.
@@ -206,13 +218,14 @@ public enum Kernels {
         return total
     }
 
-    /// `max |x[i]|` (0 for an empty buffer; NaN propagates).
+    /// `max |x[i]|` (0 for an empty buffer; NaN wherever it appears makes the result NaN).
     @inlinable
     public static func maximumMagnitude(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var result: Float = 0
         for i in 0..<count {
             let magnitude = abs(x[i])
-            if !(magnitude <= result) { result = magnitude }
+            if magnitude.isNaN { return .nan }
+            if magnitude > result { result = magnitude }
         }
         return result
     }

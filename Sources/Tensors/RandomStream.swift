@@ -150,6 +150,10 @@ public struct RandomStream: Equatable, Sendable {
             throw .invalidArgument(operation: "RandomStream.nextCategory",
                                    message: "at least one weight must be positive (got \(weights.count) weights summing to 0)")
         }
+        guard total.isFinite else {
+            throw .invalidArgument(operation: "RandomStream.nextCategory",
+                                   message: "the \(weights.count) weights sum to more than the largest Double; scale them down (only their ratios matter)")
+        }
         let threshold = nextUniform() * total
         var cumulative = 0.0
         for (index, weight) in weights.enumerated() {

@@ -145,6 +145,10 @@ struct InspectCommand: ParsableCommand {
         print(line)
         var outputs = OutputList()
         outputs.add("trajectory dataset (complete = false)", recovery.path)
+        if let damaged = recovery.damagedCopyPath {
+            print("the partial file is kept unchanged as '\(damaged)': episodes after the damage may still be read from it")
+            outputs.add("damaged partial file (kept)", damaged)
+        }
         outputs.show()
     }
 }

@@ -233,6 +233,21 @@ struct CheckpointTests {
         #expect(!FileManager.default.fileExists(atPath: folder.path(step: 30) + ".tmp"))
     }
 
+    /// A run resumed from an earlier `latest` (a crash after a checkpoint's rename, before the pointer
+    /// moved) saves steps below checkpoints still in the folder. Pruning by the highest step numbers
+    /// used to delete the checkpoint just saved, leaving `latest` naming a missing file.
+    @Test("a save below later (stale) checkpoints keeps itself and the latest pointer valid, and removes the stale ones",
+          arguments: [1, 3])
+    func rotationAfterResumeFromEarlierCheckpoint(keep: Int) throws {
+        let folder = CheckpointFolder(directory: try temporaryFolder("rotation-stale-\(keep)") + "/checkpoints", keep: keep)
+        let state = try TrainingState(seed: 9, steps: 0)
+        for step in [10, 20, 30] { try folder.save(state.checkpoint(step: step)) }
+        try folder.save(state.checkpoint(step: 15))
+        #expect(try folder.latestPath() == folder.path(step: 15))
+        #expect(try folder.loadLatest()?.step == 15)
+        #expect(folder.steps() == (keep == 1 ? [15] : [10, 15]))
+    }
+
     @Test("a write that fails leaves the previous checkpoint intact and no file under the final name")
     func failedWriteKeepsPrevious() throws {
         let directory = try temporaryFolder("readonly")

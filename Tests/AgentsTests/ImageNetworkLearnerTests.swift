@@ -179,7 +179,7 @@ struct ImageNetworkLearnerTests {
                                                  activation: .gelu, dropout: 0.25, normalization: .layerNormWithoutScale)),
             .unet(smallDigitsUNet(classCount: 10)),
             .unet(TimeConditionedUNetConfiguration(imageChannels: 3, height: 16, width: 16, channelWidths: [8, 16, 16], blocksPerLevel: 2,
-                                                   groups: 8, dropout: 0.1)),
+                                                   groups: 4, dropout: 0.1)),
         ]
         for architecture in architectures {
             let text = try JSONSerialization.data(withJSONObject: ["network": architecture.settings])

@@ -83,6 +83,34 @@ struct TDTargetLawTests {
         }
     }
 
+    /// Monte Carlo reads x̂ at the paths' last step: a shorter rollout used to index past the states
+    /// (a trap), and paths ending above t_min returned that state as if it were x̂_{t_min}.
+    @Test("a Monte-Carlo return refuses paths longer than its rollout and paths that do not end at t_min")
+    func monteCarloNeedsMatchingTerminalPaths() throws {
+        let (terminal, pairs) = try Self.gridPaths(rows: 8, horizon: 4, forceTerminal: true, seed: 5)
+        let batch = Self.batch(pairs, seed: 5)
+        #expect(throws: AgentError.self) {
+            try TDTargetKernels.target(.monteCarlo(maximumSteps: 2), start: batch.noisy, paths: terminal,
+                                       estimator: Self.teacher(), bootstrap: Self.madeUpValue)
+        }
+        let (open, _) = try Self.gridPaths(rows: 8, horizon: 4, forceTerminal: false, seed: 5)
+        #expect { try TDTargetKernels.target(.monteCarlo(maximumSteps: 4), start: batch.noisy, paths: open,
+                                             estimator: Self.teacher(), bootstrap: Self.madeUpValue) }
+            throws: { "\($0)".contains("t_min") && "\($0)".contains("terminal last step") }
+        #expect(try TDTargetKernels.target(.monteCarlo(maximumSteps: 4), start: batch.noisy, paths: terminal,
+                                           estimator: Self.teacher(), bootstrap: Self.madeUpValue).count == batch.noisy.count)
+    }
+
+    @Test("every TD target's name reads back as that target (non-default λ horizons and Monte-Carlo caps included)")
+    func namesRoundTrip() throws {
+        let targets: [TDTarget] = [.td0, .nStep(4), .lambda(0.8), .lambda(0.8, horizon: 4), .lambda(1, horizon: 1),
+                                   .monteCarlo(), .monteCarlo(maximumSteps: 32)]
+        for target in targets { #expect(try TDTarget.named(target.description) == target, "\(target)") }
+        for bad in ["lambda-0.8-h0", "lambda-0.8-hx", "monte-carlo-0", "lambda-2"] {
+            #expect(throws: AgentError.self, "\(bad)") { try TDTarget.named(bad) }
+        }
+    }
+
     @Test("the λ-return weights sum to one: equal n-step returns give that return")
     func lambdaWeightsSumToOne() {
         let returns = [[Double]](repeating: [1.5, -2.0], count: 6)

@@ -15,11 +15,27 @@ struct LearnerBadInputTests {
     @Test("unknown preset and estimator names list the valid ones")
     func unknownNames() {
         let preset = Self.message { _ = try ConsistencyMethod.named("ctt") }
-        #expect(preset.contains("ctt") && preset.contains("ict") && preset.contains("slct") && preset.contains("diffusion"))
+        #expect(preset.contains("ctt") && preset.contains("ict") && preset.contains("slct"))
+        // Every name the message lists is accepted (diffusion pretraining is not a consistency method).
+        #expect(!preset.contains("diffusion"))
+        #expect(throws: AgentError.self) { try ConsistencyMethod.named("diffusion") }
         let estimator = Self.message { _ = try TransitionEstimator.named("score") }
         #expect(estimator.contains("score-identity") && estimator.contains("teacher-heun") && estimator.contains("empirical-exact"))
         let target = Self.message { _ = try TDTarget.named("td1") }
         #expect(target.contains("nstep-<n>"))
+    }
+
+    @Test("validate() refuses a Cauchy c = 0 and an adaptive constant c₀ = 0 (they used to pass it and fail only in the learner)")
+    func metricConstantsAreValidated() throws {
+        var cauchy = try ConsistencyTrainingConfiguration.preset(.slct, steps: 10, dimension: 2)
+        cauchy.metric = .cauchy(c: 0)
+        #expect { try cauchy.validate() } throws: { "\($0)".contains("cauchy") && "\($0)".contains("c > 0") }
+        var ict = try ConsistencyTrainingConfiguration.preset(.ict, steps: 10, dimension: 2)
+        ict.metric = .pseudoHuber(c: 0)
+        ict.adaptsMetricConstant = true
+        #expect { try ict.validate() } throws: { "\($0)".contains("c₀ > 0") }
+        ict.metric = .pseudoHuber(c: 0.001)
+        try ict.validate()
     }
 
     @Test("a teacher estimator without a teacher fails before training")

@@ -57,7 +57,7 @@ struct MDPTests {
         #expect(abs(variance / 6400 - 1) < 0.03)
     }
 
-    @Test("a non-finite point truncates only its episode, keeps its last finite state, and gives zero reward")
+    @Test("a non-finite point truncates only its episode: the action shows the policy's non-finite output, the state keeps its last finite point, the reward is zero")
     func nonFiniteGuardTruncates() throws {
         let mdp = try DenoisingMDP(dimension: 2, times: times)
         var stream = RandomStream(seed: 3, purpose: "reset")
@@ -66,8 +66,17 @@ struct MDPTests {
         let result = try mdp.step(&state, policy: ExplodingPolicy())
         #expect(result.truncated == [false, true, false])
         #expect(result.terminated == [false, false, false])
+        #expect(result.actions[2].isNaN && result.actions[3].isNaN, "the cut step's action is the policy's output: \(result.actions)")
         #expect(Array(state.points[2..<4]) == Array(before[2..<4]) && result.rewards[2] == 0 && result.rewards[3] == 0)
         #expect(state.points.allSatisfy { $0.isFinite })
+        // The other episodes stepped: their actions are their next points.
+        #expect(Array(result.actions[0..<2]) == Array(state.points[0..<2]) && Array(result.actions[4..<6]) == Array(state.points[4..<6]))
+        #expect(state.points[0] == before[0] * times[1] / times[0])
+        // Later steps hold the last finite point with zero reward and no new flag.
+        let later = try mdp.step(&state, policy: ExplodingPolicy())
+        #expect(Array(later.actions[2..<4]) == Array(before[2..<4]) && Array(state.points[2..<4]) == Array(before[2..<4]))
+        #expect(later.rewards[2] == 0 && later.rewards[3] == 0 && later.truncated == [false, false, false])
+        #expect(state.truncated == [false, true, false])
     }
 
     @Test("a step budget truncates (not terminates) episodes that have not reached t_min")
@@ -76,8 +85,12 @@ struct MDPTests {
         var stream = RandomStream(seed: 4, purpose: "reset")
         var state = mdp.reset(count: 2, stream: &stream)
         _ = try mdp.step(&state, policy: GaussianEulerPolicy(mean: 0, variance: 1))
+        let before = state.points
         let second = try mdp.step(&state, policy: GaussianEulerPolicy(mean: 0, variance: 1))
         #expect(second.truncated == [true, true] && second.terminated == [false, false])
+        // The budget's last step is a real step: it moves the state and pays its reward.
+        #expect(second.actions == state.points && state.points != before)
+        #expect(zip(second.rewards, zip(state.points, before)).allSatisfy { $0 == $1.0 - $1.1 })
     }
 
     @Test("a state that does not fit the MDP is rejected with what was found and what was expected")

@@ -48,4 +48,16 @@ struct GradientClippingTests {
         #expect(Support.throwsInvalidArgument { try clipGradientNorm(store, maxNorm: 0) })
         #expect(Support.throwsInvalidArgument { try clipGradientNorm(store, maxNorm: .nan) })
     }
+
+    /// The exploding-gradient case clipping exists for: finite entries whose Float squares overflow
+    /// used to give ‖g‖ = ∞, and the step went through unclipped.
+    @Test("finite gradients beyond Float's squared range are clipped to maxNorm")
+    func hugeFiniteGradientIsClipped() throws {
+        let store = try Support.store(values: [0, 0])
+        store.gradients[0] = 3e19
+        store.gradients[1] = 4e19
+        let norm = try clipGradientNorm(store, maxNorm: 1)
+        #expect(abs(norm - 5e19) <= 1e-6 * 5e19)
+        #expect(abs(store.gradients[0] - 0.6) < 1e-6 && abs(store.gradients[1] - 0.8) < 1e-6)
+    }
 }

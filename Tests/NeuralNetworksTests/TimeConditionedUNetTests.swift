@@ -172,6 +172,13 @@ struct TimeConditionedUNetTests {
         #expect(message { _ = try TimeConditionedUNet(noLevels, seed: 0) }.contains("at least one level"))
         var badGroups = base; badGroups.channelWidths = [4, 6]; badGroups.groups = 4
         #expect(message { _ = try TimeConditionedUNet(badGroups, seed: 0) }.contains("multiple of the 4 GroupNorm groups"))
+        // One channel per group would normalise the conditioning away (it enters before GroupNorm₂).
+        var singleChannelGroups = base; singleChannelGroups.channelWidths = [4, 8]; singleChannelGroups.groups = 4
+        #expect(message { _ = try TimeConditionedUNet(singleChannelGroups, seed: 0) }.contains("at least two channels per GroupNorm group"))
+        #expect(throws: TensorError.self) {
+            try ConvResidualBlock(inputChannels: 4, outputChannels: 4, conditionFeatures: 2, groups: 4,
+                                  scope: ParameterStore(seed: 0).root.child("block"))
+        }
         var badSize = base; badSize.height = 6; badSize.channelWidths = [4, 4, 8]
         #expect(message { _ = try TimeConditionedUNet(badSize, seed: 0) }.contains("multiples of 4"))
         var noChannels = base; noChannels.imageChannels = 0

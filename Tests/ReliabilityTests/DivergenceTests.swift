@@ -5,7 +5,9 @@ import Foundation
 import Testing
 
 /// Item 3 of the reliability issue, end to end through the CLI: a run with a huge learning rate
-/// diverges; its non-finite steps are skipped and counted (`train/skipped_steps`), it stops after
+/// (10¹⁵: Adam moves every weight by about the learning rate, so a few steps overflow `Float`
+/// activations; 10⁶ only drives the loss to ≈ 10³⁴ in 200 steps, which the `Double` reductions keep
+/// finite) diverges; its non-finite steps are skipped and counted (`train/skipped_steps`), it stops after
 /// the configured number of consecutive skipped steps with one error line naming the steps and the
 /// last good checkpoint, and that checkpoint loads with finite parameters.
 @Suite("Reliability: a diverging run")
@@ -31,11 +33,11 @@ struct DivergenceTests {
         #expect(stored.steps.last == (first ?? 0) + Int64(limit) - 1, "the metrics end at step \(String(describing: stored.steps.last))")
     }
 
-    @Test("train --learning-rate 1e6 stops after 10 consecutive non-finite steps, naming them and the last good checkpoint, which is finite")
+    @Test("train --learning-rate 1e15 stops after 10 consecutive non-finite steps, naming them and the last good checkpoint, which is finite")
     func hugeLearningRateStopsWithLastGoodCheckpoint() throws {
         let folder = try Reliability.folder("divergence-flags")
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let result = try CLI.run(["train", "--preset", "ict", "--steps", "200", "--checkpoint-every", "2", "--learning-rate", "1e6",
+        let result = try CLI.run(["train", "--preset", "ict", "--steps", "200", "--checkpoint-every", "2", "--learning-rate", "1e15",
                                   "--warmup", "50", "--run-dir", "run"] + CLI.tiny, in: folder, timeout: 120)
         try Self.expectStoppedCleanly(result, folder: folder, limit: 10)
     }
@@ -48,7 +50,7 @@ struct DivergenceTests {
             method: ict
             seed: 3
             network: {width: 16, depth: 1}
-            training: {steps: 200, batch_size: 32, checkpoint_every: 2, learning_rate: 1.0e+6, warmup_steps: 50, max_consecutive_non_finite: 15}
+            training: {steps: 200, batch_size: 32, checkpoint_every: 2, learning_rate: 1.0e+15, warmup_steps: 50, max_consecutive_non_finite: 15}
             """.utf8).write(to: URL(fileURLWithPath: folder + "/diverge.yaml"))
         let result = try CLI.run(["train", "--config", "diverge.yaml", "--run-dir", "run"], in: folder, timeout: 120)
         try Self.expectStoppedCleanly(result, folder: folder, limit: 15)

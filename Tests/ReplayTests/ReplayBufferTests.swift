@@ -91,6 +91,53 @@ struct ReplayBufferTests {
         #expect(loaded.episodes == buffer.episodes)
     }
 
+    @Test("a wrapped buffer saved and loaded samples bit-identically the same transitions, stratified steps and windows")
+    func wrappedBufferSamplesTheSameAfterSaveAndLoad() throws {
+        // Capacity 3 after e0…e4: slots hold [e3, e4, e2]; the file (and so the loaded buffer) holds e2, e3, e4.
+        let episodes = try syntheticEpisodes(count: 5, truncated: [3])
+        let buffer = try Self.buffer(capacity: 3, episodes: episodes)
+        #expect(buffer.episodes == [episodes[3], episodes[4], episodes[2]] && buffer.nextSlot == 2)
+        let path = try temporaryFolder("wrapped") + "/buffer.h5"
+        try buffer.save(to: path, metadata: testMetadata)
+        var loaded = try ReplayBuffer(capacity: 3, dimension: buffer.dimension, times: buffer.times)
+        try loaded.load(from: TrajectoryDataset(path: path))
+        #expect(loaded.episodesOldestFirst == buffer.episodesOldestFirst)
+        #expect(loaded.episodes != buffer.episodes, "the test needs the slots of the two buffers to differ")
+
+        func rows(_ transitions: [Transition]) -> [[Float]] {
+            transitions.map { [Float($0.episode.seed % 1009), Float($0.step)] + Array($0.state) + Array($0.nextState) }
+        }
+        func draw(_ buffer: ReplayBuffer, _ index: UInt64) throws -> [[Float]] {
+            var stream = RandomStream(seed: 12, purpose: "replay-save-load", index: index)
+            let uniform = rows(try buffer.sampleTransitions(count: 200, stream: &stream))
+            let stratified = rows(try buffer.sampleTimeStratified(count: 200, stream: &stream))
+            let windows = try buffer.sampleWindows(count: 200, length: 3, stream: &stream).map {
+                [Float($0.episode.seed % 1009), Float($0.start), Float($0.length)] + Array($0.bootstrapState) + $0.rewardSum
+            }
+            return uniform + stratified + windows + [[Float(stream.nextUniform())]]
+        }
+        for index: UInt64 in 0..<4 {
+            let original = try draw(buffer, index), reloaded = try draw(loaded, index)
+            #expect(original.map { $0.map(\.bitPattern) } == reloaded.map { $0.map(\.bitPattern) }, "stream index \(index)")
+        }
+    }
+
+    @Test("an unwrapped buffer samples by slot, as before: episode index i is the i-th episode appended")
+    func unwrappedBufferSamplesBySlot() throws {
+        let episodes = try syntheticEpisodes(count: 3)
+        let full = try Self.buffer(capacity: 3, episodes: episodes)
+        let roomy = try Self.buffer(capacity: 8, episodes: episodes)
+        var stream = RandomStream(seed: 5, purpose: "unwrapped")
+        var same = stream
+        // The first draw picks the episode from the first word, exactly as `episodes[index(below: 3)]` did.
+        let index = Int((UInt64(same.nextWord()) &* 3) >> 32)
+        let first = try full.sampleTransitions(count: 1, stream: &stream)[0]
+        #expect(first.episode == episodes[index])
+        var a = RandomStream(seed: 6, purpose: "unwrapped"), b = a
+        #expect(try full.sampleTransitions(count: 64, stream: &a).map { [$0.episode.seed, UInt64($0.step)] }
+                == roomy.sampleTransitions(count: 64, stream: &b).map { [$0.episode.seed, UInt64($0.step)] })
+    }
+
     @Test("sampling an empty buffer or adding an episode of another grid says what is wrong")
     func misuse() throws {
         let buffer = try ReplayBuffer(capacity: 2, dimension: 2, times: [1, 0.5, 0.1])

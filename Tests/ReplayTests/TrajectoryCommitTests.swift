@@ -79,7 +79,7 @@ struct TrajectoryCommitTests {
         #expect(try TrajectoryDataset(path: folder + "/t.h5").allEpisodes() == episodes)
     }
 
-    @Test("recovery keeps the shortest committed prefix: fewer rows in one dataset, unallocated chunks, a failed checksum")
+    @Test("recovery keeps the shortest committed prefix: fewer rows in one dataset, unallocated chunks, a failed checksum; cut at damage, it keeps the partial file byte for byte as .damaged")
     func recoveryTruncatesToWhatIsReallyStored() throws {
         let episodes = try syntheticEpisodes(count: 12)
         let folder = try temporaryFolder("damage")
@@ -98,6 +98,16 @@ struct TrajectoryCommitTests {
         var recovery = try TrajectoryDatasetWriter.recover(partialPath: short)
         #expect(recovery.episodeCount == 6 && recovery.storedRows == 12 && recovery.committedEpisodeCount == 12)
         #expect(try TrajectoryDataset(path: recovery.path).allEpisodes() == Array(episodes.prefix(6)))
+        // No damage: the partial file is removed, as before.
+        #expect(!recovery.truncatedAtDamage && recovery.damagedCopyPath == nil)
+        #expect(!FileManager.default.fileExists(atPath: short) && !FileManager.default.fileExists(atPath: short + ".damaged"))
+        /// The partial file's bytes are kept under `<partial>.damaged`, and only there.
+        func expectKeptAsDamaged(_ partial: String, _ bytes: Data, _ recovery: TrajectoryRecovery) throws {
+            #expect(recovery.damagedCopyPath == partial + ".damaged")
+            #expect(!FileManager.default.fileExists(atPath: partial))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: partial + ".damaged")) == bytes)
+            #expect("\(recovery)".contains("kept as '\(partial).damaged'"), "\(recovery)")
+        }
         // Every dataset grown and the record raised, but the chunks never written: they would read as zeros.
         let unwritten = try snapshot("unwritten") { file in
             for name in ["observations", "actions", "rewards", "terminations", "truncations", "seeds", "labels",
@@ -109,9 +119,11 @@ struct TrajectoryCommitTests {
             }
             try file.overwriteAttribute("episode_count", Int64(20))
         }
+        let unwrittenBytes = try Data(contentsOf: URL(fileURLWithPath: unwritten))
         recovery = try TrajectoryDatasetWriter.recover(partialPath: unwritten)
         #expect(recovery.episodeCount == 12 && recovery.truncatedAtDamage)
         #expect(try TrajectoryDataset(path: recovery.path).allEpisodes() == episodes)
+        try expectKeptAsDamaged(unwritten, unwrittenBytes, recovery)
         // A flipped byte inside the second observations chunk fails its Fletcher-32 checksum.
         let corrupt = try snapshot("corrupt") { _ in }
         let address: UInt64 = try {
@@ -125,10 +137,51 @@ struct TrajectoryCommitTests {
         try handle.seek(toOffset: address + 5)
         try handle.write(contentsOf: Data([byte ^ 0xFF]))
         try handle.close()
+        let corruptBytes = try Data(contentsOf: URL(fileURLWithPath: corrupt))
         recovery = try TrajectoryDatasetWriter.recover(partialPath: corrupt)
         #expect(recovery.episodeCount == 4 && recovery.truncatedAtDamage)
         #expect(try TrajectoryDataset(path: recovery.path).allEpisodes() == Array(episodes.prefix(4)))
+        try expectKeptAsDamaged(corrupt, corruptBytes, recovery)
+        // The episodes after the damaged chunk are still intact in the kept copy (the third chunk: 8–11).
+        let kept = try HDF5File(corrupt + ".damaged")
+        let third = try kept.openDataset("observations").read(as: Float.self, start: [8, 0, 0], count: [4, 7, 2])
+        try kept.close()
+        #expect(third == Array(episodes[8...].map(\.observations).joined()))
         writer.discard()
+    }
+
+    @Test("recovery that would keep a damaged partial file refuses, before publishing, when <partial>.damaged exists")
+    func recoveryNeverReplacesADamagedCopy() throws {
+        let episodes = try syntheticEpisodes(count: 8)
+        let folder = try temporaryFolder("damaged-exists")
+        let writer = try Self.writer(folder + "/t.h5", chunk: 4, episodes: episodes)
+        try writer.append(contentsOf: episodes)
+        let partial = folder + "/copy.h5.partial"
+        try FileManager.default.copyItem(atPath: writer.partialPath, toPath: partial)
+        writer.discard()
+        let file = try HDF5File(partial, mode: .readWrite)         // a commit record past the stored chunks
+        for name in ["observations", "actions", "rewards", "terminations", "truncations", "seeds", "labels",
+                     "values/exact", "values/net", "targets/td0"] {
+            let dataset = try file.openDataset(name)
+            var shape = try dataset.shape()
+            shape[0] = 12
+            try dataset.resize(to: shape)
+        }
+        try file.overwriteAttribute("episode_count", Int64(12))
+        try file.close()
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: partial))
+        try Data("an earlier damaged copy".utf8).write(to: URL(fileURLWithPath: partial + ".damaged"))
+        #expect { try TrajectoryDatasetWriter.recover(partialPath: partial) } throws: { error in
+            error is ReplayError && "\(error)".contains("'\(partial).damaged', but that file exists")
+                && "\(error)".contains("Move '\(partial).damaged' away and recover again")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: partial)) == bytes)
+        #expect(try String(contentsOfFile: partial + ".damaged", encoding: .utf8) == "an earlier damaged copy")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/copy.h5")
+                && !FileManager.default.fileExists(atPath: folder + "/copy.h5.recovering"))
+        try FileManager.default.removeItem(atPath: partial + ".damaged")
+        let recovery = try TrajectoryDatasetWriter.recover(partialPath: partial)
+        #expect(recovery.episodeCount == 8 && recovery.damagedCopyPath == partial + ".damaged")
     }
 
     @Test("recovery refuses to replace a file, a finished dataset and a name without .partial, leaving the partial file as it was")

@@ -72,6 +72,47 @@ struct TrajectoryDatasetBadInputTests {
         #expect(Self.openingError(path).contains("the dataset '/truncations' is missing"))
     }
 
+    @Test("a dataset where a group belongs, or a group where a dataset belongs, is a ReplayError naming the file, the object and what was expected")
+    func wrongObjectKinds() throws {
+        let cases: [(String, (HDF5File) throws -> Void, String)] = [
+            ("values-dataset", { file in
+                try file.delete("values")
+                try file.createDataset("values", values: [Float](repeating: 0, count: 5 * 7 * 2), shape: [5, 7, 2])
+            }, "'/values' is a dataset; expected a group of datasets '/values/<name>' (float32 (N, K+1, D) each)"),
+            ("targets-dataset", { file in
+                try file.delete("targets")
+                try file.createDataset("targets", values: [Float](repeating: 0, count: 4), shape: [4])
+            }, "'/targets' is a dataset; expected a group of datasets '/targets/<name>' (float32 (N, K, D) each)"),
+            ("observations-group", { file in
+                try file.delete("observations")
+                _ = try file.createGroup("observations")
+            }, "'/observations' is a group; expected a dataset (float32 (N, K+1, D))"),
+            ("labels-group", { file in
+                try file.delete("labels")
+                _ = try file.createGroup("labels")
+            }, "'/labels' is a group; expected a dataset (int32 (N,))"),
+            ("value-group", { file in
+                try file.openGroup("values").delete("net")
+                _ = try file.createGroup("values/net")
+            }, "'/values/net' is a group; expected a dataset (float32 (N, K+1, D))"),
+        ]
+        for (name, change, expected) in cases {
+            let path = try Self.validFile(name)
+            let file = try HDF5File(path, mode: .readWrite)
+            try change(file)
+            try file.close()
+            do {
+                _ = try TrajectoryDataset(path: path)
+                Issue.record("\(name): opened without error")
+            } catch let error as ReplayError {
+                #expect(error.message.hasPrefix("trajectory dataset '\(path)': ") && error.message.contains(expected), "\(name): \(error)")
+                #expect(!error.message.contains("\n"), "\(name): \(error)")
+            } catch {
+                Issue.record("\(name): \(type(of: error)) is not a ReplayError: \(error)")
+            }
+        }
+    }
+
     @Test("a truncated file says it is truncated")
     func truncatedFile() throws {
         let path = try Self.validFile("truncated")

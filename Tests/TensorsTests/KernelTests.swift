@@ -142,9 +142,27 @@ struct KernelTests {
         #expect(!Kernels.allFinite([1, .nan, 2], count: 3))
         #expect(!Kernels.allFinite([1, .infinity], count: 2))
         #expect(Kernels.maximumMagnitude([1, .nan], count: 2).isNaN)
+        #expect(Kernels.maximumMagnitude([.nan, 1], count: 2).isNaN)
         var y: [Float] = [1, 1, 1]
         Kernels.addScaled([1, 2, 3], scale: 2, into: &y, count: 3)
         #expect(y == [3, 5, 7])
+    }
+
+    /// Squares beyond Float's range used to make Σx² (and so a global gradient norm) +∞ for finite
+    /// entries; the Double recomputation keeps it finite and exact to Double rounding.
+    @Test("Σx² and Σab of finite entries whose Float squares overflow stay finite; NaN and ∞ still show")
+    func reductionsBeyondFloatRange() {
+        let big: [Float] = [2e19, -3e19, 1] + [Float](repeating: 0.5, count: 40)
+        let expected = big.reduce(0.0) { $0 + Double($1) * Double($1) }  // the Float entries' exact squares
+        let squares = Kernels.sumOfSquares(big, count: big.count)
+        #expect(abs(squares - expected) <= 1e-12 * expected, "\(squares)")
+        let run = [Float](repeating: 3e18, count: 64)     // each square fits; their Float lane sums do not
+        #expect(abs(Kernels.sumOfSquares(run, count: 64) - 64 * 9e36) <= 1e-6 * 64 * 9e36)
+        #expect(abs(Kernels.dot(big, big, count: big.count) - expected) <= 1e-12 * expected)
+        let opposite = big.map { -$0 }
+        #expect(abs(Kernels.dot(big, opposite, count: big.count) + expected) <= 1e-12 * expected)
+        #expect(Kernels.sumOfSquares([1, .infinity], count: 2) == .infinity)
+        #expect(Kernels.sumOfSquares([.nan, 2e19], count: 2).isNaN)
     }
 
     @Test("numerically safe softmax and log-sum-exp")

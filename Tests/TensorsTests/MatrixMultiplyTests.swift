@@ -96,4 +96,14 @@ struct MatrixMultiplyTests {
         #expect(c == expected)
         #expect(throws: TensorError.self) { try DoubleMath.gemm(a, rowsA: 2, columnsA: 3, a, rowsB: 2, columnsB: 3, into: &c) }
     }
+
+    @Test("an empty inner dimension gives β·C, and with β = 0 C is not read (NaN there becomes 0)")
+    func doubleProductWithEmptyInnerDimension() throws {
+        var c: [Double] = [.nan, 1, 2, 3]
+        try DoubleMath.gemm([], rowsA: 2, columnsA: 0, [], rowsB: 0, columnsB: 2, into: &c)
+        #expect(c == [0, 0, 0, 0])
+        c = [1, 2, 3, 4]
+        try DoubleMath.gemm([], rowsA: 2, columnsA: 0, [], rowsB: 0, columnsB: 2, into: &c, beta: 2)
+        #expect(c == [2, 4, 6, 8])
+    }
 }

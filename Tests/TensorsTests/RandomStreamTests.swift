@@ -182,6 +182,8 @@ struct RandomStreamTests {
         }
         #expect(throws: TensorError.self) { try stream.nextCategory(weights: [0, 0]) }
         #expect(throws: TensorError.self) { try stream.nextCategory(weights: [1, -1]) }
+        // Finite weights whose sum overflows used to pick the last category every time.
+        #expect { try stream.nextCategory(weights: [1e308, 1e308]) } throws: { "\($0)".contains("scale them down") }
         #expect(throws: TensorError.self) { try stream.nextCategory(weights: [1, .nan]) }
     }
 }

@@ -4,9 +4,12 @@ import Foundation
 /// `latest` pointer (a one-line text file naming the newest complete checkpoint).
 ///
 /// A save writes the checkpoint atomically (``CheckpointFile/write(_:to:)``), then replaces `latest`
-/// atomically (temporary file, fsync, rename, directory fsync), and only then deletes checkpoints
-/// beyond the last ``keep``. So `latest` never names a partial file, and a crash at any point leaves
-/// a loadable latest checkpoint.
+/// atomically (temporary file, fsync, rename, directory fsync), and only then prunes: of the
+/// checkpoints up to the saved step it keeps the last ``keep`` (the saved one among them), and it
+/// deletes checkpoints of later steps. Those are stale: a run resumed from an earlier `latest` (after a
+/// crash between a checkpoint's rename and the pointer's update, or a stop) writes its own history
+/// from there, and a deterministic resume reproduces them anyway. So `latest` never names a partial
+/// or a pruned file, and a crash at any point leaves a loadable latest checkpoint.
 public struct CheckpointFolder: Sendable {
     public let directory: String
     /// How many checkpoints to keep (the newest ones); at least 1.
@@ -38,10 +41,17 @@ public struct CheckpointFolder: Sendable {
         try CheckpointFile.write(checkpoint, to: target)
         CheckpointFaultInjection.pauseIfRequested(.latestPointer, step: checkpoint.step)
         try writeLatestPointer(Self.fileName(step: checkpoint.step))
-        for step in steps().dropLast(keep) {
+        for step in Self.stepsToPrune(steps(), saved: checkpoint.step, keep: keep) {
             try? FileManager.default.removeItem(atPath: path(step: step))
         }
         return target
+    }
+
+    /// The checkpoints a save of step `saved` removes from a folder holding `steps` (ascending): those
+    /// after `saved` (stale) and those before the last `keep` up to and including `saved`.
+    static func stepsToPrune(_ steps: [Int], saved: Int, keep: Int) -> [Int] {
+        let upToSaved = steps.filter { $0 <= saved }
+        return Array(upToSaved.dropLast(keep)) + steps.filter { $0 > saved }
     }
 
     /// Steps of the complete checkpoints in the folder, oldest first (temporary files are ignored).

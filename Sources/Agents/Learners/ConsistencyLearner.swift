@@ -305,15 +305,17 @@ public final class ConsistencyLearner: TrainingLearner {
         }
         online.store.zeroGradients()
         try online.backward(outputGradient)
-        if let clip = configuration.gradientClipNorm {
-            metrics["train/gradient_norm"] = try clipGradientNorm(online.store, maxNorm: clip)
-        }
+        // The non-finite policy runs before clipping: a NaN/∞ entry makes the norm non-finite, and
+        // clipping would leave the rest of the gradient unscaled once the policy zeroed that entry.
         let gradientCheck = configuration.nonFinitePolicy.apply(loss: lossValue, gradient: online.store.gradients, count: online.store.count)
         guard gradientCheck.appliesUpdate else {
             skippedSteps += 1
             completedIterations += 1
             metrics["train/skipped_steps"] = Double(skippedSteps)
             return TrainingStepReport(metrics: metrics, skipped: true)
+        }
+        if let clip = configuration.gradientClipNorm {
+            metrics["train/gradient_norm"] = try clipGradientNorm(online.store, maxNorm: clip)
         }
         try optimizer.step(online.store, learningRate: learningRate(iteration: k))
         try averages?.update(from: online.store)

@@ -174,10 +174,16 @@ public final class DiffusionPretrainer: TrainingLearner {
         }
         loss /= Double(b)
         var metrics: [String: Double] = ["train/loss": loss, "train/learning_rate": Double(learningRate(iteration: k))]
-        let check = configuration.nonFinitePolicy.apply(loss: loss, gradient: outputGradient.data, count: b * d)
-        if check.appliesUpdate {
+        // The policy sees dL/dD first, then the parameter gradients: a finite output gradient can still
+        // overflow in the backward pass, and that step must be skipped (or its entries zeroed) too.
+        var appliesUpdate = configuration.nonFinitePolicy.apply(loss: loss, gradient: outputGradient.data, count: b * d).appliesUpdate
+        if appliesUpdate {
             network.store.zeroGradients()
             try network.backward(outputGradient)
+            appliesUpdate = configuration.nonFinitePolicy.apply(loss: loss, gradient: network.store.gradients,
+                                                                count: network.store.count).appliesUpdate
+        }
+        if appliesUpdate {
             try optimizer.step(network.store, learningRate: learningRate(iteration: k))
             try averages?.update(from: network.store)
         } else {
@@ -185,7 +191,7 @@ public final class DiffusionPretrainer: TrainingLearner {
         }
         completedIterations += 1
         metrics["train/skipped_steps"] = Double(skippedSteps)
-        return TrainingStepReport(metrics: metrics, skipped: !check.appliesUpdate)
+        return TrainingStepReport(metrics: metrics, skipped: !appliesUpdate)
     }
 
     /// The learning rate at iteration k: linear warm-up, then the configured ``LearningRateDecay``.

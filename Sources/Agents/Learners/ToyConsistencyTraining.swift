@@ -42,13 +42,22 @@ public struct ToyConsistencyTraining: Sendable {
     }
 
     /// Trains both stages on `distribution`; `progress(stage, completed, total)` is called every
-    /// `reportEvery` iterations of each stage ("diffusion" then "ect").
+    /// `reportEvery` iterations of each stage ("diffusion" then "ect"). Like ExperimentKit's `Trainer`,
+    /// it stops with ``AgentError/trainingStopped(_:)`` when ``NonFinitePolicy/default``'s limit of
+    /// steps in a row were skipped as non-finite (a diverged stage instead of a silently stale model).
     public func train(on distribution: any DataDistribution, reportEvery: Int = 500,
                       progress: ((String, Int, Int) -> Void)? = nil) throws -> Result {
         guard diffusionSteps >= 1, consistencySteps >= 1 else {
             throw AgentError.invalidSetting("toy training steps (diffusion \(diffusionSteps), ECT \(consistencySteps))", expected: "≥ 1 each")
         }
         let dimension = distribution.dimension
+        var consecutiveSkips = 0
+        func countSkip(_ report: TrainingStepReport, stage: String, iteration k: Int) throws {
+            consecutiveSkips = report.skipped ? consecutiveSkips + 1 : 0
+            guard case let .skipAndCount(limit) = NonFinitePolicy.default, consecutiveSkips >= limit else { return }
+            throw AgentError.trainingStopped("toy \(stage) training stopped at iteration \(k + 1): \(consecutiveSkips) steps in a row "
+                                             + "had a non-finite loss or gradient and were skipped; lower the learning rate or check the data for NaN/∞")
+        }
         var diffusionConfiguration = DiffusionPretrainingConfiguration(steps: diffusionSteps, dimension: dimension, width: width, depth: depth)
         diffusionConfiguration.batchSize = batchSize
         diffusionConfiguration.learningRate = 2e-3
@@ -56,7 +65,7 @@ public struct ToyConsistencyTraining: Sendable {
         diffusionConfiguration.seed = seed
         let pretrainer = try DiffusionPretrainer(configuration: diffusionConfiguration, distribution: distribution)
         for k in 0..<diffusionSteps {
-            _ = try pretrainer.trainStep()
+            try countSkip(try pretrainer.trainStep(), stage: "diffusion", iteration: k)
             if reportEvery > 0, (k + 1) % reportEvery == 0 || k + 1 == diffusionSteps { progress?("diffusion", k + 1, diffusionSteps) }
         }
         let teacher = try pretrainer.averagedNetwork()
@@ -70,8 +79,9 @@ public struct ToyConsistencyTraining: Sendable {
         configuration.weighting = .uniform
         configuration.seed = seed
         let learner = try ConsistencyLearner(configuration: configuration, distribution: distribution, initial: teacher, teacher: teacher)
+        consecutiveSkips = 0
         for k in 0..<consistencySteps {
-            _ = try learner.trainStep()
+            try countSkip(try learner.trainStep(), stage: "ect", iteration: k)
             if reportEvery > 0, (k + 1) % reportEvery == 0 || k + 1 == consistencySteps { progress?("ect", k + 1, consistencySteps) }
         }
         let model = configuration.evaluationAverageRate != nil ? try learner.averagedNetwork() : learner.online

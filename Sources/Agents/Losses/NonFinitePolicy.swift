@@ -2,8 +2,11 @@ import Tensors
 
 /// What a training step does when its loss or gradient is not finite (METHODS.md §5, DESIGN.md §7).
 public enum NonFinitePolicy: Equatable, Sendable {
-    /// The toolkit default: the update is skipped and counted, and the run stops (keeping its last good
-    /// checkpoint) after `maximumConsecutive` bad steps in a row (see ``NonFiniteStepCounter``).
+    /// The toolkit default: the update is skipped and counted (`train/skipped_steps`), and the run stops
+    /// (keeping its last good checkpoint) after `maximumConsecutive` bad steps in a row. A learner only
+    /// skips and counts; the loop that drives it stops: ExperimentKit's `Trainer` (its
+    /// `maximumConsecutiveSkippedSteps`, set from this limit by a configuration), ``ToyConsistencyTraining``,
+    /// or a custom loop with ``NonFiniteStepCounter``.
     case skipAndCount(maximumConsecutive: Int)
     /// Every non-finite gradient entry (NaN, ±∞) is set to 0 and the update is applied, the behaviour
     /// of ECT (Geng et al. 2024), whose EDM-derived training loop zeroes NaN gradients. (That loop maps

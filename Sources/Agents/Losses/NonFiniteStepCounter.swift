@@ -1,6 +1,8 @@
 /// Counts the steps a ``NonFinitePolicy`` skipped or repaired and stops the run after too many bad
-/// steps in a row (DESIGN.md §7). It is part of the training state: a learner checkpoints its three
-/// counts and restores them with ``init(policy:skippedSteps:consecutiveSkippedSteps:zeroedEntries:)``.
+/// steps in a row (DESIGN.md §7), for a custom training loop that calls the policy itself. Its counts
+/// are part of that loop's training state: save them with the checkpoint and restore them with
+/// ``init(policy:skippedSteps:consecutiveSkippedSteps:zeroedEntries:)``. (The toolkit's learners count
+/// skipped steps themselves, `train/skipped_steps`, and ExperimentKit's `Trainer` stops the run.)
 public struct NonFiniteStepCounter: Equatable, Sendable {
     public let policy: NonFinitePolicy
     /// Steps skipped since the start of training.

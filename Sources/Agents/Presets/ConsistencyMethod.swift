@@ -22,9 +22,11 @@ public enum ConsistencyMethod: String, Equatable, Sendable, CaseIterable {
     case slct
 
     /// Looks a method up by name ("cd", "ct", "ict", "ect", "sct", "slct"), listing the valid ones otherwise.
+    /// (Diffusion pretraining is not a consistency method: `DiffusionPretrainer`; the command line's
+    /// `--preset diffusion` chooses it before asking here.)
     public static func named(_ name: String) throws -> ConsistencyMethod {
         guard let method = ConsistencyMethod(rawValue: name.lowercased()) else {
-            throw AgentError.unknownName(kind: "preset", name: name, valid: allCases.map(\.rawValue) + ["diffusion"])
+            throw AgentError.unknownName(kind: "consistency method", name: name, valid: allCases.map(\.rawValue))
         }
         return method
     }

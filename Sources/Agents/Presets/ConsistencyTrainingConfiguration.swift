@@ -134,6 +134,7 @@ public struct ConsistencyTrainingConfiguration: Sendable {
             throw AgentError.invalidSetting("σ_d = \(sigma)", expected: "a finite value > 0, or none to measure it from the data")
         }
         try target.validate()
+        try metric.validate()
         _ = try pairSource.windowLength(target)
         if pairSource != .fresh {
             if smallNoiseDiffusionLoss != nil {
@@ -156,8 +157,12 @@ public struct ConsistencyTrainingConfiguration: Sendable {
             guard case .improvedConsistency = pairs else {
                 throw AgentError.incompatible("an adaptive metric constant follows the iCT doubling curriculum; the pair schedule is \(pairs)")
             }
-            guard metric.constant != nil else {
+            guard let constant = metric.constant else {
                 throw AgentError.incompatible("an adaptive metric constant needs a metric with a constant c (pseudo-Huber, Cauchy), not \(metric.name)")
+            }
+            guard constant > 0 else {
+                throw AgentError.invalidSetting("adaptive metric constant c₀ = \(constant)",
+                                                expected: "c₀ > 0 (c_k = c₀·N₀/N(k) scales it; iCT: 0.00054·√D)")
             }
         }
         if couplesNoiseByOptimalTransport, batchSize > 1024 {

@@ -1,7 +1,8 @@
 import Environments
 
 /// A class-conditional network with classifier-free guidance (Ho & Salimans 2022, "Classifier-Free
-/// Diffusion Guidance", eq. 6, written in denoiser space), usable wherever a consistency function or a
+/// Diffusion Guidance", eq. 6, written in denoiser space with the scale of later work such as EDM2: this
+/// w is 1 + the paper's w, so the paper's w = 0.3 is w = 1.3 here), usable wherever a consistency function or a
 /// denoiser is: ``ConsistencySampler``, ``ConsistencyModelPolicy`` (episodes) and ``EDMHeunSampler``.
 ///
 ///     D_w(x, t | y) = D(x, t | ∅) + w · (D(x, t | y) − D(x, t | ∅))

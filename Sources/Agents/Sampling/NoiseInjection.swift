@@ -9,8 +9,8 @@
 ///   t_min noise of the boundary condition.
 /// - ``easyConsistencyTuning`` (ECT; Geng et al. 2024, their public sampler): s_j = τ_{j+1}.
 ///
-/// The two differ by at most t_min²/(2 τ_{j+1}), which is negligible except for middle times close
-/// to t_min.
+/// The two differ by τ − √(τ² − t_min²) = t_min² / (τ + √(τ² − t_min²)) for τ = τ_{j+1}: between
+/// t_min²/(2τ) and t_min²/τ (t_min itself at τ = t_min), negligible except for middle times close to t_min.
 public enum NoiseInjection: String, CaseIterable, Equatable, Sendable {
     /// s_j = √(τ_{j+1}² − t_min²) (CM, the default).
     case consistencyModels = "cm"

@@ -14,15 +14,22 @@ public enum TDTarget: Equatable, Sendable, CustomStringConvertible {
     case monteCarlo(maximumSteps: Int = 64)
 
     /// Every valid name for ``named(_:)``.
-    public static let names = ["td0", "nstep-<n>", "lambda-<λ>", "monte-carlo"]
+    public static let names = ["td0", "nstep-<n>", "lambda-<λ>", "lambda-<λ>-h<H>", "monte-carlo", "monte-carlo-<m>"]
 
-    /// "td0", "nstep-4", "lambda-0.8", "monte-carlo" (the λ horizon and Monte-Carlo step cap are defaults).
+    /// "td0", "nstep-4", "lambda-0.8" (horizon 8), "lambda-0.8-h4", "monte-carlo" (at most 64 steps),
+    /// "monte-carlo-32": every ``description`` reads back as the same target.
     public static func named(_ name: String) throws -> TDTarget {
         let lower = name.lowercased()
+        func validated(_ target: TDTarget) throws -> TDTarget { try target.validate(); return target }
         if lower == "td0" || lower == "td(0)" { return .td0 }
         if lower == "monte-carlo" || lower == "mc" { return .monteCarlo() }
-        if lower.hasPrefix("nstep-"), let n = Int(lower.dropFirst(6)) { let t = TDTarget.nStep(n); try t.validate(); return t }
-        if lower.hasPrefix("lambda-"), let l = Double(lower.dropFirst(7)) { let t = TDTarget.lambda(l); try t.validate(); return t }
+        if lower.hasPrefix("monte-carlo-"), let m = Int(lower.dropFirst(12)) { return try validated(.monteCarlo(maximumSteps: m)) }
+        if lower.hasPrefix("nstep-"), let n = Int(lower.dropFirst(6)) { return try validated(.nStep(n)) }
+        if lower.hasPrefix("lambda-") {
+            let parts = lower.dropFirst(7).split(separator: "-h", maxSplits: 1, omittingEmptySubsequences: false)
+            if parts.count == 1, let l = Double(parts[0]) { return try validated(.lambda(l)) }
+            if parts.count == 2, let l = Double(parts[0]), let h = Int(parts[1]) { return try validated(.lambda(l, horizon: h)) }
+        }
         throw AgentError.unknownName(kind: "TD target", name: name, valid: names)
     }
 

@@ -54,12 +54,26 @@ public enum TDTargetKernels {
     ///     Gⁿ = x̂_{τ_n}                 if τ_n ≤ t_min (terminal: V = 0)
     ///        = f_θ⁻(x̂_{τ_n}, τ_n)       otherwise
     ///     G^λ = (1 − λ) Σ_{n=1}^{H−1} λ^{n−1} Gⁿ + λ^{H−1} G^H,     G^MC = x̂_{τ_H}
+    ///
+    /// Throws when `states` stops before a step the return reads, or for Monte Carlo when a path does
+    /// not end at t_min (x̂ above t_min is not a Monte-Carlo return).
     public static func assemble(_ target: TDTarget, values: [Double], states: [[Double]], paths: TimePaths) throws -> [Double] {
         let rows = paths.rows
         let dimension = rows == 0 ? 0 : states[0].count / rows
         let steps = bootstrapSteps(target)
         guard values.count == steps.count * rows * dimension else {
             throw AgentError.shapeMismatch("\(values.count) bootstrap values; expected \(steps.count) blocks of \(rows) × \(dimension)")
+        }
+        let lastStepRead: Int
+        if case .monteCarlo = target { lastStepRead = paths.horizon } else { lastStepRead = steps.max() ?? 0 }
+        guard states.count > lastStepRead else {
+            throw AgentError.shapeMismatch("the \(target) return reads the state after step \(lastStepRead), but the rollout "
+                                           + "has \(states.count - 1) steps; roll out as many steps as the paths' horizon (\(paths.horizon))")
+        }
+        if case .monteCarlo = target, let row = (0..<rows).first(where: { !paths.isTerminal(row: $0, step: paths.horizon) }) {
+            throw AgentError.incompatible("a Monte-Carlo return is x̂ at t_min, but row \(row)'s path ends at "
+                                          + "t = \(paths.time(row: row, step: paths.horizon)) > t_min = \(paths.minimumTime); "
+                                          + "build the paths with a terminal last step")
         }
         func nStepReturn(block: Int, step n: Int) -> [Double] {
             var g = Array(values[(block * rows * dimension)..<((block + 1) * rows * dimension)])

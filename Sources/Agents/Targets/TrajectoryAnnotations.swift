@@ -44,7 +44,11 @@ public enum TrajectoryAnnotations {
         _ target: TDTarget, distribution: Distribution, grid times: [Double], bootstrap: Bootstrap
     ) throws -> TransitionTargetFunction {
         try target.validate()
-        let minimumTime = times[times.count - 1]
+        guard times.count >= 2, zip(times, times.dropFirst()).allSatisfy({ $0 > $1 }), let minimumTime = times.last,
+              minimumTime > 0, minimumTime.isFinite else {
+            throw AgentError.invalidSetting("episode grid \(times.prefix(6))\(times.count > 6 ? "…" : "") (\(times.count) times)",
+                                            expected: "at least 2 finite times, strictly descending, ending at t_min > 0")
+        }
         let exact = try ExactValue(distribution: distribution, minimumTime: minimumTime)
         let estimator = ExactTransition(distribution: distribution, minimumTime: minimumTime)
         return TransitionTargetFunction { batch in

@@ -22,15 +22,24 @@ public struct DenoisingState: Equatable {
     public var truncated: [Bool]
 }
 
-/// What one step returns: the next states plus the transition's reward and flags, per episode.
+/// What one step returns: the actions plus the transition's reward and flags, per episode.
+///
+/// For an episode the non-finite guard cuts on this step (the policy's output has a NaN or ±∞), the
+/// step is not a transition: its action row is the policy's actual output, non-finite, so the cut is
+/// visible; its reward is 0, `truncated` is true, and the state keeps x_t (later steps hold it). For
+/// every other episode the action is the next state's point.
 public struct DenoisingStep {
-    /// The action, x_{t'} for every episode (count × dimension) — also the next state's points.
+    /// The action, x_{t'} for every episode (count × dimension): the next state's point — except on
+    /// the step the non-finite guard cuts an episode, where the row is the policy's non-finite output
+    /// and the state keeps x_t; an episode that ended earlier repeats its held point.
     public let actions: [Double]
-    /// The vector reward R = x_{t'} − x_t (count × dimension): the integral of the PF-ODE velocity.
+    /// The vector reward R = x_{t'} − x_t (count × dimension): the integral of the PF-ODE velocity;
+    /// 0 for an episode cut on this step or ended earlier.
     public let rewards: [Double]
     /// True on the step that reaches t_min.
     public let terminated: [Bool]
-    /// True where this step produced a non-finite point or the step budget ran out.
+    /// True where this step produced a non-finite point (not a transition: see above) or the step
+    /// budget ran out (a genuine last step: its action, reward and next state are real).
     public let truncated: [Bool]
 }
 
@@ -87,7 +96,10 @@ public struct DenoisingMDP: Sendable {
     }
 
     /// Advances every live episode of `state` from τ_k to τ_{k+1} under `policy`. Episodes already
-    /// terminated or truncated keep their points and get zero reward.
+    /// terminated or truncated keep their points and get zero reward. An episode whose policy output
+    /// is not finite is truncated on this step by the non-finite guard: its state keeps x_{τ_k}, its
+    /// reward is 0, and ``DenoisingStep/actions`` carries the non-finite output (see ``DenoisingStep``).
+    /// A step budget that runs out truncates after a real step instead.
     ///
     /// Throws ``EnvironmentError`` unless the state is one of this MDP's: its dimension is the MDP's,
     /// `points` holds count × dimension values, `terminated` and `truncated` one flag per episode, and
@@ -124,21 +136,22 @@ public struct DenoisingMDP: Sendable {
         var truncatedNow = [Bool](repeating: false, count: state.count)
         let reachesEnd = state.stepIndex + 1 == stepCount
         let budgetExhausted = stepBudget.map { state.stepIndex + 1 >= $0 } ?? false
+        var points = next          // the next state; differs from the actions where the guard cuts
         for episode in 0..<state.count {
             let range = (episode * dimension)..<((episode + 1) * dimension)
             if state.terminated[episode] || state.truncated[episode] {
-                for i in range { next[i] = state.points[i] }
+                for i in range { next[i] = state.points[i]; points[i] = state.points[i] }
                 continue
             }
             if !range.allSatisfy({ next[$0].isFinite }) {
                 truncatedNow[episode] = true
-                for i in range { next[i] = state.points[i] }
+                for i in range { points[i] = state.points[i] }
                 continue
             }
             for i in range { rewards[i] = next[i] - state.points[i] }
             if reachesEnd { terminatedNow[episode] = true } else if budgetExhausted { truncatedNow[episode] = true }
         }
-        state.points = next
+        state.points = points
         state.stepIndex += 1
         for episode in 0..<state.count {
             state.terminated[episode] = state.terminated[episode] || terminatedNow[episode]
