@@ -53,6 +53,7 @@ public final class HDF5Attribute: HDF5Object {
                                   "the attribute stores \(stored), but the Swift element type \(T.self) is \(T.elementType)")
         }
         let count = try elementCount()
+        try HDF5ReadLimit.check(elements: count, bytesPerElement: MemoryLayout<T>.stride, call: "H5Aread", context)
         let identifier = try handle.identifier(for: "H5Aread")
         let memoryType = try T.nativeMemoryType
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialised in

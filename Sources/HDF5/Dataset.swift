@@ -122,9 +122,12 @@ public final class HDF5Dataset: HDF5AttributeOwner {
     ///
     /// A dataset stored as one chunk with at most a Fletcher-32 filter, in a file opened read-only, is
     /// read as its stored chunk (``readSingleStoredChunk(as:)``: no filter pass or copy inside libhdf5).
+    /// An extent larger than the machine's memory throws ``HDF5Error/Kind/exceedsMemory`` before
+    /// anything is allocated (``HDF5ReadLimit``).
     public func read<T: HDF5Scalar>(as type: T.Type = T.self) throws -> [T] {
-        if let values = try readSingleStoredChunk(as: T.self) { return values }
         let count = try elementCount()
+        try HDF5ReadLimit.check(elements: count, bytesPerElement: MemoryLayout<T>.stride, call: "H5Dread", context)
+        if let values = try readSingleStoredChunk(as: T.self) { return values }
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialised in
             try read(into: buffer)
             initialised = count
@@ -140,6 +143,7 @@ public final class HDF5Dataset: HDF5AttributeOwner {
     public func read<T: HDF5Scalar>(as type: T.Type = T.self, start: [Int], count: [Int]) throws -> [T] {
         try validate(start: start, count: count, within: try shape(), call: "H5Dread")
         let total = extentProduct(count)
+        try HDF5ReadLimit.check(elements: total, bytesPerElement: MemoryLayout<T>.stride, call: "H5Dread", context)
         return try [T](unsafeUninitializedCapacity: total) { buffer, initialised in
             try read(into: buffer, start: start, count: count)
             initialised = total

@@ -7,8 +7,8 @@ import CHDF5
 /// carries libhdf5's error stack (``stack``), walked with `H5Ewalk2` from the API function down to
 /// the most specific cause, with each frame's major and minor messages (`H5Eget_msg`). Checks the
 /// wrapper makes itself (a missing file, a file without the HDF5 signature, a closed handle, a wrong
-/// element type, a data count that does not fit the dataspace) throw the other kinds, naming the
-/// libhdf5 call they guard. Nothing is ever turned into an empty value.
+/// element type, a data count that does not fit the dataspace, an extent too large to read) throw
+/// the other kinds, naming the libhdf5 call they guard. Nothing is ever turned into an empty value.
 public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, for callers that want to react to it.
     public enum Kind: String, Sendable, Equatable {
@@ -28,6 +28,9 @@ public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidArgument
         /// Filtering a chunk outside libhdf5 for a direct chunk write failed (zlib's deflate refused).
         case chunkEncoding
+        /// Reading the object would allocate more than the machine's memory (``HDF5ReadLimit``): a
+        /// damaged or foreign file declaring a huge extent.
+        case exceedsMemory
         /// A file-system call around a file failed (renaming a finished file into place); the message
         /// carries the system's reason.
         case fileSystem

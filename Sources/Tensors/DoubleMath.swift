@@ -21,6 +21,7 @@ public enum DoubleMath {
             for i in 0..<(m * n) where k == 0 { c[i] = beta == 0 ? 0 : beta * c[i] }  // β = 0: C is not read
             return
         }
+        BLASRuntime.prepare()
         cblas_dgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(max(columnsA, 1)), b, Int32(max(columnsB, 1)),
                     beta, c, Int32(max(n, 1)))

@@ -95,6 +95,7 @@ private func openBLASProduct(
     _ a: MatrixView, transposeA: Bool, _ b: MatrixView, transposeB: Bool, into c: MatrixView,
     m: Int, n: Int, k: Int, alpha: Float, beta: Float
 ) {
+    BLASRuntime.prepare()
     cblas_sgemm(
         CblasRowMajor,
         transposeA ? CblasTrans : CblasNoTrans,

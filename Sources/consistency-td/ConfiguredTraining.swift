@@ -44,6 +44,7 @@ enum ConfiguredTraining {
         if let warning = configuration.heldOutEvaluationWarning {
             FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
         }
+        KernelWarning.showOnce()
         return learner
     }
 

@@ -14,6 +14,7 @@ enum TrainingSession {
         let alreadyARun = CommandLineFailure("run folder '\(runFolder)' already holds a run (\(TrainingRecipe.fileName)); continue it with `consistency-td resume \(runFolder)` or choose another --run-dir")
         if FileManager.default.fileExists(atPath: recipePath) { throw alreadyARun }
         let learner = try recipe.makeLearner()
+        KernelWarning.showOnce()
         let configuration = try TrainerConfiguration(steps: recipe.steps, checkpointEvery: recipe.checkpointEvery, progress: progress)
         let trainer = Trainer(learner: learner, runFolder: runFolder, configuration: configuration)
         try FileManager.default.createDirectory(atPath: runFolder, withIntermediateDirectories: true)
@@ -46,6 +47,7 @@ enum TrainingSession {
             learner = try recipe.makeLearner()
             configuration = try TrainerConfiguration(steps: steps ?? recipe.steps, checkpointEvery: recipe.checkpointEvery)
         }
+        KernelWarning.showOnce()
         let summary = try Trainer(learner: learner, runFolder: runFolder, configuration: configuration).resume()
         var outputs = OutputList()
         outputs.add("run description", TrainingRecipe.path(inRunFolder: runFolder))

@@ -186,6 +186,24 @@ struct CheckpointTests {
         }
     }
 
+    @Test("a parameter dataset declaring 10¹² rows is refused as malformed, naming its shape, before anything is allocated")
+    func hugeDeclaredParameter() throws {
+        let folder = try temporaryFolder("huge")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/c.h5"
+        try CheckpointFile.write(try TrainingState(seed: 8, steps: 0).checkpoint(step: 1), to: path)
+        let file = try HDF5File(path, mode: .readWrite)
+        let parameters = try file.openGroup("parameters")
+        try parameters.delete("layers.2.weight")
+        _ = try parameters.createDataset("layers.2.weight", of: Float.self, shape: [1_000_000_000_000, 16],
+                                         options: HDF5DatasetOptions(chunkShape: [1024, 16]))
+        try file.close()
+        #expect { try CheckpointFile.read(from: path) } throws: { error in
+            guard case let CheckpointError.malformed(_, object, problem) = error else { return false }
+            return object == "/parameters/layers.2.weight" && problem.contains("[1000000000000, 16]") && problem.contains("memory")
+        }
+    }
+
     @Test("random streams are stored like every other array: one chunk with Fletcher-32, and they resume the same draws")
     func randomStreamStorage() throws {
         let folder = try temporaryFolder("random-storage")

@@ -186,8 +186,25 @@ struct MalformedCorpus {
             try file.deleteAttribute("format_version")
             try file.setAttribute("format_version", Int64(7))
         }
+        // Extents no machine holds (a sparse chunked dataset of 10¹² rows, a few hundred bytes on disk):
+        // the reader must refuse before allocating, not abort in malloc or page the machine to death.
+        let hugeRows = 1_000_000_000_000
+        let sparse = HDF5DatasetOptions(chunkShape: [1024, 2])
+        try writeHDF5("checkpoint-huge-parameter.h5", from: "run/checkpoints/step-00000004.h5") { file in
+            let group = try file.openGroup("parameters")
+            let first = try group.members().map(\.name).sorted().first ?? "missing"
+            try group.delete(first)
+            _ = try group.createDataset(first, of: Float.self, shape: [hugeRows, 2], options: sparse)
+        }
+        try writeHDF5("trajectories-huge-observations.h5", from: "valid-trajectories.h5") { file in
+            try file.delete("observations")
+            _ = try file.createDataset("observations", of: Float.self, shape: [hugeRows, 2], options: sparse)
+        }
+        try writeHDF5("data-huge.h5") { file in _ = try file.createDataset("data", of: Float.self, shape: [hugeRows, 2], options: sparse) }
+        malformedTrajectoryFiles.append(path("trajectories-huge-observations.h5"))
         for name in ["no-format.h5", "checkpoint-no-parameters.h5", "checkpoint-version-99.h5", "checkpoint-wrong-shape.h5",
-                     "checkpoint-int-parameters.h5", "checkpoint-no-optimizer.h5", "trajectories-as-checkpoint.h5"] {
+                     "checkpoint-int-parameters.h5", "checkpoint-no-optimizer.h5", "trajectories-as-checkpoint.h5",
+                     "checkpoint-huge-parameter.h5"] {
             malformedCheckpoints.append((name, false))
         }
         // NaN weights are a readable checkpoint; the commands that use it must refuse it, not print NaN samples.
@@ -365,6 +382,7 @@ struct MalformedCorpus {
             ("env-wrong-type.json", #"{"kind": "ring", "modes": "eight", "radius": 2, "std": 0.1}"#),
             ("env-unknown-key.json", #"{"kind": "ring", "modes": 8, "radius": 2, "std": 0.1, "colour": "red"}"#),
             ("env-nan.yaml", "kind: ring\nmodes: 8\nradius: .nan\nstd: 0.1\n"),
+            ("env-huge-data.json", #"{"kind": "empirical", "path": "data-huge.h5"}"#),
         ]
         for (name, text) in environments {
             try Data(text.utf8).write(to: URL(fileURLWithPath: path(name)))

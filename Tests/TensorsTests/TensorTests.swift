@@ -101,4 +101,35 @@ struct BLASRuntimeTests {
         #expect(!BLASRuntime.coreName.isEmpty && BLASRuntime.coreName != "unknown")
         #expect(BLASRuntime.configuration.contains("OpenBLAS"))
     }
+
+    @Test("the newest kernel family the CPU flags allow: Cooperlake with AVX-512 BF16, SkylakeX with AVX-512 F/CD/BW/DQ/VL, Haswell with AVX2 + FMA")
+    func bestCoreFromFlags() {
+        let avx512: Set<String> = ["sse3", "avx", "avx2", "fma", "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"]
+        #expect(BLASKernelSelection.bestCore(flags: avx512.union(["avx512_bf16", "avx512_fp16"])) == "Cooperlake")
+        #expect(BLASKernelSelection.bestCore(flags: avx512) == "SkylakeX")
+        #expect(BLASKernelSelection.bestCore(flags: avx512.subtracting(["avx512vl"])) == "Haswell")
+        #expect(BLASKernelSelection.bestCore(flags: ["sse3", "avx", "avx2"]) == nil, "AVX2 without FMA has no Haswell kernels")
+        #expect(BLASKernelSelection.bestCore(flags: []) == nil)
+        #expect(["Prescott", "Sandybridge", "unknown"].map(BLASKernelSelection.level(of:)) == [1, 1, 1])
+        #expect(["Haswell", "ZEN", "SkylakeX", "COOPERLAKE"].map(BLASKernelSelection.level(of:)) == [2, 2, 3, 3])
+    }
+
+    /// On a CPU the library does not know (Debian's OpenBLAS 0.3.21 on an Emerald Rapids Xeon falls
+    /// back to Prescott kernels), this is the check that the toolkit put the CPU's kernels in place.
+    @Test("without a user's OPENBLAS_CORETYPE, the kernels in use are as new as the CPU's flags allow, and no warning is due")
+    func kernelsMatchTheCPU() throws {
+        let selection = BLASRuntime.kernelSelection
+        if let override = selection.override {
+            print("note: OPENBLAS_CORETYPE=\(override) was set when this test process started; the kernel selection left it alone")
+            #expect(!selection.replacedLibraryChoice)
+            return
+        }
+        #expect(BLASRuntime.coreName == selection.inUse)
+        if let best = BLASKernelSelection.bestCore(flags: BLASRuntime.cpuFlags) {
+            #expect(BLASKernelSelection.level(of: selection.inUse) >= BLASKernelSelection.level(of: best),
+                    "OpenBLAS chose \(selection.libraryChoice), the toolkit left \(selection.inUse), the CPU supports \(best)")
+        }
+        #expect(BLASRuntime.kernelWarning == nil, "\(BLASRuntime.kernelWarning ?? "")")
+        #expect(selection.replacedLibraryChoice == (ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == selection.inUse))
+    }
 }

@@ -276,6 +276,8 @@ public enum CheckpointFile {
                 arrays.append(NamedArray(name: name, shape: shape, values: try dataset.read(as: Float.self)))
             } catch let error as HDF5Error where error.kind == .typeMismatch {
                 throw CheckpointError.malformed(path: path, object: objectPath, problem: "is not float32: \(error.message)")
+            } catch let error as HDF5Error where error.kind == .exceedsMemory {
+                throw CheckpointError.malformed(path: path, object: objectPath, problem: "declares shape \(shape): \(error.message)")
             } catch let error as HDF5Error {
                 throw CheckpointError.corruptData(path: path, dataset: objectPath, reason: error.message)
             }

@@ -314,6 +314,9 @@ public final class ConsistencyLearner: TrainingLearner {
             metrics["train/skipped_steps"] = Double(skippedSteps)
             return TrainingStepReport(metrics: metrics, skipped: true)
         }
+        if configuration.nonFinitePolicy == .zeroNonFinite {
+            metrics[NonFinitePolicy.zeroedEntriesMetric] = Double(check.nonFiniteGradientEntries + gradientCheck.nonFiniteGradientEntries)
+        }
         if let clip = configuration.gradientClipNorm {
             metrics["train/gradient_norm"] = try clipGradientNorm(online.store, maxNorm: clip)
         }

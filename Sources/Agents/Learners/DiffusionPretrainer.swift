@@ -176,13 +176,17 @@ public final class DiffusionPretrainer: TrainingLearner {
         var metrics: [String: Double] = ["train/loss": loss, "train/learning_rate": Double(learningRate(iteration: k))]
         // The policy sees dL/dD first, then the parameter gradients: a finite output gradient can still
         // overflow in the backward pass, and that step must be skipped (or its entries zeroed) too.
-        var appliesUpdate = configuration.nonFinitePolicy.apply(loss: loss, gradient: outputGradient.data, count: b * d).appliesUpdate
+        let outputCheck = configuration.nonFinitePolicy.apply(loss: loss, gradient: outputGradient.data, count: b * d)
+        var appliesUpdate = outputCheck.appliesUpdate, zeroed = outputCheck.nonFiniteGradientEntries
         if appliesUpdate {
             network.store.zeroGradients()
             try network.backward(outputGradient)
-            appliesUpdate = configuration.nonFinitePolicy.apply(loss: loss, gradient: network.store.gradients,
-                                                                count: network.store.count).appliesUpdate
+            let parameterCheck = configuration.nonFinitePolicy.apply(loss: loss, gradient: network.store.gradients,
+                                                                     count: network.store.count)
+            appliesUpdate = parameterCheck.appliesUpdate
+            zeroed += parameterCheck.nonFiniteGradientEntries
         }
+        if configuration.nonFinitePolicy == .zeroNonFinite { metrics[NonFinitePolicy.zeroedEntriesMetric] = Double(zeroed) }
         if appliesUpdate {
             try optimizer.step(network.store, learningRate: learningRate(iteration: k))
             try averages?.update(from: network.store)

@@ -11,7 +11,13 @@ public enum NonFinitePolicy: Equatable, Sendable {
     /// Every non-finite gradient entry (NaN, ±∞) is set to 0 and the update is applied, the behaviour
     /// of ECT (Geng et al. 2024), whose EDM-derived training loop zeroes NaN gradients. (That loop maps
     /// ±∞ to ±1e5; this policy zeroes them too, so one overflowing entry cannot dominate the step.)
+    /// The toolkit's learners record the count of each step under ``zeroedEntriesMetric``.
     case zeroNonFinite
+
+    /// The metric under which the toolkit's learners record, at every step of a `.zeroNonFinite`
+    /// run, how many gradient entries that step zeroed (entries of dL/d(output) and of the
+    /// parameter gradients together): a repaired step is visible in the metrics, not silent.
+    public static let zeroedEntriesMetric = "train/zeroed_gradient_entries"
 
     /// `.skipAndCount(maximumConsecutive: 10)`.
     public static let `default` = NonFinitePolicy.skipAndCount(maximumConsecutive: 10)

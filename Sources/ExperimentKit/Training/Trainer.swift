@@ -266,7 +266,7 @@ public final class Trainer {
             runFolder: runFolder, startStep: startStep, completedSteps: learner.completedIterations,
             finalMetrics: state.finalMetrics, lastEvaluation: state.lastEvaluation?.values,
             lastEvaluationStep: state.lastEvaluation?.step, checkpointPath: state.lastGood?.path,
-            checkpointStep: state.lastGood?.step, metricsHDF5Path: metrics.hdf5Path, metricsCSVPath: metrics.csvPath,
+            checkpointStep: state.lastGood?.step, metricsHDF5Path: folder.metricsHDF5Path, metricsCSVPath: folder.metricsCSVPath,
             provenancePath: folder.provenancePath, interrupted: interrupted, skippedSteps: state.skippedTotal,
             wallTime: began.duration(to: clock.now))
     }

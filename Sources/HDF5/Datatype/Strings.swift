@@ -43,6 +43,10 @@ enum StringTransfer {
                                   "stored element type is \(storedType), not a string")
         }
         guard count > 0 else { return [] }
+        // A fixed-length read allocates count × length bytes; a variable-length one a pointer per
+        // element (and libhdf5 each string's bytes, which the file's heap bounds).
+        try HDF5ReadLimit.check(elements: count, bytesPerElement: length ?? MemoryLayout<UnsafeMutablePointer<CChar>?>.stride,
+                                call: call, context)
         if let length {
             return try readFixed(count: count, length: length, storedTypeIdentifier: storedTypeIdentifier,
                                  call: call, context, read)
