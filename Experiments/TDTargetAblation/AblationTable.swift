@@ -44,7 +44,7 @@ struct AblationTable {
     /// "+0.123 ± 0.045" with `decimals` digits (signed for gaps).
     static func format(_ estimate: MonteCarloEstimate, decimals: Int, signed: Bool) -> String {
         let mean = String(format: "%\(signed ? "+" : "").\(decimals)f", estimate.mean)
-        return "\(mean) ± \(String(format: "%.\(decimals)f", estimate.standardError))"
+        return "\(mean) \(estimate.formattedStandardError { String(format: "%.\(decimals)f", $0) })"
     }
 
     /// One Markdown section: a heading and a row per configuration.

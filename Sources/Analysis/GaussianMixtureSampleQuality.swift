@@ -125,7 +125,7 @@ public struct GaussianMixtureSampleQuality: Equatable, Sendable, CustomStringCon
 
     /// One line: "NLL 0.312 ± 0.012 (data 0.305, gap +0.007) · modes 8/8 · precision 0.989 · 0 of 4000 non-finite".
     public var description: String {
-        let nll = negativeLogLikelihood.map { "NLL \(format($0.mean)) ± \(format($0.standardError))" } ?? "NLL n/a (no finite sample)"
+        let nll = negativeLogLikelihood.map { "NLL \(format($0.mean)) \($0.formattedStandardError(format))" } ?? "NLL n/a (no finite sample)"
         let gap = negativeLogLikelihoodGap.map { ", gap \($0 >= 0 ? "+" : "")\(format($0))" } ?? ""
         return "\(nll) (data \(format(dataNegativeLogLikelihood.mean))\(gap)) · modes \(coveredModeCount)/\(modeCount)"
             + " · precision \(format(precision)) · \(nonFiniteSampleCount) of \(sampleCount) non-finite"

@@ -18,7 +18,7 @@ extension TargetDiagnosticsResult {
     ///         estimators/<name>/variance      M       (1/D) Σ_d Var_S(G_d), ddof = 1
     ///     /summary/t, /summary/r                      one entry per pair
     ///     /summary/<name>/bias, variance, bias_stderr, variance_stderr   means over M and their
-    ///                                                 standard errors, one entry per pair
+    ///                                                 standard errors (NaN when M = 1), one entry per pair
     ///
     /// All datasets are float64. The file is written whole or not at all
     /// (``HDF5File/writeAtomically(to:_:)``), so an interrupted write never leaves a partial file under `path`.

@@ -17,8 +17,10 @@ extension TargetDiagnosticsResult {
             + "  " + pad("bias ± s.e.", 22, left: true) + "  " + "variance ± s.e.")
         for pair in pairs {
             for estimate in pair.estimates {
-                let bias = String(format: "%.3e ± %.1e", estimate.biasSummary.mean, estimate.biasSummary.standardError)
-                let variance = String(format: "%.3e ± %.1e", estimate.varianceSummary.mean, estimate.varianceSummary.standardError)
+                func summary(_ estimate: MonteCarloEstimate) -> String {
+                    String(format: "%.3e ", estimate.mean) + estimate.formattedStandardError { String(format: "%.1e", $0) }
+                }
+                let bias = summary(estimate.biasSummary), variance = summary(estimate.varianceSummary)
                 lines.append(pad(String(format: "%.4g", pair.time), 10) + " " + pad(String(format: "%.4g", pair.targetTime), 10)
                     + "  " + pad(estimate.name, nameWidth, left: true) + "  " + pad(bias, 22, left: true) + "  " + variance)
             }

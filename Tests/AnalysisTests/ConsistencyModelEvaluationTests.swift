@@ -23,7 +23,24 @@ struct ConsistencyModelEvaluationTests {
         #expect(abs(estimate.mean - 7.0 / 3.0) < 1e-15)
         #expect(abs(estimate.standardError - (21.0 / 27.0).squareRoot()) < 1e-15)
         #expect(estimate.count == 3)
-        #expect(MonteCarloEstimate(values: [5]).standardError == 0)
+        #expect(estimate.hasStandardError)
+        #expect(estimate.formattedStandardError { String(format: "%.3f", $0) } == "± 0.882")
+    }
+
+    @Test("one value has no standard error: NaN, printed ± n/a (not ± 0), in the analytic and the bootstrap estimate")
+    func singleValueHasNoStandardError() {
+        for single in [MonteCarloEstimate(values: [5]), MonteCarloEstimate.bootstrap([5], resamples: 20, seed: 1)] {
+            #expect(single.mean == 5)
+            #expect(single.count == 1)
+            #expect(single.standardError.isNaN)
+            #expect(!single.hasStandardError)
+            #expect(single.formattedStandardError { String(format: "%.3f", $0) } == "± n/a")
+            #expect(single.description == "5.0 ± n/a (n = 1)")
+        }
+        // Two identical single-value estimates are equal although their standard errors are NaN.
+        #expect(MonteCarloEstimate(values: [5]) == MonteCarloEstimate(values: [5]))
+        #expect(MonteCarloEstimate(values: [5]) != MonteCarloEstimate(values: [6]))
+        #expect(MonteCarloEstimate(values: [5, 5]).standardError == 0)
     }
 
     @Test("samples equal to the held-out data score SW₂² = 0 and the data's NLL sample mean, with full coverage")

@@ -240,6 +240,24 @@ struct DistributionGaussianMixtureTests {
         #expect(draws[0 ..< 2].allSatisfy(\.isFinite) && draws[2 ..< 4].allSatisfy(\.isNaN), "draws = \(draws)")
     }
 
+    @Test("an infinite coordinate: log p_t = −∞ and NaN score, denoiser, posterior and draw for that point only (not a 0 score)",
+          arguments: [Double.infinity, -.infinity, 1e200])
+    func infinitePointHasNoScore(coordinate: Double) throws {
+        let mixture = try Self.unevenMixture()
+        let points = [0.3, 0.7, coordinate, 0.1], t = 0.5
+        var stream = RandomStream(seed: 5, purpose: "test.gmm.infinite-point")
+        let (logDensity, score, denoised, r, draws) = Self.everyClosedForm(mixture, points, t: t, stream: &stream)
+        #expect(logDensity[0] == Self.logDensity(mixture, [0.3, 0.7], t: t) && logDensity[1] == -.infinity, "log p_t = \(logDensity)")
+        #expect(score[0 ..< 2].allSatisfy(\.isFinite) && score[2 ..< 4].allSatisfy(\.isNaN), "score = \(score)")
+        #expect(denoised[0 ..< 2].allSatisfy(\.isFinite) && denoised[2 ..< 4].allSatisfy(\.isNaN), "D = \(denoised)")
+        #expect(r[0 ..< 3].allSatisfy(\.isFinite) && r[3 ..< 6].allSatisfy(\.isNaN), "r = \(r)")
+        #expect(draws[0 ..< 2].allSatisfy(\.isFinite) && draws[2 ..< 4].allSatisfy(\.isNaN), "draws = \(draws)")
+        // The finite point's draw does not depend on its neighbour: the same as with a finite neighbour.
+        var reference = RandomStream(seed: 5, purpose: "test.gmm.infinite-point")
+        let withFiniteNeighbour = Self.everyClosedForm(mixture, [0.3, 0.7, -1.2, 0.4], t: t, stream: &reference)
+        #expect(Array(draws[0 ..< 2]) == Array(withFiniteNeighbour.draws[0 ..< 2]))
+    }
+
     @Test("a negative or NaN t gives NaN from every closed form (t = −1 does not act as t = 1)", arguments: [-1.0, -1e-300, .nan])
     func negativeOrNaNTimeGivesNaN(t: Double) throws {
         let mixture = try Self.unevenMixture()

@@ -170,8 +170,14 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
             for i in 0 ..< count {
                 let x = points + i * dimension
                 let (maximum, total) = componentWeights(x, inverseVariance: inverseVariance, constant: constant, into: r)
-                let inverseTotal = 1 / total
-                for k in 0 ..< componentCount { r[k] *= inverseTotal }
+                if total == 0 {
+                    // Infinitely far from every component (an infinite coordinate, or |x − μ_k|² overflowing):
+                    // log p_t = −∞, and the posterior over components is undefined.
+                    r.update(repeating: .nan, count: componentCount)
+                } else {
+                    let inverseTotal = 1 / total
+                    for k in 0 ..< componentCount { r[k] *= inverseTotal }
+                }
                 body(i, x, r, maximum + Foundation.log(total))
             }
         }
@@ -190,7 +196,8 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
         }
     }
 
-    /// The posterior over components r_k(x) for each point (count × K), for t ≥ 0 (NaN otherwise).
+    /// The posterior over components r_k(x) for each point (count × K), for t ≥ 0 (NaN otherwise, and NaN
+    /// for a NaN point or one infinitely far from every component).
     public func componentPosterior(_ points: UnsafePointer<Double>, count: Int, time t: Double,
                                    into output: UnsafeMutablePointer<Double>) {
         if Self.rejectsTime(t, filling: output, count: count * componentCount) { return }
@@ -252,14 +259,17 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
     }
 
     /// ∇ₓ log p_t(x) = Σ_k r_k(x) (μ_k − x) / (s_k² + t²)  (= (D − x)/t² for t > 0; the direct
-    /// mixture gradient at t = 0). NaN for a NaN point, and for every point when t < 0 or t is NaN.
+    /// mixture gradient at t = 0). NaN for a NaN point and for a point infinitely far from every component
+    /// (log p_t = −∞: an infinite coordinate has no finite score, and 0 would read as "at a mode"), and for
+    /// every point when t < 0 or t is NaN.
     public func score(_ points: UnsafePointer<Double>, count: Int, time t: Double, into output: UnsafeMutablePointer<Double>) {
         if Self.rejectsTime(t, filling: output, count: count * dimension) { return }
         let t2 = t * t
         withResponsibilities(points, count: count, t: t) { i, x, r, logDensity in
             let out = output + i * dimension
-            // A NaN point: its r_k are NaN, which the `scale > 0` test below would skip, leaving 0.
-            guard !logDensity.isNaN else { out.update(repeating: .nan, count: dimension); return }
+            // A NaN or infinitely distant point: its r_k are NaN, which the `scale > 0` test below would
+            // skip, leaving 0.
+            guard logDensity > -.infinity else { out.update(repeating: .nan, count: dimension); return }
             for d in 0 ..< dimension { out[d] = 0 }
             for k in 0 ..< componentCount {
                 let scale = r[k] / (standardDeviations[k] * standardDeviations[k] + t2)
@@ -271,7 +281,7 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
 
     /// Draws k ~ r(x), then x₀ ~ N(m_k, v_k I), x₀ = (t² μ_k + s_k² x)/(s_k² + t²) + √v_k z. At t = 0
     /// the draw is x up to rounding (v_k = 0 and m_k = (s_k² x)·(1/s_k²), which may differ from x in
-    /// the last bit). A NaN point's draw is NaN; for t < 0 or NaN t every output is NaN and `stream`
+    /// the last bit). The draw of a NaN point, or of one infinitely far from every component, is NaN; for t < 0 or NaN t every output is NaN and `stream`
     /// is not advanced.
     public func samplePosterior(_ points: UnsafePointer<Double>, count: Int, time t: Double,
                                 into output: UnsafeMutablePointer<Double>, stream: inout RandomStream) {
@@ -289,9 +299,9 @@ public struct GaussianMixture: ClosedFormDistribution, Sendable, Equatable {
             for d in 0 ..< dimension {
                 out[d] = (t2 * means[k * dimension + d] + s2 * x[d]) * mixing + standardDeviation * out[d]
             }
-            // A NaN point has no posterior (its r_k are NaN and k above is arbitrary); the stream has
-            // advanced as for any point, so the draws of the other points do not depend on it.
-            if logDensity.isNaN { out.update(repeating: .nan, count: dimension) }
+            // A NaN or infinitely distant point has no posterior (its r_k are NaN and k above is arbitrary);
+            // the stream has advanced as for any point, so the draws of the other points do not depend on it.
+            if !(logDensity > -.infinity) { out.update(repeating: .nan, count: dimension) }
         }
     }
 }
