@@ -105,6 +105,34 @@ struct DistributionEmpiricalTests {
         }
     }
 
+    @Test("a NaN or infinitely distant query gets NaN weights, denoiser, score and draw (not the origin or a data point); log p is NaN or −∞",
+          arguments: [0.6, 0])
+    func queryWithoutPosterior(t: Double) throws {
+        let data = try EmpiricalDataset(points: Self.pointsA, dimension: 2)
+        let queries = [0.4, 0.3, .nan, 0.1, .infinity, 0.2, -1e200, 0.5], finite = [0.4, 0.3, -1.2, 0.4, 2.5, 0.7, 0.1, -0.3]
+        func closedForms(_ x: [Double], stream: inout RandomStream)
+            -> (weights: [Double], denoised: [Double], score: [Double], logDensity: [Double], draws: [Double]) {
+            var weights = [Double](repeating: 0, count: 4 * 6), denoised = [Double](repeating: 0, count: 8)
+            var score = denoised, draws = denoised, logDensity = [Double](repeating: 0, count: 4)
+            x.withUnsafeBufferPointer { p in
+                data.posteriorWeights(p.baseAddress!, count: 4, time: t, into: &weights)
+                data.denoise(p.baseAddress!, count: 4, time: t, into: &denoised)
+                data.score(p.baseAddress!, count: 4, time: t, into: &score)
+                data.logDensity(p.baseAddress!, count: 4, time: t, into: &logDensity)
+                data.samplePosterior(p.baseAddress!, count: 4, time: t, into: &draws, stream: &stream)
+            }
+            return (weights, denoised, score, logDensity, draws)
+        }
+        var stream = RandomStream(seed: 2, purpose: "test.empirical.no-posterior"), reference = stream
+        let got = closedForms(queries, stream: &stream), expected = closedForms(finite, stream: &reference)
+        #expect(Array(got.weights[0 ..< 6]) == Array(expected.weights[0 ..< 6]) && got.weights[6...].allSatisfy(\.isNaN), "w = \(got.weights)")
+        #expect(Array(got.denoised[0 ..< 2]) == Array(expected.denoised[0 ..< 2]) && got.denoised[2...].allSatisfy(\.isNaN), "D = \(got.denoised)")
+        #expect(got.score[2...].allSatisfy { $0.isNaN }, "score = \(got.score)")
+        #expect(got.logDensity[0] == expected.logDensity[0] && got.logDensity[1].isNaN
+                && got.logDensity[2] == -.infinity && got.logDensity[3] == -.infinity, "log p = \(got.logDensity)")
+        #expect(Array(got.draws[0 ..< 2]) == Array(expected.draws[0 ..< 2]) && got.draws[2...].allSatisfy(\.isNaN), "draws = \(got.draws)")
+    }
+
     @Test("the held-out split is deterministic, disjoint and complete")
     func splitIsDeterministic() throws {
         let n = 50

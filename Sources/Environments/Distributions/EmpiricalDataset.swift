@@ -292,7 +292,8 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
         return (maximum, arg)
     }
 
-    /// Runs `body(row, x, weights (unnormalised, max 1), total, argmax)` for each query point.
+    /// Runs `body(row, x, weights (unnormalised, max 1), total, argmax)` for each query point; weights and
+    /// total are NaN for a query without a posterior (NaN, or infinitely far from every data point).
     private func withPosteriorWeights(_ queries: UnsafePointer<Double>, count n: Int, t: Double,
                                       _ body: (Int, UnsafePointer<Double>, UnsafeMutablePointer<Double>, Double, Int) -> Void) {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { buffer in
@@ -301,7 +302,12 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
                 let x = queries + row * dimension
                 let (maximum, arg) = logits(x, t: t, into: w)
                 var total = 0.0
-                if t > 0 {
+                if !(maximum > -.infinity) {
+                    // A NaN query, or one infinitely far from every data point (an infinite coordinate, or
+                    // ‖x − x_i‖² overflowing): no posterior, so NaN weights and total.
+                    w.update(repeating: .nan, count: count)
+                    total = .nan
+                } else if t > 0 {
                     for i in 0 ..< count { w[i] = Foundation.exp(w[i] - maximum); total += w[i] }
                 } else {
                     for i in 0 ..< count { w[i] = i == arg ? 1 : 0 }
@@ -320,10 +326,12 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
         }
     }
 
-    /// D(x, t) = Σ_i w_i(x) x_i (the nearest point at t = 0).
+    /// D(x, t) = Σ_i w_i(x) x_i (the nearest point at t = 0); NaN for a NaN query and for one infinitely far
+    /// from every data point (not the origin).
     public func denoise(_ queries: UnsafePointer<Double>, count n: Int, time t: Double, into output: UnsafeMutablePointer<Double>) {
         withPosteriorWeights(queries, count: n, t: t) { row, _, w, total, _ in
             let out = output + row * dimension
+            guard total > 0 else { out.update(repeating: .nan, count: dimension); return }
             for d in 0 ..< dimension { out[d] = 0 }
             points.withUnsafeBufferPointer { p in
                 for i in 0 ..< count where w[i] > 0 {
@@ -334,7 +342,7 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
         }
     }
 
-    /// ∇ log p_t(x) = (D(x, t) − x)/t² (NaN at t = 0, where p_t is a sum of point masses).
+    /// ∇ log p_t(x) = (D(x, t) − x)/t² (NaN at t = 0, where p_t is a sum of point masses, and NaN where D is).
     public func score(_ queries: UnsafePointer<Double>, count n: Int, time t: Double, into output: UnsafeMutablePointer<Double>) {
         denoise(queries, count: n, time: t, into: output)
         let inverse = 1 / (t * t)
@@ -342,12 +350,13 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
     }
 
     /// log p_t(x) = log Σ_i exp(−‖x − x_i‖²/2t²) − log N − (D/2) log(2π t²)  (t > 0); at t = 0, +∞ on
-    /// a data point and −∞ elsewhere.
+    /// a data point and −∞ elsewhere. NaN for a NaN query, −∞ for one infinitely far from every data point.
     public func logDensity(_ queries: UnsafePointer<Double>, count n: Int, time t: Double, into output: UnsafeMutablePointer<Double>) {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { buffer in
             let w = buffer.baseAddress!
             for row in 0 ..< n {
                 let (maximum, _) = logits(queries + row * dimension, t: t, into: w)
+                guard maximum > -.infinity else { output[row] = w[0].isNaN ? .nan : -.infinity; continue }
                 guard t > 0 else { output[row] = maximum == 0 ? .infinity : -.infinity; continue }
                 var total = 0.0
                 for i in 0 ..< count { total += Foundation.exp(w[i] - maximum) }
@@ -358,10 +367,13 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
     }
 
     /// Draws i with probability w_i(x) and returns x_i: exactly the empirical posterior p(x₀ | x_t = x).
+    /// A query without a posterior (NaN, or infinitely far from every data point) draws NaN; the stream
+    /// advances as for any query, so the other queries' draws do not depend on it.
     public func samplePosterior(_ queries: UnsafePointer<Double>, count n: Int, time t: Double,
                                 into output: UnsafeMutablePointer<Double>, stream: inout RandomStream) {
         withPosteriorWeights(queries, count: n, t: t) { row, _, w, total, _ in
             let i = StableMath.drawIndex(weights: UnsafeBufferPointer(start: w, count: count), total: total, stream: &stream)
+            guard total > 0 else { (output + row * dimension).update(repeating: .nan, count: dimension); return }
             copyPoint(i, to: output + row * dimension)
         }
     }
