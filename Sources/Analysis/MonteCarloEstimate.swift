@@ -28,7 +28,7 @@ public struct MonteCarloEstimate: Equatable, Sendable, CustomStringConvertible {
         self.init(mean: mean, standardError: standardError, count: values.count)
     }
 
-    /// Whether the estimate has a standard error (n ≥ 2).
+    /// Whether the estimate has a standard error: false for one value (and when NaN values make it NaN).
     public var hasStandardError: Bool { !standardError.isNaN }
 
     /// "± <standard error>" with `format`, or "± n/a" for a single value: how tables print the spread.
