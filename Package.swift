@@ -311,7 +311,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["HDF5", "H5pyInterop", "CLIProcess", "TDTargetAblation", "PaperClaims", "StepSizeBiasVariance", "ExportTrajectories", "DigitsConsistency", "Analysis", "Agents", "Environments", "Replay"],
+            dependencies: ["HDF5", "H5pyInterop", "CLIProcess", "TDTargetAblation", "PaperClaims", "StepSizeBiasVariance", "ExportTrajectories", "DigitsConsistency", "Analysis", "Agents", "Environments", "Replay", "TestFolders"],
             swiftSettings: optimisationSettings
         ),
         // Finds a Python with h5py for the interoperability tests (used by test targets only).
@@ -320,7 +320,7 @@ let package = Package(
             name: "AgentsTests",
             dependencies: [
                 "Agents", "NeuralNetworks", "Tensors", "HDF5", "Environments", "VarianceReduction", "Replay", "H5pyInterop",
-                "CLIProcess", "CheckpointCrashWriter", .product(name: "PropertyBased", package: "swift-property-based"),
+                "CLIProcess", "TestFolders", "CheckpointCrashWriter", .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: optimisationSettings
         ),
@@ -333,7 +333,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EnvironmentsTests",
-            dependencies: ["Environments", "Tensors", "HDF5", "CLIProcess", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["Environments", "Tensors", "HDF5", "CLIProcess", "TestFolders", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: optimisationSettings
         ),
         // Whole runs: learners with the trainer, resume, bad input, training quality on the ring of 8.
@@ -356,7 +356,7 @@ let package = Package(
         .testTarget(
             name: "ReplayTests",
             dependencies: [
-                "Replay", "Environments", "Tensors", "HDF5", "H5pyInterop", "TrajectoryStreamWriter",
+                "Replay", "Environments", "Tensors", "HDF5", "H5pyInterop", "TrajectoryStreamWriter", "TestFolders",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: optimisationSettings
@@ -371,11 +371,13 @@ let package = Package(
         // The `consistency-td` binary run as a subprocess: every command end to end, bad input, --help.
         .testTarget(
             name: "CLITests",
-            dependencies: ["consistency-td", "CLIProcess", "HDF5", "Replay", "ExperimentKit", "H5pyInterop"],
+            dependencies: ["consistency-td", "CLIProcess", "TestFolders", "HDF5", "Replay", "ExperimentKit", "H5pyInterop"],
             swiftSettings: optimisationSettings
         ),
         // Runs the `consistency-td` binary as a child process with a timeout (CLI and reliability tests).
-        .target(name: "CLIProcess", path: "Tests/Support/CLIProcess"),
+        .target(name: "CLIProcess", dependencies: ["TestFolders"], path: "Tests/Support/CLIProcess"),
+        // Temporary folders the tests write into, removed when the test process exits.
+        .target(name: "TestFolders", path: "Tests/Support/TestFolders"),
         // Faults, bad input and load: kill -9 and resume, full disk, read-only folders, divergence, a
         // corpus of malformed files and specs, parser fuzzing, run-folder locks, memory over a long run.
         .testTarget(
@@ -397,7 +399,7 @@ let package = Package(
         .testTarget(
             name: "AnalysisTests",
             dependencies: [
-                "Analysis", "Agents", "Environments", "Tensors", "HDF5", "NeuralNetworks", "CLIProcess",
+                "Analysis", "Agents", "Environments", "Tensors", "HDF5", "NeuralNetworks", "CLIProcess", "TestFolders",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             swiftSettings: optimisationSettings

@@ -3,13 +3,12 @@ import Foundation
 import HDF5
 import NeuralNetworks
 import Tensors
+import TestFolders
 import Testing
 
-/// A fresh temporary folder for one test.
+/// A fresh temporary folder for one test, removed when the test process exits.
 func temporaryFolder(_ name: String) throws -> String {
-    let path = NSTemporaryDirectory() + "consistency-td-\(name)-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    try TemporaryFolders.unique(prefix: "consistency-td-\(name)")
 }
 
 /// A small training state: an MLP, Adam after a few steps, two EMAs, a stream.

@@ -3,6 +3,7 @@ import Foundation
 import HDF5
 import NeuralNetworks
 import Tensors
+import TestFolders
 import Testing
 @testable import Analysis
 @testable import Environments
@@ -19,6 +20,7 @@ struct ImageClassifierCheckpointTests {
     static func temporaryPath(_ name: String) -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consistency-td-classifier-tests-\(getpid())")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        TemporaryFolders.removeAtExit(directory.path)
         return directory.appendingPathComponent(name).path
     }
 

@@ -1,6 +1,7 @@
 import CLIProcess
 import Foundation
 import HDF5
+import TestFolders
 import Testing
 @testable import Environments
 
@@ -15,6 +16,7 @@ struct DigitsDatasetTests {
     static func temporaryPath(_ name: String) -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consistency-td-digits-tests-\(getpid())")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        TemporaryFolders.removeAtExit(directory.path)
         return directory.appendingPathComponent(name).path
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import TestFolders
 import Testing
 import Tensors
 @testable import Environments
@@ -12,6 +13,7 @@ struct DistributionEmpiricalTests {
     private static func temporaryPath(_ name: String) -> String {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("consistency-td-distribution-tests-\(getpid())")
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        TemporaryFolders.removeAtExit(directory.path)
         return directory.appendingPathComponent(name).path
     }
 

@@ -1,6 +1,7 @@
 import CLIProcess
 import Foundation
 import H5pyInterop
+import TestFolders
 
 /// Runs the experiment executables built beside the test bundle (`swift build --build-tests` builds
 /// every executable the test target depends on) as ``CLIChild`` processes.
@@ -16,12 +17,9 @@ enum ExperimentBinary {
         return try child.wait(timeout: timeLimit)
     }
 
-    /// A fresh empty folder under the temporary directory.
+    /// A fresh empty folder under the temporary directory, removed when the test process exits.
     static func temporaryFolder(_ name: String) throws -> String {
-        let path = NSTemporaryDirectory() + "experiment-tests-\(ProcessInfo.processInfo.processIdentifier)-\(name)"
-        try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        try TemporaryFolders.fresh(named: "experiment-tests-\(ProcessInfo.processInfo.processIdentifier)-\(name)")
     }
 }
 

@@ -1,12 +1,11 @@
 import Replay
 import Tensors
 import Foundation
+import TestFolders
 
-/// A fresh temporary directory for one test.
+/// A fresh temporary directory for one test, removed when the test process exits.
 func temporaryFolder(_ name: String) throws -> String {
-    let path = NSTemporaryDirectory() + "consistency-td-replay-\(name)-\(UUID().uuidString)"
-    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    try TemporaryFolders.unique(prefix: "consistency-td-replay-\(name)")
 }
 
 

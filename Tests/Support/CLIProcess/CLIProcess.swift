@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import TestFolders
 #endif
 
 /// What a run of the `consistency-td` binary produced.
@@ -41,12 +42,9 @@ public enum CLI {
         return try child.wait(timeout: timeout)
     }
 
-    /// A fresh empty folder under the temporary directory.
+    /// A fresh empty folder under the temporary directory, removed when the test process exits.
     public static func temporaryFolder(_ name: String) throws -> String {
-        let path = NSTemporaryDirectory() + "cli-tests-\(ProcessInfo.processInfo.processIdentifier)-\(name)"
-        try? FileManager.default.removeItem(atPath: path)
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+        try TemporaryFolders.fresh(named: "cli-tests-\(ProcessInfo.processInfo.processIdentifier)-\(name)")
     }
 
     /// The tiny training flags every end-to-end test uses.
