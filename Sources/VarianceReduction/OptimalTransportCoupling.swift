@@ -4,6 +4,8 @@ public enum OptimalTransportError: Error, Sendable, Equatable, CustomStringConve
     case sizeMismatch(what: String, count: Int, expected: String)
     case batchTooLarge(Int, limit: Int)
     case nonFinite(what: String, row: Int)
+    case costOverflow(targetRow: Int, sourceRow: Int)
+    case invalidPairing(String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,11 @@ public enum OptimalTransportError: Error, Sendable, Equatable, CustomStringConve
                 + "B must be ≤ \(limit) (split the batch into chunks of at most \(limit) and couple each chunk)"
         case let .nonFinite(what, row):
             return "optimal-transport coupling: \(what) row \(row) has a NaN or infinite coordinate; all points must be finite"
+        case let .costOverflow(targetRow, sourceRow):
+            return "optimal-transport coupling: the squared distance between data row \(targetRow) and noise row \(sourceRow) "
+                + "overflows Double (or leaves no room for the assignment's potentials); coordinates must stay far below 1e150 — rescale the data"
+        case let .invalidPairing(reason):
+            return "optimal-transport coupling: the pairing \(reason); expected a permutation of the source rows"
         }
     }
 }
@@ -29,7 +36,9 @@ public enum OptimalTransportError: Error, Sendable, Equatable, CustomStringConve
 /// between B noises z (sources) and B data points x (targets). Costs are squared Euclidean distances
 /// by direct differences in Double. The assignment is solved exactly by the Hungarian algorithm in
 /// its shortest-augmenting-path form (Jonker–Volgenant style: one Dijkstra search with dual potentials
-/// per row), O(B³) time and O(B²) memory; B ≤ ``maximumBatchSize``.
+/// per row), O(B³) time and O(B²) memory; B ≤ ``maximumBatchSize``. A cost that overflows Double
+/// (coordinates around 1e154), or potentials that would, end in ``OptimalTransportError/costOverflow(targetRow:sourceRow:)``
+/// instead of a search that never finds a column.
 public enum OptimalTransportCoupling {
     /// The largest batch the exact assignment accepts.
     public static let maximumBatchSize = 1024
@@ -41,6 +50,9 @@ public enum OptimalTransportCoupling {
         let size = try checkInputs(sources: sources, targets: targets, dimension: dimension)
         guard size > 0 else { return [] }
         var costs = [Double](repeating: 0, count: size * size)
+        // Potentials stay within a few multiples of the largest cost; keep n times that representable.
+        let largestUsableCost = Double.greatestFiniteMagnitude / Double(4 * size)
+        var overflow: (targetRow: Int, sourceRow: Int)?
         sources.withUnsafeBufferPointer { z in
             targets.withUnsafeBufferPointer { x in
                 costs.withUnsafeMutableBufferPointer { c in
@@ -54,19 +66,28 @@ public enum OptimalTransportCoupling {
                                 squared += difference * difference
                             }
                             c[i * size + j] = squared
+                            if overflow == nil, !(squared <= largestUsableCost) { overflow = (i, j) }
                         }
                     }
                 }
             }
         }
+        if let overflow { throw .costOverflow(targetRow: overflow.targetRow, sourceRow: overflow.sourceRow) }
         return costs.withUnsafeBufferPointer { solveAssignment(costs: $0.baseAddress!, size: size) }
     }
 
     /// Σ_i ‖sources[π(i)] − targets[i]‖², the transport cost of a pairing (Double, direct differences).
+    /// `pairing` must be a permutation of 0..<B.
     public static func totalCost(sources: [Double], targets: [Double], dimension: Int, pairing: [Int]) throws(OptimalTransportError) -> Double {
         let size = try checkInputs(sources: sources, targets: targets, dimension: dimension, limit: .max)
         guard pairing.count == size else {
             throw .sizeMismatch(what: "the pairing", count: pairing.count, expected: "\(size), one source index per target")
+        }
+        var used = [Bool](repeating: false, count: size)
+        for (i, j) in pairing.enumerated() {
+            guard j >= 0, j < size else { throw .invalidPairing("gives data row \(i) the source row \(j), outside 0..<\(size)") }
+            guard !used[j] else { throw .invalidPairing("gives the source row \(j) to more than one data row (again to row \(i))") }
+            used[j] = true
         }
         var total = 0.0
         for i in 0..<size {
@@ -146,6 +167,8 @@ public enum OptimalTransportCoupling {
                         distance[j] -= delta
                     }
                 }
+                // Every column is reachable with finite reduced costs, which the cost bound of `assignment` keeps.
+                precondition(next != 0, "optimal-transport coupling: no augmenting column (a reduced cost overflowed)")
                 column = next
             } while rowOfColumn[column] != 0
             // Augment along the path back to the virtual column.

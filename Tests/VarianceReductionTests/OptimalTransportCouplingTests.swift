@@ -57,4 +57,38 @@ struct OptimalTransportCouplingTests {
         #expect(throws: OptimalTransportError.self) { try OptimalTransportCoupling.assignment(sources: [0, 1], targets: [0], dimension: 1) }
         #expect(throws: OptimalTransportError.self) { try OptimalTransportCoupling.assignment(sources: [0, .nan], targets: [0, 1], dimension: 1) }
     }
+
+    /// Finite points whose squared distance overflows Double used to send the augmenting-path search
+    /// round forever (no column with a finite reduced cost, so it kept returning to the virtual one).
+    @Test("finite points whose squared distance overflows are rejected, naming the first pair, instead of hanging",
+          .timeLimit(.minutes(1)))
+    func overflowingCostsAreRejected() throws {
+        #expect(throws: OptimalTransportError.costOverflow(targetRow: 0, sourceRow: 0)) {
+            try OptimalTransportCoupling.assignment(sources: [1e200], targets: [-1e200], dimension: 1)
+        }
+        // Only the pairs with the far point overflow; the first in row-major order is data row 0, noise row 2.
+        #expect(throws: OptimalTransportError.costOverflow(targetRow: 0, sourceRow: 2)) {
+            try OptimalTransportCoupling.assignment(sources: [0, 1, 1e160], targets: [0, 1, -1e160], dimension: 1)
+        }
+        #expect(String(describing: OptimalTransportError.costOverflow(targetRow: 0, sourceRow: 2)).contains("rescale"))
+        // Large but representable costs are solved, and scaling every point scales every cost alike,
+        // so the assignment is that of the unscaled points.
+        let sources = normals(40 * 3, seed: 9, purpose: "z"), targets = normals(40 * 3, seed: 9, purpose: "x")
+        let pairing = try OptimalTransportCoupling.assignment(sources: sources, targets: targets, dimension: 3)
+        #expect(try OptimalTransportCoupling.assignment(sources: sources.map { $0 * 1e100 }, targets: targets.map { $0 * 1e100 },
+                                                        dimension: 3) == pairing)
+    }
+
+    @Test("the total cost needs a permutation: a repeated or out-of-range source row is rejected")
+    func totalCostNeedsAPermutation() {
+        #expect(throws: OptimalTransportError.invalidPairing("gives the source row 0 to more than one data row (again to row 1)")) {
+            try OptimalTransportCoupling.totalCost(sources: [0, 1], targets: [0, 1], dimension: 1, pairing: [0, 0])
+        }
+        #expect(throws: OptimalTransportError.invalidPairing("gives data row 0 the source row 5, outside 0..<1")) {
+            try OptimalTransportCoupling.totalCost(sources: [0], targets: [1], dimension: 1, pairing: [5])
+        }
+        #expect(throws: OptimalTransportError.invalidPairing("gives data row 0 the source row -1, outside 0..<1")) {
+            try OptimalTransportCoupling.totalCost(sources: [0], targets: [1], dimension: 1, pairing: [-1])
+        }
+    }
 }

@@ -1,7 +1,7 @@
 import Foundation
+import TestFolders
 #if canImport(Glibc)
 import Glibc
-import TestFolders
 #endif
 
 /// What a run of the `consistency-td` binary produced.
