@@ -36,9 +36,10 @@ public enum OptimalTransportError: Error, Sendable, Equatable, CustomStringConve
 /// between B noises z (sources) and B data points x (targets). Costs are squared Euclidean distances
 /// by direct differences in Double. The assignment is solved exactly by the Hungarian algorithm in
 /// its shortest-augmenting-path form (Jonker–Volgenant style: one Dijkstra search with dual potentials
-/// per row), O(B³) time and O(B²) memory; B ≤ ``maximumBatchSize``. A cost that overflows Double
-/// (coordinates around 1e154), or potentials that would, end in ``OptimalTransportError/costOverflow(targetRow:sourceRow:)``
-/// instead of a search that never finds a column.
+/// per row), O(B³) time and O(B²) memory; B ≤ ``maximumBatchSize``. A cost above Double's largest
+/// value / 4B (point differences of about 1e152 and more), which the dual potentials could overflow,
+/// ends in ``OptimalTransportError/costOverflow(targetRow:sourceRow:)`` instead of a search that never
+/// finds a column.
 public enum OptimalTransportCoupling {
     /// The largest batch the exact assignment accepts.
     public static let maximumBatchSize = 1024
