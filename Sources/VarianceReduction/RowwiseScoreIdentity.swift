@@ -22,7 +22,12 @@ extension ScoreIdentityDenoiser {
         guard dimension >= 1 else { throw .invalidDimension(dimension) }
         guard poolSize >= 0 else { throw .sizeMismatch(what: "the pool size", count: poolSize, expected: "≥ 0 points per row") }
         try ScoreIdentityValidation.checkFinite(own, count: count, dimension: dimension, what: "the own points")
-        try ScoreIdentityValidation.checkFinite(pools, count: count * poolSize, dimension: dimension, what: "the pool points")
+        for row in 0..<count {
+            for point in 0..<poolSize {
+                let start = pools + (row * poolSize + point) * dimension
+                for k in 0..<dimension where !start[k].isFinite { throw .nonFinitePoolPoint(queryRow: row, point: point) }
+            }
+        }
         try ScoreIdentityValidation.checkFinite(queries, count: count, dimension: dimension, what: "the queries")
         for row in 0..<count {
             let t = times[row], r = targetTimes[row]

@@ -9,6 +9,9 @@ public enum ScoreIdentityError: Error, Sendable, Equatable, CustomStringConverti
     case emptyReferences
     /// A reference point or query has a NaN or infinite coordinate.
     case nonFinite(what: String, row: Int)
+    /// Point `point` of the pool of query row `queryRow` (row-wise transitions, where every query has a
+    /// pool of its own) has a NaN or infinite coordinate.
+    case nonFinitePoolPoint(queryRow: Int, point: Int)
     /// A noise level t is not finite and > 0.
     case invalidTime(row: Int, value: Double)
     /// A target time r is not finite with 0 ≤ r ≤ t.
@@ -34,6 +37,8 @@ public enum ScoreIdentityError: Error, Sendable, Equatable, CustomStringConverti
             return "score identity: the reference set is empty; it needs at least one point (the query's own x₀)"
         case let .nonFinite(what, row):
             return "score identity: \(what) row \(row) has a NaN or infinite coordinate; all points must be finite"
+        case let .nonFinitePoolPoint(queryRow, point):
+            return "score identity: point \(point) of query \(queryRow)'s pool has a NaN or infinite coordinate; all points must be finite"
         case let .invalidTime(row, value):
             return "score identity: the noise level t of query \(row) is \(value); it must be finite and > 0"
         case let .invalidTargetTime(row, value, time):

@@ -91,9 +91,16 @@ struct RowwiseScoreIdentityTests {
         let own = [0.0, 0, 1, 1], queries = [0.5, 0.5, 1.5, 1.5]
         var pools = [0.1, 0.2, 0.3, 0.4]
         pools[3] = .infinity
-        #expect(throws: ScoreIdentityError.nonFinite(what: "the pool points", row: 1)) {
+        #expect(throws: ScoreIdentityError.nonFinitePoolPoint(queryRow: 1, point: 0)) {
             _ = try rowwise(queries, times: [1, 1], targets: [0.5, 0.5], own: own, pools: pools, poolSize: 1, dimension: d)
         }
+        // With 3 points per pool, flat pool row 4 is point 1 of query 1's pool (the error used to say row 4).
+        var widerPools = [Double](repeating: 0.25, count: 2 * 3 * d)
+        widerPools[4 * d + 1] = .nan
+        #expect(throws: ScoreIdentityError.nonFinitePoolPoint(queryRow: 1, point: 1)) {
+            _ = try rowwise(queries, times: [1, 1], targets: [0.5, 0.5], own: own, pools: widerPools, poolSize: 3, dimension: d)
+        }
+        #expect(ScoreIdentityError.nonFinitePoolPoint(queryRow: 1, point: 1).description.contains("point 1 of query 1's pool"))
         #expect(throws: ScoreIdentityError.invalidTargetTime(row: 1, value: 2, time: 1)) {
             _ = try rowwise(queries, times: [1, 1], targets: [0.5, 2], own: own, pools: [0.1, 0.2, 0.3, 0.4], poolSize: 1, dimension: d)
         }
