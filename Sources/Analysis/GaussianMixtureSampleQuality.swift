@@ -86,8 +86,9 @@ public struct GaussianMixtureSampleQuality: Equatable, Sendable, CustomStringCon
         sampleCount = count
         nonFiniteSampleCount = nonFinite
         samplesPerMode = perMode
-        let needed = coverageThreshold * Double(count)
-        coveredModeCount = perMode.filter { Double($0) >= needed }.count
+        // The fraction k/N is compared, not k with threshold·N: 0.07·100 rounds to 7.000000000000001, so
+        // a mode with exactly 7 of 100 samples would miss a threshold of 0.07 (k/N rounds correctly).
+        coveredModeCount = perMode.filter { Double($0) / Double(count) >= coverageThreshold }.count
         precision = Double(precise) / Double(count)
         negativeLogLikelihood = finiteCount > 0
             ? MonteCarloEstimate(values: mixture.negativeLogLikelihoods(finitePoints, count: finiteCount))

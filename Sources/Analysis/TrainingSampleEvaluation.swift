@@ -90,7 +90,7 @@ public struct TrainingSampleEvaluation: Sendable {
     /// distribution the held-out points come from when it is not `distribution` itself: the test part of a
     /// finite dataset whose training part is `distribution` (``DistributionSpec/makeHeldOutDistribution()``).
     /// Fresh draws of a generative distribution are held out already, so nil (the default) draws them from
-    /// `distribution`. Throws when N < 2, when there is no sampler, when a sampler's setting is out of range
+    /// `distribution`. Throws when N < 2, when there is no sampler, when two samplers share a name, when a sampler's setting is out of range
     /// (1 or 2 consistency steps with t_min < τ < t_max; at least 2 Heun grid points), when a metric needs
     /// a Gaussian mixture and the data are not one, or when `heldOut` differs from `distribution` in
     /// dimension or in having labels.
@@ -118,6 +118,11 @@ public struct TrainingSampleEvaluation: Sendable {
                     throw SampleQualityError.invalidSetting("Heun sampling on \(points) grid points; expected at least 2")
                 }
             }
+        }
+        var names = Set<String>()
+        for sampler in samplers where !names.insert(sampler.name).inserted {
+            throw SampleQualityError.invalidSetting("two samplers are named \(sampler.name), so one's metrics would overwrite the other's; "
+                                                    + "expected distinct samplers (at most one per step count and one per Heun grid size)")
         }
         let mixture = distribution as? GaussianMixture
         if let metric = metrics.first(where: \.needsGaussianMixture), mixture == nil {

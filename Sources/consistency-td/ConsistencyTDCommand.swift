@@ -26,6 +26,7 @@ struct ConsistencyTDCommand: ParsableCommand {
     /// Parses and runs a command; help and version requests print as usual, every failure becomes
     /// one line on standard error (exit status 64 for usage errors, 1 otherwise).
     static func main() {
+        unblockInterruptSignals()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -39,5 +40,19 @@ struct ConsistencyTDCommand: ParsableCommand {
             fflush(nil)                      // every stdio output stream
             _exit(status.rawValue)
         }
+    }
+
+    /// Unblocks SIGINT and SIGTERM, the signals that stop a training run cleanly (a final checkpoint,
+    /// metrics flushed). A process inherits its signal mask from the thread that started it, and
+    /// parents do block them: Foundation's `Process` spawns with the calling thread's mask, and test
+    /// runners and thread pools block signals on their worker threads. With the signals blocked, Ctrl-C
+    /// or a scheduler's time limit would stay pending until SIGKILL. Threads started later (OpenBLAS's,
+    /// the lanes') inherit the main thread's mask.
+    static func unblockInterruptSignals() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGINT)
+        sigaddset(&signals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 }

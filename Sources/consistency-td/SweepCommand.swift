@@ -70,6 +70,14 @@ struct SweepCommand: ParsableCommand {
                 summary = try ConfiguredTraining.start(run.configuration, runFolder: folder).summary
             }
             print(TrainingSession.describe(summary, preset: run.configuration.method.name))
+            // A stopped run (SIGINT, SIGTERM: a scheduler's time limit) is not finished: no summary, so the
+            // merge does not take its partial results and the next pass resumes it; the sweep stops too.
+            guard !summary.interrupted else {
+                outputs.show()
+                print("sweep stopped: \(run.name) was interrupted at step \(summary.completedSteps) of \(run.configuration.training.steps) "
+                      + "(checkpoint kept, no summary written); run the same command again to resume it and the runs after it")
+                return
+            }
             let values = Self.results(of: summary).merging(try Self.resolvedSettings(of: summary)) { result, _ in result }
             outputs.add("run summary", try RunSummary(run: run, values: values).write(toFolder: folder))
         }

@@ -91,6 +91,13 @@ struct GaussianMixtureSampleQualityTests {
         #expect(exactly.samplesPerMode[1] == 2 && exactly.coveredModeCount == 2)
         let fewer = try GaussianMixtureSampleQuality(samples: points(atModeOne: 1), mixture: ring, dataNegativeLogLikelihood: reference)
         #expect(fewer.samplesPerMode[1] == 1 && fewer.coveredModeCount == 1)
+        // 0.07 · 200 rounds to 14.000000000000002 in Double; exactly 7 % of the samples must still count.
+        let sevenPercent = try GaussianMixtureSampleQuality(samples: points(atModeOne: 14), mixture: ring,
+                                                            dataNegativeLogLikelihood: reference, coverageThreshold: 0.07)
+        #expect(sevenPercent.samplesPerMode[1] == 14 && sevenPercent.coveredModeCount == 2)
+        let belowSeven = try GaussianMixtureSampleQuality(samples: points(atModeOne: 13), mixture: ring,
+                                                          dataNegativeLogLikelihood: reference, coverageThreshold: 0.07)
+        #expect(belowSeven.coveredModeCount == 1)
     }
 
     @Test("precision counts points within 3 standard deviations of a mean and no farther")

@@ -185,6 +185,11 @@ struct TrainingSampleEvaluationTests {
         #expect(message([.consistency(steps: 2, middleTime: 80)], distribution: ring).contains("t_min = 0.002 < τ < t_max = 80.0"))
         #expect(message([.heun(points: 1)], distribution: ring).contains("at least 2"))
         #expect(message([], distribution: ring).contains("at least one"))
+        // Two samplers of one name would write the same "2-step/…" metrics, the second over the first.
+        #expect(message([.consistency(steps: 2, middleTime: 0.5), .consistency(steps: 2, middleTime: 1.5)], distribution: ring)
+            .contains("two samplers are named 2-step"))
+        #expect(message([.heun(points: 18), .consistency(steps: 1, middleTime: 1), .heun(points: 18)], distribution: ring)
+            .contains("two samplers are named heun-18"))
         #expect(message([.consistency(steps: 1, middleTime: 1)], distribution: ring, count: 1).contains("at least 2"))
         let empirical = try EmpiricalDataset(points: [0, 1, 2, 3].map(Float.init), dimension: 2)
         #expect(message([.consistency(steps: 1, middleTime: 1)], [.precision], distribution: empirical).contains("precision needs a Gaussian-mixture"))

@@ -140,6 +140,44 @@ struct CLIConfigAndSweepTests {
         #expect(rerun.status == 0 && rerun.standardOutput.contains("finished earlier"), "\(rerun.standardOutput)")
     }
 
+    /// A scheduler's time limit (SIGTERM) or Ctrl-C stops the current run cleanly; the sweep used to
+    /// write that run's summary anyway (partial results, fewer steps), skip it as "finished earlier" on
+    /// the next pass, merge it, and go on training the next run.
+    @Test("SIGTERM during a sweep stops it: the interrupted run keeps its checkpoint but gets no summary, and the next run does not start")
+    func interruptedSweepRunIsNotFinished() throws {
+        let folder = try CLI.temporaryFolder("sweep-interrupted")
+        try Self.write("""
+            name: long
+            config: {method: ict, network: {width: 16, depth: 1}, training: {steps: 10000000, batch_size: 16, checkpoint_every: 20}}
+            axes:
+              seed: [0, 1]
+            """, to: folder + "/sweep.yaml")
+        let child = try CLIChild(["sweep", "--config", "sweep.yaml", "--out", "out"], in: folder)
+        defer { child.send(SIGKILL) }
+        let firstCheckpoint: () -> Bool = {
+            let runs = (try? FileManager.default.contentsOfDirectory(atPath: folder + "/out")) ?? []
+            return runs.contains { run in
+                let checkpoints = (try? FileManager.default.contentsOfDirectory(atPath: "\(folder)/out/\(run)/checkpoints")) ?? []
+                return checkpoints.contains { $0.hasPrefix("step-") }
+            }
+        }
+        try #require(child.waitUntil(timeout: 300, firstCheckpoint), "no checkpoint within 300 s: \(child.standardErrorSoFar())")
+        child.send(SIGTERM)
+        let result = try child.wait(timeout: 120)
+        #expect(result.status == 0 && !result.endedBySignal, "\(result.standardError)")
+        #expect(result.standardOutput.contains("(interrupted)"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("sweep stopped:") && result.standardOutput.contains("run the same command again"),
+                "\(result.standardOutput)")
+        let runs = try FileManager.default.contentsOfDirectory(atPath: folder + "/out")
+        #expect(runs.count == 1, "only the first run may have started: \(runs)")
+        for run in runs {
+            #expect(!FileManager.default.fileExists(atPath: "\(folder)/out/\(run)/\(RunSummary.fileName)"))
+            #expect(FileManager.default.fileExists(atPath: "\(folder)/out/\(run)/checkpoints/latest"))
+        }
+        let merge = try CLI.run(["sweep", "--merge", "--out", "out"], in: folder)
+        #expect(merge.status != 0 && merge.standardError.contains("no run summaries"), "\(merge.standardError)")
+    }
+
     @Test("a sweep's table records the σ_d each run resolved: the network's (checkpoint) and a σ_d weighting's (config.yaml)")
     func sweepRecordsResolvedDataStandardDeviation() throws {
         let folder = try CLI.temporaryFolder("sweep-sigma")

@@ -172,4 +172,22 @@ struct ConfigurationLoadingTests {
         #expect(try configuration.consistencyTrainingConfiguration().network.dataDimension == 3)
         #expect(try ExperimentConfiguration.load(text: try configuration.yaml()) == configuration)
     }
+
+    /// YAML parsers keep the last of two equal keys; a second `training:` block used to drop the first
+    /// block's `steps` without a word.
+    @Test("a key repeated in one mapping is an error naming the key and both lines, at any depth and in JSON")
+    func repeatedKeysAreRejected() throws {
+        func message(_ text: String) -> String {
+            do { _ = try ExperimentConfiguration.load(text: text); return "no error" } catch { return "\(error)" }
+        }
+        let repeatedBlock = message("method: ect\ntraining:\n  steps: 500\ntraining:\n  batch_size: 64\n")
+        #expect(repeatedBlock.contains("the key 'training' appears twice in one mapping (lines 2 and 4)"), "\(repeatedBlock)")
+        let repeatedInside = message("method: ect\ntraining:\n  steps: 500\n  steps: 600\n")
+        #expect(repeatedInside.contains("the key 'steps' appears twice"), "\(repeatedInside)")
+        let repeatedJSON = message(#"{"method": "ect", "seed": 1, "seed": 2}"#)
+        #expect(repeatedJSON.contains("the key 'seed' appears twice"), "\(repeatedJSON)")
+        // The same key in different mappings is fine.
+        let nested = try #require(try YAMLLoading.load("a: {x: 1}\nb: {x: 2}\n") as? [String: Any])
+        #expect((nested["a"] as? [String: Any])?["x"] as? Int == 1 && (nested["b"] as? [String: Any])?["x"] as? Int == 2)
+    }
 }

@@ -4,7 +4,8 @@ import Yams
 /// Loads YAML text into plain values (`[AnyHashable: Any]`, `[Any]`, scalars) like `Yams.load`, but
 /// refuses — with an error, never a trap — what `Yams.load` cannot handle or what would exhaust the
 /// machine: a mapping key that is not a scalar (`[1, 2]: x`, `{a: 1}: x`; Yams force-unwraps the key
-/// as a string), a merge key (`<<`), nesting deeper than ``maximumDepth`` levels (each level is a
+/// as a string), a merge key (`<<`), a key repeated in one mapping (Yams keeps the last silently, so a
+/// second `training:` block would drop the first), nesting deeper than ``maximumDepth`` levels (each level is a
 /// recursive call) and documents that expand to more than ``maximumNodes`` nodes through aliases
 /// ("billion laughs": `*a` repeated inside nested anchors). Used for configurations, sweep files and
 /// distribution specs (the reliability suite fuzzes them).
@@ -17,6 +18,8 @@ public enum YAMLLoading {
     /// Why a YAML document was refused: one line.
     public struct Refusal: Error, CustomStringConvertible, Sendable {
         public let description: String
+        /// The key, when the refusal is a key repeated in one mapping.
+        public var repeatedKey: String? = nil
     }
 
     /// The document's value (nil for an empty document). Throws Yams's parser errors for malformed
@@ -37,11 +40,17 @@ public enum YAMLLoading {
         case let .sequence(sequence):
             for element in sequence { try check(element, depth: depth + 1, budget: &budget) }
         case let .mapping(mapping):
+            var lines: [String: String] = [:]
             for (key, value) in mapping {
+                let line = (key.mark?.line).map(String.init) ?? "?"
                 guard case let .scalar(scalar) = key else {
-                    throw Refusal(description: "a mapping key must be a plain value, not a list or mapping (line \((key.mark?.line).map(String.init) ?? "?"))")
+                    throw Refusal(description: "a mapping key must be a plain value, not a list or mapping (line \(line))")
                 }
                 guard scalar.string != "<<" else { throw Refusal(description: "merge keys (<<) are not supported") }
+                if let first = lines.updateValue(line, forKey: scalar.string) {
+                    throw Refusal(description: "the key '\(scalar.string)' appears twice in one mapping (lines \(first) and \(line)); "
+                                  + "expected each key once (merge the two entries)", repeatedKey: scalar.string)
+                }
                 try check(value, depth: depth + 1, budget: &budget)
             }
         }

@@ -15,6 +15,11 @@ enum ConfigurationTree {
         let value: Any?
         if isJSON {
             value = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)).value
+            // JSON decoders keep the last of two equal keys without a word; JSON is YAML, and the YAML
+            // reader names a repeated key (its other refusals do not apply to a valid JSON file).
+            do { _ = try YAMLLoading.load(text) } catch let refusal as YAMLLoading.Refusal where refusal.repeatedKey != nil {
+                throw refusal
+            } catch {}
         } else {
             value = try YAMLLoading.load(text).map(normalized)
         }
