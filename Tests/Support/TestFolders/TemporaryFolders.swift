@@ -40,10 +40,10 @@ public enum TemporaryFolders {
     /// The paths registered so far, in order (for tests of this helper).
     public static var registeredPaths: [String] { Registry.shared.paths }
 
-    /// Removes every registered path now (what the exit handler does), unless the keep variable is
-    /// set; returns the paths it kept or could not remove.
-    @discardableResult
-    public static func removeRegistered() -> [String] {
+    /// Removes every registered path, unless the keep variable is set; returns the paths it kept or
+    /// could not remove. Only the exit handler calls it: during the run, it would remove folders that
+    /// tests running in parallel still use.
+    private static func removeRegistered() -> [String] {
         let paths = Registry.shared.takeAll()
         if keepsFolders { return paths }
         return paths.filter { path in
