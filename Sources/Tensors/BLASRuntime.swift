@@ -35,11 +35,18 @@ public enum BLASRuntime {
         return String(cString: name).trimmingCharacters(in: .whitespaces)
     }
 
-    /// OpenBLAS's build description (version, threading, dynamic architectures).
-    public static var configuration: String {
+    /// OpenBLAS's build description (version, threading, dynamic architectures, the kernel family
+    /// chosen), read once after the kernel selection.
+    ///
+    /// A `static let` because `openblas_get_config` builds its answer in one static buffer with
+    /// `strcpy` and `strcat`: two threads calling it at once can get a garbled string (seen in CI as
+    /// "… Cooperlake MAX_THREADS=64 MAX_THREADS=64"). Reading it once, under Swift's thread-safe
+    /// lazy initialisation, is the only call the process makes.
+    public static let configuration: String = {
+        prepare()
         guard let text = openblas_get_config() else { return "unknown" }
         return String(cString: text).trimmingCharacters(in: .whitespaces)
-    }
+    }()
 
     /// The `OPENBLAS_CORETYPE` override the process started with, if any (not the value the kernel
     /// selection may have set).

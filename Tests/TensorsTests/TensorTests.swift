@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import Tensors
 
@@ -100,6 +101,25 @@ struct BLASRuntimeTests {
         }
         #expect(!BLASRuntime.coreName.isEmpty && BLASRuntime.coreName != "unknown")
         #expect(BLASRuntime.configuration.contains("OpenBLAS"))
+    }
+
+    /// OpenBLAS writes its configuration string into one static buffer on every call, so concurrent
+    /// callers could read a garbled string (CI once saw "MAX_THREADS=64" twice). The first reads happen
+    /// here, in a child process, from eight threads at once.
+    @Test("the OpenBLAS configuration read from eight threads at once is one well-formed string")
+    func configurationIsStableUnderConcurrentReads() async {
+        await #expect(processExitsWith: .success) {
+            let seen = Mutex(Set<String>())
+            DispatchQueue.concurrentPerform(iterations: 8) { _ in
+                var local = Set<String>()
+                for _ in 0..<2_000 { local.insert(BLASRuntime.configuration) }
+                seen.withLock { $0.formUnion(local) }
+            }
+            let values = seen.withLock { $0 }
+            guard values.count == 1, let configuration = values.first else { exit(1) }
+            guard configuration.components(separatedBy: "MAX_THREADS=").count <= 2,
+                  configuration.contains(BLASRuntime.coreName) else { exit(2) }
+        }
     }
 
     @Test("the newest kernel family the CPU flags allow: Cooperlake with AVX-512 BF16, SkylakeX with AVX-512 F/CD/BW/DQ/VL, Haswell with AVX2 + FMA")
