@@ -371,7 +371,7 @@ let package = Package(
         // The `consistency-td` binary run as a subprocess: every command end to end, bad input, --help.
         .testTarget(
             name: "CLITests",
-            dependencies: ["consistency-td", "CLIProcess", "TestFolders", "HDF5", "Replay", "ExperimentKit", "H5pyInterop"],
+            dependencies: ["consistency-td", "CLIProcess", "TestFolders", "HDF5", "Replay", "ExperimentKit", "Agents", "H5pyInterop"],
             swiftSettings: optimisationSettings
         ),
         // Runs the `consistency-td` binary as a child process with a timeout (CLI and reliability tests).

@@ -59,7 +59,10 @@ struct SampleCommand: ParsableCommand {
 
     func run() throws {
         let model = try CheckpointModel.load(try TrainCommand.resolveCheckpoint(checkpoint), online: parameters == .online)
-        let scale = guidance ?? Self.runGuidanceScale(checkpointPath: model.path) ?? 1
+        // The run's evaluation.guidance_scale is a default for class-conditional networks only: training
+        // evaluation uses w = 1 for an unconditional one, and so does sample (an explicit --guidance is still checked).
+        let runScale = model.network.classCount > 0 ? Self.runGuidanceScale(checkpointPath: model.path) : nil
+        let scale = guidance ?? runScale ?? 1
         let generation = SampleGeneration(steps: steps, middleTime: middleTime, heunSteps: heunSteps,
                                           label: classLabel.map { Int32($0) }, guidanceScale: scale)
         let samples = try generation.samples(of: model, count: count, seed: seed)

@@ -50,18 +50,16 @@ extension TrainCommand {
             throw CommandLineFailure("config '\(path)' does not exist; expected a YAML or JSON experiment config")
         }
         let flags = try flagOverrides()
-        let document = try ConfigurationDocument(contentsOfFile: path).applying(settings: overrides).applying(flags.map(\.override))
-        var configuration: ExperimentConfiguration
+        var document = try ConfigurationDocument(contentsOfFile: path).applying(settings: overrides).applying(flags.map(\.override))
+        // Replaced before resolving, so the defaults that depend on the environment are the new one's.
+        if let environment { document = try document.replacingEnvironment(with: EnvironmentSource.load(environment).spec) }
+        let configuration: ExperimentConfiguration
         do { configuration = try document.resolve() } catch let error as ConfigurationError {
             // A flag whose key the configured method does not have (e.g. --final-scale for ect): name the flag.
             if case let .unknownKey(key, _, _) = error, let flag = flags.first(where: { $0.override.key == key })?.flag {
                 throw CommandLineFailure("\(flag) sets \(key), which the method configured by \(path) does not have; drop \(flag) or choose a method that has it")
             }
             throw error
-        }
-        if let environment {
-            configuration.environment = try EnvironmentSource.load(environment).spec
-            try configuration.validate()
         }
         let folder = runDirectory
             ?? ("runs" as NSString).appendingPathComponent(ExperimentRunFolder.name(for: configuration, date: Date()))

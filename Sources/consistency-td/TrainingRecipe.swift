@@ -53,7 +53,12 @@ struct TrainingRecipe: Codable, Equatable {
             if from != nil {
                 throw CommandLineFailure("--from is the pretrained diffusion model of cd, ect and sct; the diffusion preset trains one from scratch")
             }
+            // Options of the consistency presets only: refused rather than stored in run.json and ignored.
+            for (flag, given) in [("--max-time", maximumTime != nil), ("--weighting", weighting != nil), ("--final-scale", finalScale != nil)] where given {
+                throw CommandLineFailure("\(flag) applies to the consistency presets (cd, ct, ict, ect, sct, slct), not diffusion; drop it (the diffusion preset samples t log-normally with EDM weighting)")
+            }
             var configuration = DiffusionPretrainingConfiguration(steps: steps, dimension: dimension, width: width, depth: depth)
+            if let dropout { configuration.network.dropout = Float(dropout) }
             configuration.seed = seed
             configuration.batchSize = batchSize
             configuration.learningRate = Float(learningRate)

@@ -21,6 +21,11 @@ enum TrainingSession {
         let lock = try RunFolderLock.acquire(runFolder: runFolder)       // before run.json: one process per run folder
         defer { lock.release() }
         if FileManager.default.fileExists(atPath: recipePath) { throw alreadyARun }   // started by another process meanwhile
+        // A run without run.json (started from the Swift API): refused before run.json is written into it.
+        let found = Trainer.existingRunFiles(in: runFolder)
+        if !found.isEmpty {
+            throw CommandLineFailure("run folder '\(runFolder)' already holds run files (\(found.joined(separator: ", "))) but no \(TrainingRecipe.fileName), so it is not a run consistency-td can continue; choose another --run-dir")
+        }
         var outputs = OutputList()
         outputs.add("run description", try recipe.write(toRunFolder: runFolder))
         let summary = try trainer.run()
@@ -30,7 +35,9 @@ enum TrainingSession {
 
     /// Continues the run in `runFolder` from `checkpoints/latest` up to `steps` iterations (default: the
     /// recipe's). The learner's curricula keep the recipe's length. A run started from a configuration
-    /// is rebuilt from its `config.yaml` (checked against `run.json`, ``ConfiguredTraining``).
+    /// is rebuilt from its `config.yaml` (checked against `run.json`, ``ConfiguredTraining``). A run that
+    /// stopped before its first checkpoint is trained again from step 0 (``Trainer/resumeOrRestart()``),
+    /// with a note on standard error.
     static func resume(runFolder: String, steps: Int?) throws -> (summary: TrainingSummary, outputs: OutputList) {
         let recipe = try TrainingRecipe.read(runFolder: runFolder)
         let lock = try RunFolderLock.acquire(runFolder: runFolder)       // another process training here is refused
@@ -48,7 +55,12 @@ enum TrainingSession {
             configuration = try TrainerConfiguration(steps: steps ?? recipe.steps, checkpointEvery: recipe.checkpointEvery)
         }
         KernelWarning.showOnce()
-        let summary = try Trainer(learner: learner, runFolder: runFolder, configuration: configuration).resume()
+        let (summary, restarted, setAside) = try Trainer(learner: learner, runFolder: runFolder, configuration: configuration)
+            .resumeOrRestart()
+        if restarted {
+            let kept = setAside.isEmpty ? "" : "; its partial metrics were kept as " + setAside.joined(separator: " and ")
+            FileHandle.standardError.write(Data("note: run folder '\(runFolder)' had no checkpoint yet (the run stopped before its first one), so it was trained again from step 0 with its seed\(kept)\n".utf8))
+        }
         var outputs = OutputList()
         outputs.add("run description", TrainingRecipe.path(inRunFolder: runFolder))
         outputs.add(summary)

@@ -50,4 +50,26 @@ struct CLIClassConditionalTests {
         #expect(unknown.errorLines.count == 1 && unknown.standardError.contains("class label 12") && unknown.standardError.contains("0…9"),
                 "\(unknown.standardError)")
     }
+
+    /// Validation accepts evaluation.guidance_scale with an MLP (training evaluation uses w = 1 then);
+    /// `sample` used to apply it and fail with "--class/--guidance … needs a class-conditional network".
+    @Test("an unconditional run whose config sets evaluation.guidance_scale samples without --guidance; an explicit --guidance is still refused")
+    func unconditionalRunIgnoresTheConfigGuidance() throws {
+        let folder = try CLI.temporaryFolder("mlp-guidance")
+        let config = """
+            method: ict
+            seed: 2
+            network: {width: 16, depth: 1}
+            training: {steps: 2, batch_size: 16, checkpoint_every: 2}
+            evaluation: {guidance_scale: 1.5, metrics: []}
+            """
+        try Data(config.utf8).write(to: URL(fileURLWithPath: folder + "/mlp.yaml"))
+        let trained = try CLI.run(["train", "--config", "mlp.yaml", "--run-dir", "run"], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let sampled = try CLI.run(["sample", "--checkpoint", "run", "--count", "4", "--out", "plain.h5"], in: folder)
+        #expect(sampled.status == 0, "\(sampled.standardError)")
+        #expect(try CLI.readFloats(folder + "/plain.h5", dataset: "samples").shape == [4, 2])
+        let explicit = try CLI.run(["sample", "--checkpoint", "run", "--guidance", "2", "--count", "4", "--out", "guided.h5"], in: folder)
+        #expect(explicit.status != 0 && explicit.standardError.contains("class-conditional"), "\(explicit.standardError)")
+    }
 }

@@ -259,4 +259,67 @@ struct DistributionEmpiricalTests {
         let message = EmpiricalDatasetError.labelsLengthMismatch(path: badLabels, labels: 2, points: 3).description
         #expect(message.contains("2") && message.contains("3") && message.contains("/labels"))
     }
+
+    @Test("a negative or NaN t gives NaN from every closed form (t = −1 does not act as t = 0)", arguments: [-1.0, -1e-300, .nan])
+    func negativeOrNaNTime(t: Double) throws {
+        let data = try EmpiricalDataset(points: [-1, 0.5, 3], dimension: 1)
+        let query = [0.4, 2.9]
+        var denoised = [Double](repeating: 0, count: 2), score = denoised, logDensity = denoised, draws = denoised
+        var weights = [Double](repeating: 0, count: 6)
+        data.denoise(query, count: 2, time: t, into: &denoised)
+        data.score(query, count: 2, time: t, into: &score)
+        data.logDensity(query, count: 2, time: t, into: &logDensity)
+        data.posteriorWeights(query, count: 2, time: t, into: &weights)
+        var stream = RandomStream(seed: 5, purpose: "test.empirical.negative-time")
+        data.samplePosterior(query, count: 2, time: t, into: &draws, stream: &stream)
+        for values in [denoised, score, logDensity, weights, draws] { #expect(values.allSatisfy { $0.isNaN }, "\(values)") }
+        // The stream advanced as for any query: the next draw equals the one after a valid call.
+        var reference = RandomStream(seed: 5, purpose: "test.empirical.negative-time")
+        data.samplePosterior(query, count: 2, time: 1, into: &draws, stream: &reference)
+        #expect(stream.nextUniform() == reference.nextUniform())
+    }
+
+    @Test("labels must be class indices: a negative label (in memory or an int64 file) or one beyond Int32 is refused, naming the point")
+    func labelsMustBeClassIndices() throws {
+        #expect(throws: EmpiricalDatasetError.labelNotClassIndex(path: "<memory>", index: 1, label: -5)) {
+            try EmpiricalDataset(points: [0, 1, 2], dimension: 1, labels: [0, -5, 1])
+        }
+        let top = try EmpiricalDataset(points: [0, 1], dimension: 1, labels: [0, Int32.max])
+        #expect(top.classCount == Int(Int32.max) + 1)
+        for (name, label) in [("wide.h5", Int64(Int32.max) + 1), ("negative64.h5", -2)] {
+            let path = Self.temporaryPath(name)
+            do {
+                let file = try HDF5File(path, mode: .truncate)
+                try file.createDataset("data", values: [Float](arrayLiteral: 0, 1, 2), shape: [3, 1])
+                try file.createDataset("labels", values: [Int64](arrayLiteral: 0, 1, label))
+                try file.close()
+            }
+            #expect(throws: EmpiricalDatasetError.labelNotClassIndex(path: path, index: 2, label: label)) { try EmpiricalDataset(contentsOf: path) }
+        }
+        let negative = Self.temporaryPath("negative32.h5")
+        do {
+            let file = try HDF5File(negative, mode: .truncate)
+            try file.createDataset("data", values: [Float](arrayLiteral: 0, 1), shape: [2, 1])
+            try file.createDataset("labels", values: [Int32](arrayLiteral: -1, 0))
+            try file.close()
+        }
+        #expect(throws: EmpiricalDatasetError.labelNotClassIndex(path: negative, index: 0, label: -1)) { try EmpiricalDataset(contentsOf: negative) }
+        #expect(EmpiricalDatasetError.labelNotClassIndex(path: negative, index: 0, label: -1).description.contains("0…2147483647"))
+    }
+
+    @Test("both parts of a split keep the whole dataset's class count, also when one part misses the largest label")
+    func partsKeepTheClassCount() throws {
+        let path = Self.temporaryPath("class-count-split.h5")
+        do {
+            let file = try HDF5File(path, mode: .truncate)
+            try file.createDataset("data", values: (0 ..< 4).map { Float($0) }, shape: [4, 1])
+            try file.createDataset("labels", values: [Int32](arrayLiteral: 0, 1, 2, 0))
+            try file.createDataset("split", values: [UInt8](arrayLiteral: 0, 0, 1, 1))
+            try file.close()
+        }
+        #expect(try EmpiricalDataset(contentsOf: path, part: .train).classCount == 3)
+        #expect(try EmpiricalDataset(contentsOf: path, part: .test).classCount == 3)
+        let (train, test) = try EmpiricalDataset(contentsOf: path).split(testFraction: 0.25, seed: 1)
+        #expect(train.classCount == 3 && test.classCount == 3)
+    }
 }

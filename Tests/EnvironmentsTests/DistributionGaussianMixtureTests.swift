@@ -290,6 +290,17 @@ struct DistributionGaussianMixtureTests {
         }
     }
 
+    /// Σ w (s² + μ²) − m² lost everything to cancellation here; the centred sum is exact.
+    @Test("σ_d of far-off components is their spread, not a cancellation residue", arguments: [(1e6, 0.01), (1e8, 0.1), (-3e9, 2.5)])
+    func dataStandardDeviationFarFromZero(offset: Double, std: Double) throws {
+        let single = try GaussianMixture(weights: [1], means: [[offset, 0]], standardDeviations: [std])
+        #expect(single.dataStandardDeviation.allSatisfy { abs($0 - std) <= 1e-12 * std }, "\(single.dataStandardDeviation)")
+        // Two components at offset ± 1: σ² = s² + 1 in the first coordinate.
+        let pair = try GaussianMixture(weights: [1, 1], means: [[offset - 1, 0], [offset + 1, 0]], standardDeviations: [std, std])
+        let spread = (std * std + 1).squareRoot()
+        #expect(abs(pair.dataStandardDeviation[0] - spread) <= 1e-9 * spread && abs(pair.dataStandardDeviation[1] - std) <= 1e-12 * std)
+    }
+
     @Test("presets place their modes where documented, and the random preset is reproducible")
     func presets() throws {
         let ring = try GaussianMixture.ring(modes: 8, radius: 4, std: 0.1)

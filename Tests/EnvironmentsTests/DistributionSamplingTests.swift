@@ -72,6 +72,16 @@ struct DistributionSamplingTests {
         for i in 0 ..< 2_000 { #expect(odd.isDark(x: oddPoints[2 * i], y: oddPoints[2 * i + 1])) }
     }
 
+    @Test("isDark is false, not a crash, for NaN, infinite and huge coordinates; square edges follow floor")
+    func checkerboardIsDarkEdgeCases() throws {
+        let board = try Checkerboard(cells: 4, cellSize: 1)
+        for value in [Double.nan, .infinity, -.infinity, 1e19, -1e19, 9.3e18] {
+            #expect(!board.isDark(x: value, y: 0.5) && !board.isDark(x: -1.5, y: value))
+        }
+        #expect(board.isDark(x: -2, y: -2) && !board.isDark(x: -1, y: -2) && board.isDark(x: 1.999, y: 1.999))
+        #expect(!board.isDark(x: 2, y: 2) && !board.isDark(x: (-2.0).nextDown, y: -2))
+    }
+
     @Test("two moons without noise lie on their arcs with balanced labels")
     func twoMoonsOnArcs() throws {
         let moons = try TwoMoons(noise: 0, scale: 1)

@@ -58,6 +58,43 @@ struct PairSamplerImprovedConsistencyTests {
         for (p, q) in zip(probabilities, raw) { #expect(abs(p - q / total) < 1e-12) }
     }
 
+    /// Oracle: mpmath at 60 digits on the same 11-point Karras grid (t ∈ [0.002, 80], ρ = 7), P_std = 2.
+    /// P_mean = 50 puts every argument below −16, where erf(·) rounds to −1 (the old erf difference gave
+    /// 0/0 and every draw fell back to interval 0); P_mean = −60 puts them all above +16.
+    @Test("Both far tails keep their interval probabilities to 1e-8 relative (P_mean = 50 and −60)",
+          arguments: [
+            (50.0, [1.1538263462470588e-46, 3.0687794177435908e-37, 8.2856658184289254e-30, 1.05358084151696e-23,
+                    1.5246635792802274e-18, 4.3630843040711297e-14, 3.5677364487364789e-10, 1.0780357100947417e-6,
+                    0.0014503229141511553, 0.99854859869332147]),
+            (-60.0, [0.9999999999997823, 2.1770308092374427e-13, 2.0197821633264078e-23, 9.1138579255908154e-32,
+                     6.2254896467039938e-39, 3.186228079512594e-45, 7.7285405767568418e-51, 6.4796440679544776e-56,
+                     1.4962155490740385e-60, 8.0349215242264848e-65]),
+          ])
+    func farTailProbabilities(logMean: Double, expected: [Double]) throws {
+        let sampler = try ImprovedConsistencyPairSampler(totalIterations: 8000, logMean: logMean)
+        let probabilities = sampler.intervalProbabilities(grid: sampler.grid(iteration: 0))
+        #expect(probabilities.count == expected.count)
+        for (index, (p, q)) in zip(probabilities, expected).enumerated() {
+            #expect(abs(p - q) <= 1e-8 * q, "interval \(index): \(p), expected \(q)")
+        }
+        var stream = RandomStream(seed: 3, purpose: "ict-tail")
+        let pairs = sampler.samplePairs(count: 200, iteration: 0, stream: &stream)
+        let top = sampler.grid(iteration: 0).ascending.last!
+        #expect(pairs.filter { $0.time == top }.count > (logMean > 0 ? 190 : -1))
+        #expect(pairs.filter { $0.targetTime == 0.002 }.count > (logMean < 0 ? 199 : -1))
+    }
+
+    @Test("A log-normal without mass on [t_min, t_max] is refused at construction, naming P_mean")
+    func logNormalWithoutMassIsRefused() {
+        for logMean in [500.0, -500.0] {
+            #expect {
+                _ = try ImprovedConsistencyPairSampler(totalIterations: 8000, logMean: logMean)
+            } throws: { error in
+                "\(error)".contains("P_mean") && "\(error)".contains("probability mass on [t_min, t_max]")
+            }
+        }
+    }
+
     @Test("Empirical interval frequencies pass a chi-square test against the erf probabilities")
     func empiricalFrequencies() throws {
         let sampler = try ImprovedConsistencyPairSampler(totalIterations: 8000)

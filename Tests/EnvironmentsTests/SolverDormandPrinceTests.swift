@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Environments
 
@@ -45,6 +46,21 @@ struct SolverDormandPrinceTests {
         let perPoint = try DormandPrinceSolver(groupSize: 1).solveWithStatistics(points, from: 5, to: 0.1, along: ode).statistics
         #expect(perPoint.pointEvaluations == perPoint.denoiserCalls)
         #expect(perPoint.pointEvaluations <= grouped.pointEvaluations)
+    }
+
+    /// ECT's late stages ask for t − r far below 10 ulps of ln t (q = 256, stage 5: 7.1e-14 at t = 20);
+    /// the step floor must not reject an interval shorter than itself.
+    @Test("an interval shorter than the step floor is one step, not an underflow", arguments: [
+        (20.0, 20.0 - 7.1e-14), (20.0, 20.0.nextDown), (0.002 * (1 + 4e-15), 0.002), (80.0, 80.0 - 1e-12),
+    ])
+    func intervalBelowTheStepFloor(from t: Double, to r: Double) throws {
+        let points = solverTestPoints(count: 4, time: t)
+        let ode = try ProbabilityFlowODE(denoiser: gaussian, dimension: 2)
+        let (result, statistics) = try DormandPrinceSolver().solveWithStatistics(points, from: t, to: r, along: ode)
+        // One step; none when ln r rounds to ln t (20 and its predecessor share a logarithm).
+        #expect(statistics.acceptedSteps == (Foundation.log(r) < Foundation.log(t) ? 1 : 0) && statistics.rejectedSteps == 0)
+        let exact = gaussian.exactSolution(points, from: t, to: r)
+        #expect(solverMaximumDifference(result, exact) < 1e-12 * t)
     }
 
     @Test("exceeding the step budget throws, saying how far the solve got")

@@ -173,6 +173,33 @@ struct ConfigurationLoadingTests {
         #expect(try ExperimentConfiguration.load(text: try configuration.yaml()) == configuration)
     }
 
+    /// `train --config FILE --environment SPEC`: the environment used to be swapped in after resolving,
+    /// keeping the evaluation metrics, the pseudo-Huber c and the experiment name of FILE's environment.
+    @Test("replacing the environment resolves exactly as a file naming that environment (metrics, Huber c, name)",
+          arguments: [
+            #"{"kind": "gaussian-mixture", "weights": [1, 3], "means": [[-1, 0, 0.5], [1, 0, 0.25]], "stds": [0.1, 0.2]}"#,
+            #"{"kind": "two-moons"}"#,
+          ])
+    func replacingTheEnvironment(spec: String) throws {
+        let replacement = try DistributionSpec.decode(json: Data(spec.utf8))
+        for method in ["ict", "ect", "diffusion"] {
+            let replaced = try ConfigurationDocument(text: "method: \(method)\nseed: 4", source: "file.yaml")
+                .replacingEnvironment(with: replacement).resolve()
+            let named = try ConfigurationDocument(text: "method: \(method)\nseed: 4\nenvironment: \(spec)", source: "file.yaml").resolve()
+            #expect(replaced == named, "\(method) with \(spec)")
+            #expect(replaced.environment == replacement)
+        }
+        // The replacement wins over the file's own environment and over --set environment.… overrides.
+        let overridden = try ConfigurationDocument(text: "method: ict\nenvironment: {kind: ring, modes: 16}", source: "file.yaml")
+            .applying(settings: ["environment.radius=3"]).replacingEnvironment(with: replacement).resolve()
+        #expect(overridden.environment == replacement)
+        #expect(overridden == (try ConfigurationDocument(text: "method: ict\nenvironment: \(spec)", source: "file.yaml").resolve()))
+        // What the old swap after resolving gave (the ring's defaults with the new environment) is not it.
+        var swapped = try ConfigurationDocument(text: "method: ict", source: "file.yaml").resolve()
+        swapped.environment = replacement
+        #expect(swapped != overridden)
+    }
+
     /// YAML parsers keep the last of two equal keys; a second `training:` block used to drop the first
     /// block's `steps` without a word.
     @Test("a key repeated in one mapping is an error naming the key and both lines, at any depth and in JSON")

@@ -261,6 +261,40 @@ extension TrainerTests {
             }
         }
 
+        /// A kill before the first checkpoint leaves metrics but no checkpoint: the run is simulated by a
+        /// whole run whose checkpoints are then removed.
+        @Test("resumeOrRestart trains a run without any checkpoint again from step 0, keeps its partial metrics aside, and ends bit-identical")
+        func restartWithoutCheckpoint() throws {
+            try withTemporaryDirectory { root in
+                let folder = root + "/run"
+                let reference = try uninterrupted(root + "/reference", steps: 6)
+                let referenceCSV = try String(contentsOfFile: root + "/reference/metrics.csv", encoding: .utf8)
+                _ = try uninterrupted(folder, steps: 6)
+                try FileManager.default.removeItem(atPath: folder + "/checkpoints")
+                let learner = try LinearRegressionLearner()
+                let trainer = Trainer(learner: learner, runFolder: folder,
+                                      configuration: try testConfiguration(steps: 6, checkpointEvery: 4, evaluateEvery: 3))
+                let (summary, restarted, setAside) = try trainer.resumeOrRestart()
+                #expect(restarted && summary.startStep == 0 && summary.completedSteps == 6)
+                #expect(setAside.count == 2 && setAside.allSatisfy { $0.contains(".before-restart-") })
+                #expect(setAside.allSatisfy { FileManager.default.fileExists(atPath: $0) })
+                #expect(try String(contentsOfFile: setAside[1], encoding: .utf8) == referenceCSV)
+                expectSameState(learner, reference)
+                try expectSameMetrics(folder, root + "/reference")
+                #expect(summary.checkpointStep == 6)
+
+                // With a checkpoint, it is resume(): nothing set aside, nothing left to train.
+                let again = Trainer(learner: try LinearRegressionLearner(), runFolder: folder,
+                                    configuration: try testConfiguration(steps: 6, checkpointEvery: 4, evaluateEvery: 3))
+                let second = try again.resumeOrRestart()
+                #expect(!second.restarted && second.setAside.isEmpty && second.summary.stepsThisSession == 0)
+
+                let missing = Trainer(learner: try LinearRegressionLearner(), runFolder: root + "/missing",
+                                      configuration: try testConfiguration(steps: 5))
+                expectTrainerError(containing: ["no checkpoint"]) { _ = try missing.resumeOrRestart() }
+            }
+        }
+
         @Test("resume refuses a folder without checkpoints, another seed, and a step count below the checkpoint")
         func resumeRefusals() throws {
             try withTemporaryDirectory { root in

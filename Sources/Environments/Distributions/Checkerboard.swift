@@ -21,12 +21,14 @@ public struct Checkerboard: DataDistribution, Sendable, Equatable {
         self.cellSize = cellSize
     }
 
-    /// Whether the square containing `(x, y)` is dark (points outside the board are not).
+    /// Whether the square containing `(x, y)` is dark (points outside the board are not, nor are
+    /// points with a NaN or infinite coordinate, which a diverged sampler produces).
     public func isDark(x: Double, y: Double) -> Bool {
         let half = Double(cells) * cellSize / 2
-        let i = Int(((x + half) / cellSize).rounded(.down)), j = Int(((y + half) / cellSize).rounded(.down))
-        guard (0 ..< cells).contains(i), (0 ..< cells).contains(j) else { return false }
-        return (i + j) % 2 == 0
+        let column = ((x + half) / cellSize).rounded(.down), row = ((y + half) / cellSize).rounded(.down)
+        // Compared as Doubles first: NaN fails both, and Int(_:) would trap on NaN, ±∞ or |value| ≥ 2⁶³.
+        guard column >= 0, column < Double(cells), row >= 0, row < Double(cells) else { return false }
+        return (Int(column) + Int(row)) % 2 == 0
     }
 
     public func sample(count: Int, into points: UnsafeMutablePointer<Double>, labels: UnsafeMutablePointer<Int32>?,

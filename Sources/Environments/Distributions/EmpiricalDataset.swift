@@ -27,6 +27,8 @@ public enum EmpiricalDatasetError: Error, Sendable, Equatable, CustomStringConve
     case missingLabels(path: String, dataset: String, classCount: Int)
     /// Label `label` of point `index` lies outside 0..<classCount.
     case labelOutOfRange(path: String, index: Int, label: Int32, classCount: Int)
+    /// Label `label` of point `index` is not a class index (negative, or beyond Int32 in an int64 file).
+    case labelNotClassIndex(path: String, index: Int, label: Int64)
     /// A validation option itself is invalid (a class count below 1, an empty or non-positive shape).
     case invalidExpectation(reason: String)
 
@@ -64,6 +66,8 @@ public enum EmpiricalDatasetError: Error, Sendable, Equatable, CustomStringConve
             return "empirical dataset \"\(path)\": \(classCount) classes were expected but the file has no \(dataset) dataset (expected N int32 labels in 0…\(classCount - 1))"
         case let .labelOutOfRange(path, index, label, classCount):
             return "empirical dataset \"\(path)\": label \(label) of point \(index) is out of range; expected 0…\(classCount - 1) for \(classCount) classes"
+        case let .labelNotClassIndex(path, index, label):
+            return "empirical dataset \"\(path)\": label \(label) of point \(index) is not a class index; expected an integer in 0…\(Int32.max)"
         case let .invalidExpectation(reason):
             return "empirical dataset validation: \(reason)"
         }
@@ -80,7 +84,9 @@ public enum EmpiricalDatasetError: Error, Sendable, Equatable, CustomStringConve
 /// Squared distances are direct differences accumulated in `Double` (no ‖x‖² − 2x·x_i + ‖x_i‖²
 /// expansion, which cancels catastrophically at small t); the row maximum is subtracted before
 /// exponentiating. At t = 0 the denoiser and posterior give the nearest point (first on ties),
-/// the log-density is −∞ off the data, and the score is undefined (NaN). Cost O(N·D) per query.
+/// the log-density is −∞ off the data, and the score is undefined (NaN). A negative or NaN t makes
+/// every output of that call NaN, as for ``GaussianMixture`` (t enters only as t², so t = −1 must not
+/// silently act as t = 1 or t = 0). Cost O(N·D) per query.
 ///
 /// Points are kept as `Float` (the file format) and widened to `Double` in every computation.
 public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
@@ -93,7 +99,8 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
     /// The per-point shape in the file ([D] or [C, H, W]).
     public let pointShape: [Int]
     public var count: Int { points.count / dimension }
-    /// 1 + the largest label when the data are labelled.
+    /// 1 + the largest label when the data are labelled (of the whole file, for a part of a file's
+    /// split), or the `classCount` asked for.
     public let classCount: Int?
 
     /// A dataset from N × `dimension` row-major points and optional labels (N of them). With
@@ -110,12 +117,14 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
         }
         if let classCount {
             try Self.validateLabels(labels, classCount: classCount, path: "<memory>", labelsPath: "labels")
+        } else if let labels, let index = labels.firstIndex(where: { $0 < 0 }) {
+            throw .labelNotClassIndex(path: "<memory>", index: index, label: Int64(labels[index]))
         }
         self.points = points
         self.dimension = dimension
         self.labels = labels
         self.pointShape = pointShape ?? [dimension]
-        self.classCount = classCount ?? labels.map { Int(($0.max() ?? -1) + 1) }
+        self.classCount = classCount ?? labels.map { Int($0.max() ?? -1) + 1 }
     }
 
     /// Checks that `labels` exist and lie in 0..<`classCount`, naming the first offender.
@@ -174,7 +183,12 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
             let labelSet = try file.openDataset(labelsPath)
             switch try labelSet.elementType() {
             case .int32: labels = try labelSet.read(as: Int32.self)
-            case .int64: labels = try labelSet.read(as: Int64.self).map { Int32(clamping: $0) }
+            case .int64:
+                let wide = try labelSet.read(as: Int64.self)
+                if let index = wide.firstIndex(where: { $0 < 0 || $0 > Int64(Int32.max) }) {
+                    throw EmpiricalDatasetError.labelNotClassIndex(path: path, index: index, label: wide[index])
+                }
+                labels = wide.map { Int32($0) }
             case let other:
                 throw EmpiricalDatasetError.unsupportedElementType(path: path, dataset: labelsPath, type: other.description)
             }
@@ -186,13 +200,18 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
             throw EmpiricalDatasetError.invalidPoints(reason: "\"\(path)\": \(dataPath) must be finite (found NaN or infinity)")
         }
         if let classCount { try Self.validateLabels(labels, classCount: classCount, path: path, labelsPath: labelsPath) }
+        if classCount == nil, let labels, let index = labels.firstIndex(where: { $0 < 0 }) {
+            throw EmpiricalDatasetError.labelNotClassIndex(path: path, index: index, label: Int64(labels[index]))
+        }
         let whole = try EmpiricalDataset(points: values, dimension: dimension, labels: labels, pointShape: pointShape,
                                          classCount: classCount)
         guard let part else { self = whole; return }
         let split = try Self.readSplit(file, path: path, splitPath: splitPath, points: shape[0], part: part)
         let indices = split.indices.filter { split[$0] == part.splitCode }
         guard !indices.isEmpty else { throw EmpiricalDatasetError.emptyPart(path: path, part: part) }
-        self = try whole.subset(indices, classCount: classCount)
+        // The part keeps the whole file's class count: a part that misses the largest class must not
+        // report fewer classes than the other part.
+        self = try whole.subset(indices, classCount: classCount ?? whole.classCount)
     }
 
     /// Reads and validates the stored split: N uint8 values, each 0 (train) or 1 (test).
@@ -229,7 +248,7 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
     /// A deterministic held-out split: the indices are shuffled by Fisher–Yates on
     /// `RandomStream(seed: seed, purpose: "empirical-dataset.split")`, the first round(fraction · N)
     /// of the shuffle form the test set, and both sets keep the original order of their points.
-    /// Needs 0 < testFraction < 1 and at least one point on each side.
+    /// Needs 0 < testFraction < 1 and at least one point on each side; both sets keep this dataset's ``classCount``.
     public func split(testFraction: Double, seed: UInt64) throws(EmpiricalDatasetError) -> (train: EmpiricalDataset, test: EmpiricalDataset) {
         guard testFraction > 0, testFraction < 1 else {
             throw .invalidSplit(reason: "testFraction must be in (0, 1), got \(testFraction)")
@@ -245,7 +264,7 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
             order.swapAt(i, j)
         }
         let testIndices = order[..<testCount].sorted(), trainIndices = order[testCount...].sorted()
-        return (try subset(trainIndices), try subset(testIndices))
+        return (try subset(trainIndices, classCount: classCount), try subset(testIndices, classCount: classCount))
     }
 
     // MARK: Sampling
@@ -302,9 +321,10 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
                 let x = queries + row * dimension
                 let (maximum, arg) = logits(x, t: t, into: w)
                 var total = 0.0
-                if !(maximum > -.infinity) {
+                if !(maximum > -.infinity) || !(t >= 0) {
                     // A NaN query, or one infinitely far from every data point (an infinite coordinate, or
-                    // ‖x − x_i‖² overflowing): no posterior, so NaN weights and total.
+                    // ‖x − x_i‖² overflowing), or a time outside t ≥ 0 (t = −1 must not act as t = 0, as
+                    // for GaussianMixture): no posterior, so NaN weights and total.
                     w.update(repeating: .nan, count: count)
                     total = .nan
                 } else if t > 0 {
@@ -355,6 +375,7 @@ public struct EmpiricalDataset: ClosedFormDistribution, Sendable {
         withUnsafeTemporaryAllocation(of: Double.self, capacity: count) { buffer in
             let w = buffer.baseAddress!
             for row in 0 ..< n {
+                guard t >= 0 else { output[row] = .nan; continue }
                 let (maximum, _) = logits(queries + row * dimension, t: t, into: w)
                 guard maximum > -.infinity else { output[row] = w[0].isNaN ? .nan : -.infinity; continue }
                 guard t > 0 else { output[row] = maximum == 0 ? .infinity : -.infinity; continue }

@@ -43,6 +43,16 @@ public struct ImprovedConsistencyPairSampler: TimePairSampler, Equatable {
         guard logStandardDeviation.isFinite, logStandardDeviation > 0 else {
             throw PairSamplerConfigurationError(sampler: name, parameter: "P_std", value: "\(logStandardDeviation)", expected: "a finite P_std > 0 (default 2.0)")
         }
+        // Every grid spans [t_min, t_max], so its interval masses sum to this one mass: zero here means
+        // no grid has an interval to draw.
+        let scale = (2.0).squareRoot() * logStandardDeviation
+        let wholeMass = Self.normalMass(lower: (Foundation.log(minimumTime) - logMean) / scale,
+                                        upper: (Foundation.log(maximumTime) - logMean) / scale)
+        guard wholeMass > 0 else {
+            throw PairSamplerConfigurationError(
+                sampler: name, parameter: "P_mean", value: "\(logMean) (P_std \(logStandardDeviation))",
+                expected: "a log-normal with probability mass on [t_min, t_max] = [\(minimumTime), \(maximumTime)], P_mean within about 38·P_std of ln t_min…ln t_max (default −1.1, 2.0)")
+        }
         self.minimumTime = minimumTime
         self.maximumTime = maximumTime
         self.gridExponent = gridExponent
@@ -74,17 +84,23 @@ public struct ImprovedConsistencyPairSampler: TimePairSampler, Equatable {
         catch { preconditionFailure("iCT pair sampler: \(error)") }
     }
 
+    /// erf(upper) − erf(lower) for lower ≤ upper, written with erfc when both arguments lie on one
+    /// side of 0 (erfc(lower) − erfc(upper) above, erfc(−upper) − erfc(−lower) below), so both tails
+    /// keep their relative precision instead of rounding to 1 − 1 = 0.
+    static func normalMass(lower: Double, upper: Double) -> Double {
+        if lower > 0 { return Foundation.erfc(lower) - Foundation.erfc(upper) }
+        if upper < 0 { return Foundation.erfc(-upper) - Foundation.erfc(-lower) }
+        return Foundation.erf(upper) - Foundation.erf(lower)
+    }
+
     /// The interval probabilities p(i), i = 0…N − 2 (0-based: interval i is [t_{i+1}, t_{i+2}] in the
-    /// papers' indexing), normalised to sum 1. The erf difference is written with erfc when both
-    /// arguments are positive, so the upper tail keeps its relative precision.
+    /// papers' indexing), normalised to sum 1; each erf difference is ``normalMass(lower:upper:)``.
     public func intervalProbabilities(grid: TimeGrid) -> [Double] {
         let scale = (2.0).squareRoot() * logStandardDeviation
         let arguments = grid.ascending.map { (Foundation.log($0) - logMean) / scale }
         var masses = [Double](repeating: 0, count: grid.intervalCount)
         for index in 0..<grid.intervalCount {
-            let lower = arguments[index], upper = arguments[index + 1]
-            masses[index] = lower > 0 ? Foundation.erfc(lower) - Foundation.erfc(upper)
-                                      : Foundation.erf(upper) - Foundation.erf(lower)
+            masses[index] = Self.normalMass(lower: arguments[index], upper: arguments[index + 1])
         }
         let total = masses.reduce(0, +)
         return masses.map { $0 / total }
@@ -97,8 +113,11 @@ public struct ImprovedConsistencyPairSampler: TimePairSampler, Equatable {
         var pairs: [TimePair] = []
         pairs.reserveCapacity(count)
         for _ in 0..<count {
-            // The probabilities are finite, non-negative and sum to 1, so the draw cannot fail.
-            let interval = (try? stream.nextCategory(weights: probabilities)) ?? 0
+            // The probabilities are finite, non-negative and sum to 1 (init refuses a log-normal without
+            // mass on [t_min, t_max]), so the draw cannot fail.
+            let interval: Int
+            do { interval = try stream.nextCategory(weights: probabilities) }
+            catch { preconditionFailure("iCT pair sampler: interval probabilities \(probabilities) cannot be drawn from: \(error)") }
             pairs.append(TimePair(time: grid.ascending[interval + 1], targetTime: grid.ascending[interval]))
         }
         return pairs

@@ -210,7 +210,11 @@ public struct DormandPrinceSolver: ProbabilityFlowSolver {
         var steps = 0
         var lastFailureWasNonFinite = false
         while u > u1 {
+            // As scipy's RK45: a step below 10 ulps of u is raised to that floor before it is clipped to
+            // the end, so an interval shorter than the floor (ECT's late stages, t − r ≈ 1e-13 at t = 20)
+            // is one step, not an underflow; only a rejection that shrinks the step below it fails.
             let smallest = 10 * (u.nextUp - u)
+            stepSize = max(stepSize, smallest)
             var rejected = false
             // One attempt at a time; loop until a step is accepted.
             while true {

@@ -33,6 +33,9 @@ public struct ConfigurationDocument: Equatable, Sendable {
     public private(set) var overrides: [ConfigurationOverride] = []
     /// The parsed tree as JSON text (kept as text so that documents are `Sendable` values).
     let treeJSON: String
+    /// The environment that replaces the tree's after every override (``replacingEnvironment(with:)``),
+    /// as JSON; nil keeps the tree's.
+    private var environmentJSON: String?
 
     /// A document with no settings: every value is a default, except `method`, which an override must give.
     public init(source: String = "defaults") {
@@ -77,6 +80,16 @@ public struct ConfigurationDocument: Equatable, Sendable {
         return copy
     }
 
+    /// This document with its environment replaced by `spec` after every override (`train --config FILE
+    /// --environment SPEC`). The replacement happens before the method's defaults are taken, so every
+    /// default that depends on the environment (the evaluation metrics, the pseudo-Huber/Cauchy c of its
+    /// dimension, σ_d, the experiment name) is the new environment's, as with `--set environment.…`.
+    public func replacingEnvironment(with spec: DistributionSpec) throws -> ConfigurationDocument {
+        var copy = self
+        copy.environmentJSON = ConfigurationTree.json(try Self.tree(encoding: spec))
+        return copy
+    }
+
     /// This document with `key=value` texts (as given to `--set`) applied after the existing overrides.
     public func applying(settings texts: [String]) throws -> ConfigurationDocument {
         applying(try texts.map(ConfigurationOverride.init(parsing:)))
@@ -88,6 +101,7 @@ public struct ConfigurationDocument: Equatable, Sendable {
         for override in overrides {
             tree = ConfigurationTree.setting(ConfigurationTree.parseScalar(override.value), at: override.path, in: tree)
         }
+        if let environmentJSON { tree["environment"] = try ConfigurationTree.parse(environmentJSON, isJSON: true) }
         let method = try readMethod(tree)
         let (environment, environmentTree) = try readEnvironment(tree)
         var steps = ExperimentConfiguration.defaultSteps

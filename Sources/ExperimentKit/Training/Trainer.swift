@@ -76,6 +76,12 @@ public final class Trainer {
         folder = TrainingRunFolder(path: runFolder, keepCheckpoints: configuration.keepCheckpoints)
     }
 
+    /// The run files (`metrics.h5`, `metrics.csv`, checkpoints, `checkpoints/latest`) already in
+    /// `runFolder`: what makes ``run()`` refuse the folder. Empty for a missing or fresh folder.
+    public static func existingRunFiles(in runFolder: String) -> [String] {
+        TrainingRunFolder(path: runFolder, keepCheckpoints: 1).existingRunFiles()
+    }
+
     /// Asks the running `run()`/`resume()` to stop after the current iteration (thread-safe).
     public func requestStop() { stopHandle.requestStop() }
 
@@ -101,6 +107,28 @@ public final class Trainer {
         try folder.writeProvenanceIfMissing()
         let metrics = try MetricsStore(runFolder: runFolder, start: .fresh, flushInterval: configuration.metricsFlushInterval)
         return try train(metrics: metrics, skippedSoFar: 0, lastGood: nil)
+    }
+
+    /// ``resume()`` — or, when the run folder holds no checkpoint at all because the run stopped before
+    /// its first one (a kill, a scheduler's SIGKILL, a failed first write), ``run()`` from step 0: the
+    /// partial `metrics.h5` and `metrics.csv` are renamed aside to `<name>.before-restart-<UTC time>`
+    /// (kept, not deleted), and the learner — which must be fresh, as for `run()` — trains the run again
+    /// with the run's seed, so the result equals the uninterrupted run's. `setAside` lists the renamed
+    /// files (empty after a resume, or a restart with no metrics yet).
+    public func resumeOrRestart() throws -> (summary: TrainingSummary, restarted: Bool, setAside: [String]) {
+        guard FileManager.default.fileExists(atPath: runFolder) else { throw TrainerError.nothingToResume(runFolder: runFolder) }
+        let lock = try RunFolderLock.acquire(runFolder: runFolder)     // reentrant: run() and resume() take it again
+        defer { lock.release() }
+        let hasCheckpoint = try folder.checkpoints.latestPath() != nil || !folder.checkpoints.steps().isEmpty
+        if hasCheckpoint { return (try resume(), false, []) }
+        let stamp = MetricsFileLayout.timestamp().replacingOccurrences(of: ":", with: "")
+        var setAside: [String] = []
+        for path in [folder.metricsHDF5Path, folder.metricsCSVPath] where FileManager.default.fileExists(atPath: path) {
+            let kept = path + ".before-restart-" + stamp
+            try FileManager.default.moveItem(atPath: path, toPath: kept)
+            setAside.append(kept)
+        }
+        return (try run(), true, setAside)
     }
 
     /// Resumes the run in the run folder from its latest checkpoint: restores the learner, drops
