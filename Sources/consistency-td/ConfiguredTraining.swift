@@ -97,8 +97,15 @@ enum ConfiguredTraining {
     }
 
     /// Starts a fresh run of `configuration` in `runFolder` (which must not exist) and trains it.
-    static func start(_ configuration: ExperimentConfiguration, runFolder: String,
+    /// `training.pretrained` is stored (in config.yaml and run.json) as the absolute checkpoint file it
+    /// names now: a run folder's `latest` moves on when that run is extended, and a relative path depends
+    /// on the directory `resume` runs in, so either could give a resumed CD run another teacher.
+    static func start(_ given: ExperimentConfiguration, runFolder: String,
                       progress: TrainerConfiguration.ProgressStyle = .automatic) throws -> (summary: TrainingSummary, outputs: OutputList) {
+        var configuration = given
+        if let pretrained = configuration.training.pretrained {
+            configuration.training.pretrained = try TrainCommand.resolveCheckpoint(pretrained)
+        }
         let learner = try makeLearner(configuration)          // every setting is checked before anything is written
         let recipe = try recipe(of: configuration)
         let trainerConfiguration = try configuration.trainerConfiguration(progress: progress)

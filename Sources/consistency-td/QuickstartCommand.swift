@@ -91,8 +91,10 @@ struct QuickstartCommand: ParsableCommand {
         }
 
         let teacherPath = try train(.diffusion, steps: 6000, from: nil)
-        let ectPath = try train(.ect, steps: 6000, from: teacherPath)
-        let sctPath = try train(.sct, steps: 4000, from: teacherPath)
+        // run.json records --from as an absolute file (TrainingRecipe.from), so `resume` works from any directory.
+        let teacherFile = URL(fileURLWithPath: teacherPath).standardizedFileURL.path
+        let ectPath = try train(.ect, steps: 6000, from: teacherFile)
+        let sctPath = try train(.sct, steps: 4000, from: teacherFile)
         let ictPath = try train(.ict, steps: 8000, from: nil)
 
         // Evaluation (METHODS.md §9): every sampler, the teacher's Heun-18 included, against N held-out

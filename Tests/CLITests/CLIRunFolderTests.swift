@@ -39,4 +39,32 @@ struct CLIRunFolderTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/api-run").sorted() == [".lock", "metrics.csv"]
                 || (try FileManager.default.contentsOfDirectory(atPath: folder + "/api-run")) == ["metrics.csv"])
     }
+
+    /// `training.pretrained: teacher` was stored as written and resolved again on resume: against the
+    /// directory resume ran in and the teacher's *current* latest, so an extended teacher changed CD's.
+    @Test("a configured run stores training.pretrained as the absolute checkpoint file it named, in config.yaml and run.json")
+    func pretrainedIsStoredAsAnAbsoluteFile() throws {
+        let folder = try CLI.temporaryFolder("pretrained-absolute")
+        let teacher = try CLI.run(["train", "--preset", "diffusion", "--steps", "2", "--checkpoint-every", "2", "--run-dir", "teacher"] + CLI.tiny,
+                                  in: folder)
+        #expect(teacher.status == 0, "\(teacher.standardError)")
+        let config = """
+            method: cd
+            network: {width: 16, depth: 1}
+            training: {steps: 2, batch_size: 16, checkpoint_every: 2, pretrained: teacher}
+            evaluation: {metrics: []}
+            """
+        try Data(config.utf8).write(to: URL(fileURLWithPath: folder + "/cd.yaml"))
+        let trained = try CLI.run(["train", "--config", "cd.yaml", "--run-dir", "cd"], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let teacherFile = URL(fileURLWithPath: folder + "/teacher/checkpoints/step-00000002.h5").standardizedFileURL.path
+        let stored = try String(contentsOfFile: folder + "/cd/config.yaml", encoding: .utf8)
+        #expect(stored.contains("pretrained: \"\(teacherFile)\""), "\(stored)")
+        let recipe = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/cd/run.json"))) as? [String: Any])
+        #expect(recipe["from"] as? String == teacherFile)
+        // The teacher moves on; resuming CD (from another directory) still finds its own teacher.
+        #expect(try CLI.run(["resume", "teacher", "--steps", "4"], in: folder).status == 0)
+        let resumed = try CLI.run(["resume", folder + "/cd", "--steps", "4"], in: NSTemporaryDirectory())
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+    }
 }
