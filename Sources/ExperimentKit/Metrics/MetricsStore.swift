@@ -234,6 +234,18 @@ public final class MetricsStore {
         return (row.step, columnOfSeries[name].map { row.value($0) } ?? .nan)
     }
 
+    /// The last row recorded (flushed or not), as in ``lastRecorded(_:)``, with every series it has a
+    /// value for (NaN entries, i.e. series the row lacks, are left out); nil before the first row.
+    public func lastRecordedRow() -> (step: Int64, values: [String: Double])? {
+        guard let row = pendingRows.last ?? lastStoredRow else { return nil }
+        var values: [String: Double] = [:]
+        for (name, column) in columnOfSeries {
+            let value = row.value(column)
+            if !value.isNaN { values[name] = value }
+        }
+        return (row.step, values)
+    }
+
     /// Records `values` (series name → value) at `step`: a new row when `step` is above the last
     /// row's step, or more series of the last row when equal (see the type's notes). Validates
     /// everything before changing anything, so a rejected call (a ``MetricsError``) records

@@ -263,6 +263,12 @@ public final class Trainer {
             progress.finish()
         }
         var state = LoopState(skippedTotal: skippedSoFar, lastGood: lastGood)
+        // A resumed run starts from the training metrics of its checkpoint's row, so a run resumed with
+        // nothing left to train (a sweep run killed between its last step and its summary) reports the
+        // same final metrics as the session that trained that step.
+        if lastGood != nil, let (step, values) = metrics.lastRecordedRow(), step == Int64(startStep) {
+            state.finalMetrics = values.filter { $0.key.hasPrefix(Self.trainPrefix) }
+        }
         var interrupted = false
         do {
             while learner.completedIterations < total {

@@ -6,8 +6,10 @@ public struct TrainingSummary: Equatable, Sendable {
     public var startStep: Int
     /// Iterations the learner has completed now.
     public var completedSteps: Int
-    /// The last training row recorded in this session ("train/<name>" → value, with
-    /// "train/skipped_steps"); empty when the session trained no step.
+    /// The training metrics of the last step ("train/<name>" → value, with "train/skipped_steps"): the
+    /// last row this session recorded, or — for a resumed session that trained no step — the checkpoint
+    /// step's row as the earlier session recorded it (series without a value there left out); empty
+    /// for a fresh run that trained no step.
     public var finalMetrics: [String: Double]
     /// The last evaluation of this session ("eval/<name>" → value) and its step, if any.
     public var lastEvaluation: [String: Double]?
