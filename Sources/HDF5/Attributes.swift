@@ -45,7 +45,8 @@ public final class HDF5Attribute: HDF5Object {
     public func elementType() throws -> HDF5ElementType { try closing(datatype()) { try $0.elementType() } }
 
     /// Every element in row-major order (`H5Aread` with `T`'s native memory type); the stored type
-    /// must be `T`'s.
+    /// must be `T`'s. A bool element other than FALSE (0) or TRUE (1) throws
+    /// ``HDF5Error/Kind/invalidValue``.
     public func read<T: HDF5Scalar>(as type: T.Type = T.self) throws -> [T] {
         let stored = try elementType()
         guard stored == T.elementType else {
@@ -57,7 +58,10 @@ public final class HDF5Attribute: HDF5Object {
         let identifier = try handle.identifier(for: "H5Aread")
         let memoryType = try T.nativeMemoryType
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialised in
-            if count > 0 { try checkStatus(H5Aread(identifier, memoryType, buffer.baseAddress), call: "H5Aread", context) }
+            if count > 0 {
+                try checkStatus(H5Aread(identifier, memoryType, buffer.baseAddress), call: "H5Aread", context)
+                try requireValidElements(T.self, UnsafeMutableRawBufferPointer(buffer), call: "H5Aread", context)
+            }
             initialised = count
         }
     }
@@ -82,7 +86,10 @@ public final class HDF5Attribute: HDF5Object {
 
 /// Attributes of files, groups and datasets.
 ///
-/// Setting an attribute replaces one of the same name (`H5Adelete`, then `H5Acreate2`). A single
+/// Setting an attribute replaces one of the same name: the new attribute is created and written under
+/// a temporary name (`H5Acreate2`, `H5Awrite`), then the old one is deleted (`H5Adelete`) and the new
+/// one renamed (`H5Arename`), so a replacement that fails (a negative extent, a string with a NUL, a
+/// value too large for the object header) throws and leaves the old attribute as it was. A single
 /// value is stored with a scalar dataspace (h5py reads a numpy scalar, or `str` for strings), an
 /// array with a simple one (h5py: a numpy array). Strings are variable-length UTF-8.
 extension HDF5AttributeOwner {
@@ -194,14 +201,20 @@ extension HDF5AttributeOwner {
     }
 
     private func requireCount(_ count: Int, fits shape: [Int], attribute name: String) throws {
-        guard count == extentProduct(shape) else {
+        if let negative = shape.first(where: { $0 < 0 }) {
+            throw HDF5Error.check(.invalidArgument, call: "H5Acreate2", attributeContext(name),
+                                  "extent \(negative) in shape \(shape) is negative")
+        }
+        let expected = try extentProduct(shape, call: "H5Acreate2", attributeContext(name))
+        guard count == expected else {
             throw HDF5Error.check(.shapeMismatch, call: "H5Awrite", attributeContext(name),
-                                  "\(count) values given for shape \(shape) (\(extentProduct(shape)) elements)")
+                                  "\(count) values given for shape \(shape) (\(expected) elements)")
         }
     }
 
     private func writeStringAttribute(_ name: String, _ values: [String], shape: [Int]) throws {
         let context = attributeContext(name)
+        try StringTransfer.requireNoNUL(values, call: "H5Awrite", context)
         try closing(HDF5Datatype.variableLengthString(context)) { fileType in
             try writeAttribute(name, shape: shape, fileType: try fileType.handle.identifier(for: "H5Acreate2")) { attribute in
                 try StringTransfer.write(values, call: "H5Awrite", context) { memoryType, buffer in
@@ -212,24 +225,43 @@ extension HDF5AttributeOwner {
         }
     }
 
-    /// Replaces attribute `name` with a new one of `shape` and `fileType`, then fills it with
-    /// `write(attributeIdentifier)` (an `H5Awrite`).
+    /// Replaces attribute `name` with a new one of `shape` and `fileType`, filled by
+    /// `write(attributeIdentifier)` (an `H5Awrite`). When `name` exists, the new attribute is created
+    /// and written under an unused temporary name, and only once that succeeded is the old one deleted
+    /// (`H5Adelete`) and the new one renamed to `name` (`H5Arename`). A failure before that removes
+    /// the new attribute (a new `name` too) and leaves the old one untouched.
     private func writeAttribute(
         _ name: String, shape: [Int], fileType: hid_t, _ write: (hid_t) throws -> herr_t
     ) throws {
         let context = attributeContext(name)
         let owner = try handle.identifier(for: "H5Acreate2")
-        if try checkTruth(H5Aexists(owner, name), call: "H5Aexists", context) {
-            try checkStatus(H5Adelete(owner, name), call: "H5Adelete", context)
-        }
         try closing(HDF5Dataspace(shape: shape, maxShape: nil, context)) { space in
+            let replacing = try checkTruth(H5Aexists(owner, name), call: "H5Aexists", context)
+            var target = name
+            if replacing {
+                target = name + ".replacing"
+                var suffix = 1
+                while try checkTruth(H5Aexists(owner, target), call: "H5Aexists", context) {
+                    target = name + ".replacing-\(suffix)"
+                    suffix += 1
+                }
+            }
             let identifier = try checkIdentifier(
-                H5Acreate2(owner, name, fileType, try space.handle.identifier(for: "H5Acreate2"),
+                H5Acreate2(owner, target, fileType, try space.handle.identifier(for: "H5Acreate2"),
                            hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)),
                 call: "H5Acreate2", context)
-            let attribute = HDF5Attribute(adopting: identifier, name: name, context: context, owner: file.handle)
-            try checkStatus(try write(identifier), call: "H5Awrite", context)
-            try attribute.close()
+            let attribute = HDF5Attribute(adopting: identifier, name: target, context: context, owner: file.handle)
+            do {
+                try checkStatus(try write(identifier), call: "H5Awrite", context)
+                try attribute.close()
+            } catch {
+                try? attribute.close()
+                _ = H5Adelete(owner, target)
+                throw error
+            }
+            guard replacing else { return }
+            try checkStatus(H5Adelete(owner, name), call: "H5Adelete", context)
+            try checkStatus(H5Arename(owner, target, name), call: "H5Arename", context)
         }
     }
 }

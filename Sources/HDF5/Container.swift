@@ -150,9 +150,10 @@ extension HDF5Container {
             throw HDF5Error.check(.invalidArgument, call: "H5Dcreate2", childContext(path),
                                   "extent \(negative) in shape \(shape) is negative")
         }
-        guard count == extentProduct(shape) else {
+        let expected = try extentProduct(shape, call: "H5Dcreate2", childContext(path))
+        guard count == expected else {
             throw HDF5Error.check(.shapeMismatch, call: "H5Dwrite", childContext(path),
-                                  "\(count) values given for shape \(shape) (\(extentProduct(shape)) elements)")
+                                  "\(count) values given for shape \(shape) (\(expected) elements)")
         }
     }
 

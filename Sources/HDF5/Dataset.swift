@@ -8,7 +8,14 @@ import CHDF5
 /// equal the Swift one, else ``HDF5Error/Kind/typeMismatch``. The element count must equal the
 /// selection's size (∏ shape, or ∏ count for a hyperslab), else ``HDF5Error/Kind/shapeMismatch``.
 ///
-/// Hyperslabs select the block `start[i] ..< start[i] + count[i]` on every axis i.
+/// Hyperslabs select the block `start[i] ..< start[i] + count[i]` on every axis i; a rank-0 (scalar)
+/// dataset's one hyperslab, `start: [], count: []`, is its single element. A null dataspace (h5py's
+/// `Empty`) has no elements: whole reads return `[]` and whole writes take `[]`, while a hyperslab
+/// read or write throws ``HDF5Error/Kind/shapeMismatch``, as there is no element to select.
+///
+/// A stored bool element other than FALSE (0) or TRUE (1) is not a Swift `Bool`: reading it throws
+/// ``HDF5Error/Kind/invalidValue`` naming the element and its byte (and leaves only `false` in a
+/// caller's buffer).
 public final class HDF5Dataset: HDF5AttributeOwner {
     public let file: HDF5File
     public let objectPath: String
@@ -141,8 +148,8 @@ public final class HDF5Dataset: HDF5AttributeOwner {
 
     /// The elements of the block `start ..< start + count`, in row-major order.
     public func read<T: HDF5Scalar>(as type: T.Type = T.self, start: [Int], count: [Int]) throws -> [T] {
-        try validate(start: start, count: count, within: try shape(), call: "H5Dread")
-        let total = extentProduct(count)
+        try closing(dataspace()) { try validate(start: start, count: count, within: $0, call: "H5Dread") }
+        let total = try extentProduct(count, call: "H5Dread", context)
         try HDF5ReadLimit.check(elements: total, bytesPerElement: MemoryLayout<T>.stride, call: "H5Dread", context)
         return try [T](unsafeUninitializedCapacity: total) { buffer, initialised in
             try read(into: buffer, start: start, count: count)
@@ -198,13 +205,16 @@ public final class HDF5Dataset: HDF5AttributeOwner {
         let identifier = try handle.identifier(for: call)
         let memoryType = try T.nativeMemoryType
         func move(memorySpace: hid_t, fileSpace: hid_t) throws {
-            let status = switch buffer {
+            switch buffer {
             case let .reading(pointer):
-                H5Dread(identifier, memoryType, memorySpace, fileSpace, hid_t(H5P_DEFAULT), pointer)
+                try checkStatus(H5Dread(identifier, memoryType, memorySpace, fileSpace, hid_t(H5P_DEFAULT), pointer),
+                                call: call, context)
+                try requireValidElements(T.self, UnsafeMutableRawBufferPointer(start: pointer, count: bufferCount * MemoryLayout<T>.stride),
+                                         call: call, context)
             case let .writing(pointer):
-                H5Dwrite(identifier, memoryType, memorySpace, fileSpace, hid_t(H5P_DEFAULT), pointer)
+                try checkStatus(H5Dwrite(identifier, memoryType, memorySpace, fileSpace, hid_t(H5P_DEFAULT), pointer),
+                                call: call, context)
             }
-            try checkStatus(status, call: call, context)
         }
 
         let all = chdf5_s_all()
@@ -219,8 +229,8 @@ public final class HDF5Dataset: HDF5AttributeOwner {
         }
         let fileSpace = try dataspace()
         let shape = try fileSpace.shape()
-        try validate(start: selection.start, count: selection.count, within: shape, call: call)
-        let expected = extentProduct(selection.count)
+        try validate(start: selection.start, count: selection.count, within: fileSpace, call: call)
+        let expected = try extentProduct(selection.count, call: call, context)
         guard bufferCount == expected else {
             throw HDF5Error.check(.shapeMismatch, call: call, context,
                                   "\(bufferCount) values given for a block of shape \(selection.count) (\(expected) elements)")
@@ -237,14 +247,22 @@ public final class HDF5Dataset: HDF5AttributeOwner {
         try fileSpace.close()
     }
 
-    /// Throws unless `start` and `count` have the dataset's rank, are non-negative and
-    /// `start[i] + count[i] ≤ shape[i]` on every axis.
-    private func validate(start: [Int], count: [Int], within shape: [Int], call: String) throws {
+    /// Throws unless the dataspace `space` is not null, and `start` and `count` have its rank, are
+    /// non-negative and `start[i] + count[i] ≤ shape[i]` on every axis (a sum that overflows `Int`
+    /// leaves the shape).
+    private func validate(start: [Int], count: [Int], within space: HDF5Dataspace, call: String) throws {
+        if try space.extent() == .null {
+            throw HDF5Error.check(.shapeMismatch, call: call, context,
+                                  "the dataset has a null dataspace (h5py's Empty, no elements), so hyperslab start \(start) count \(count) selects nothing that exists; read or write it whole, as []")
+        }
+        let shape = try space.shape()
         guard start.count == shape.count, count.count == shape.count else {
             throw HDF5Error.check(.invalidArgument, call: call, context,
                                   "hyperslab start \(start) and count \(count) must both have the dataset's rank \(shape.count) (shape \(shape))")
         }
-        for axis in shape.indices where start[axis] < 0 || count[axis] < 0 || start[axis] + count[axis] > shape[axis] {
+        for axis in shape.indices {
+            let (end, overflow) = start[axis].addingReportingOverflow(count[axis])
+            guard start[axis] < 0 || count[axis] < 0 || overflow || end > shape[axis] else { continue }
             throw HDF5Error.check(.shapeMismatch, call: call, context,
                                   "hyperslab start \(start) count \(count) leaves the dataset's shape \(shape) on axis \(axis)")
         }
@@ -281,18 +299,23 @@ public final class HDF5Dataset: HDF5AttributeOwner {
                                   "a scalar (rank-0) dataset cannot be appended to")
         }
         let rowShape = Array(shape.dropFirst())
-        let rowSize = extentProduct(rowShape)
+        let rowSize = try extentProduct(rowShape, call: "H5Dset_extent", context)
         guard rowSize > 0 ? buffer.count % rowSize == 0 : buffer.isEmpty else {
             throw HDF5Error.check(.shapeMismatch, call: "H5Dset_extent", context,
                                   "\(buffer.count) values are not whole rows of shape \(rowShape) (\(rowSize) elements each)")
         }
         guard rowSize > 0, !buffer.isEmpty else { return }
         let rows = buffer.count / rowSize
-        if let maximum = try maxShape().first, let maximum, length + rows > maximum {
+        let (newLength, overflow) = length.addingReportingOverflow(rows)
+        if overflow {
+            throw HDF5Error.check(.shapeMismatch, call: "H5Dset_extent", context,
+                                  "appending \(rows) rows to \(length) exceeds the largest extent \(Int.max)")
+        }
+        if let maximum = try maxShape().first, let maximum, newLength > maximum {
             throw HDF5Error.check(.shapeMismatch, call: "H5Dset_extent", context,
                                   "appending \(rows) rows to \(length) exceeds the maximum first extent \(maximum); create the dataset with maxShape: .unlimitedFirstAxis")
         }
-        try resize(to: [length + rows] + rowShape)
+        try resize(to: [newLength] + rowShape)
         try write(from: buffer, start: [length] + rowShape.map { _ in 0 }, count: [rows] + rowShape)
     }
 

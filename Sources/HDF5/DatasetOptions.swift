@@ -58,11 +58,15 @@ public struct HDF5DatasetOptions: Sendable, Equatable {
     /// The chunk shape chosen when none is given: whole rows (every axis but the first at full
     /// extent, at least 1), and along the first axis
     /// rows = max(1, ⌊65 536 bytes / bytes per row⌋), capped at the first extent when that is
-    /// positive — so chunks are at most about 64 KiB unless a single row is larger.
+    /// positive — so chunks are at most about 64 KiB unless a single row is larger. (Bytes per row
+    /// beyond `Int.max` count as `Int.max`: one row per chunk.)
     public static func automaticChunkShape(shape: [Int], elementSize: Int) -> [Int] {
         guard let first = shape.first else { return [] }
         let rowShape = shape.dropFirst().map { max($0, 1) }
-        let rowBytes = max(1, extentProduct(Array(rowShape)) * elementSize)
+        let rowBytes = rowShape.reduce(max(1, elementSize)) { product, extent in
+            let (next, overflow) = product.multipliedReportingOverflow(by: extent)
+            return overflow ? Int.max : next
+        }
         var rows = max(1, 65_536 / rowBytes)
         if first > 0 { rows = min(rows, first) }
         return [rows] + rowShape

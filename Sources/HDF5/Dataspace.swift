@@ -26,6 +26,7 @@ public final class HDF5Dataspace: HDF5Object {
             throw HDF5Error.check(.invalidArgument, call: "H5Screate_simple", context,
                                   "extent \(negative) in shape \(shape) is negative")
         }
+        _ = try extentProduct(shape, call: "H5Screate_simple", context)
         let identifier: hid_t
         if shape.isEmpty {
             if let maxShape, !maxShape.isEmpty {
@@ -79,6 +80,8 @@ public final class HDF5Dataspace: HDF5Object {
         return try checkSize(Int(count), call: "H5Sget_simple_extent_npoints", handle.context)
     }
 
+    /// The current and maximum extents; an extent of 2⁶³ or more (which `Int` cannot hold, so only
+    /// a damaged or foreign file declares it) throws ``HDF5Error/Kind/invalidValue``.
     private func dimensions() throws -> (current: [Int], maximum: [Int?]) {
         let identifier = try handle.identifier(for: "H5Sget_simple_extent_ndims")
         let rank = Int(try checkStatus(H5Sget_simple_extent_ndims(identifier), call: "H5Sget_simple_extent_ndims",
@@ -88,7 +91,14 @@ public final class HDF5Dataspace: HDF5Object {
         try checkStatus(H5Sget_simple_extent_dims(identifier, &current, &maximum), call: "H5Sget_simple_extent_dims",
                         handle.context)
         let unlimited = chdf5_s_unlimited()
-        return (current.map { Int($0) }, maximum.map { $0 == unlimited ? nil : Int($0) })
+        func extent(_ value: hsize_t) throws -> Int {
+            guard let extent = Int(exactly: value) else {
+                throw HDF5Error.check(.invalidValue, call: "H5Sget_simple_extent_dims", handle.context,
+                                      "the stored shape \(current) has extent \(value), more than the largest Int (\(Int.max)); the file is damaged")
+            }
+            return extent
+        }
+        return (try current.map(extent), try maximum.map { $0 == unlimited ? nil : try extent($0) })
     }
 
     /// Selects the block `start ..< start + count` on every axis (`H5Sselect_hyperslab`, stride and
@@ -106,7 +116,18 @@ func describeExtent(_ extent: Int?) -> String {
     extent.map(String.init) ?? "unlimited"
 }
 
-/// Number of elements of a shape: ∏ shape (1 for rank 0).
-func extentProduct(_ shape: [Int]) -> Int {
-    shape.reduce(1, *)
+/// Number of elements of a shape: ∏ shape (1 for rank 0, 0 when any extent is 0). A product larger
+/// than `Int.max` throws ``HDF5Error/Kind/invalidArgument`` naming the shape, as `call`'s error.
+func extentProduct(_ shape: [Int], call: String, _ context: ErrorContext) throws -> Int {
+    if shape.contains(0) { return 0 }
+    var product = 1
+    for extent in shape {
+        let (next, overflow) = product.multipliedReportingOverflow(by: extent)
+        guard !overflow else {
+            throw HDF5Error.check(.invalidArgument, call: call, context,
+                                  "shape \(shape) has more elements than an Int can count (∏ shape > \(Int.max))")
+        }
+        product = next
+    }
+    return product
 }

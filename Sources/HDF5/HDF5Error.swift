@@ -7,8 +7,9 @@ import CHDF5
 /// carries libhdf5's error stack (``stack``), walked with `H5Ewalk2` from the API function down to
 /// the most specific cause, with each frame's major and minor messages (`H5Eget_msg`). Checks the
 /// wrapper makes itself (a missing file, a file without the HDF5 signature, a closed handle, a wrong
-/// element type, a data count that does not fit the dataspace, an extent too large to read) throw
-/// the other kinds, naming the libhdf5 call they guard. Nothing is ever turned into an empty value.
+/// element type, a data count that does not fit the dataspace, an extent too large to read, a stored
+/// value its type does not allow) throw the other kinds, naming the libhdf5 call they guard. Nothing
+/// is ever turned into an empty value.
 public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
     /// What went wrong, for callers that want to react to it.
     public enum Kind: String, Sendable, Equatable {
@@ -31,9 +32,12 @@ public struct HDF5Error: Error, Sendable, Equatable, CustomStringConvertible {
         /// Reading the object would allocate more than the machine's memory (``HDF5ReadLimit``): a
         /// damaged or foreign file declaring a huge extent.
         case exceedsMemory
-        /// A file-system call around a file failed (renaming a finished file into place); the message
-        /// carries the system's reason.
+        /// A file-system call around a file failed (syncing a finished file to disk, renaming it into
+        /// place); the message carries the system's reason.
         case fileSystem
+        /// A value read from the file is not one its type allows or Swift can hold — a bool element
+        /// other than FALSE (0) or TRUE (1), an extent of 2⁶³ or more: a damaged or foreign file.
+        case invalidValue
     }
 
     /// One frame of libhdf5's error stack, outermost (the API function) first.

@@ -18,13 +18,17 @@ import CHDF5
 ///
 /// Arrays longer than ``maximumValues`` show their first values and the count; strings longer
 /// than ``maximumStringLength`` characters are cut. Members of a group appear in name order; soft
-/// and external links are named, not followed. Any libhdf5 failure is thrown, never hidden.
+/// and external links are named, not followed. A group is entered once, where it is first met: a
+/// further hard link to it — a second name, or a link back up the tree that makes a cycle — shows
+/// `group, hard link to <first path> (listed there)` (groups are told apart by file number and
+/// object header address, `H5Oget_info_by_name2`). Any libhdf5 failure is thrown, never hidden.
 public enum HDF5Inspector {
     /// Attribute arrays longer than this show only their first `maximumValues - 2` values.
     public static let maximumValues = 8
     /// Strings longer than this are cut.
     public static let maximumStringLength = 80
-    /// Groups nested deeper than this are not entered (guards against hard-link cycles).
+    /// Groups nested deeper than this are not entered (bounds the recursion; hard-link cycles are
+    /// caught before, by address).
     public static let maximumDepth = 64
 
     /// The tree of the file at `path`, opened read-only.
@@ -38,13 +42,32 @@ public enum HDF5Inspector {
     /// The tree of an open file.
     public static func describe(_ file: HDF5File) throws -> String {
         var lines = ["HDF5 file \(file.filePath)"]
-        try describeGroup(file, depth: 0, into: &lines)
+        var visited = [try address(of: ".", in: file): "/"]
+        try describeGroup(file, depth: 0, visited: &visited, into: &lines)
         return lines.joined(separator: "\n") + "\n"
     }
 
     private static func indent(_ depth: Int) -> String { String(repeating: "  ", count: depth) }
 
-    private static func describeGroup(_ group: some HDF5Container, depth: Int, into lines: inout [String]) throws {
+    /// Where an object's header is: the same for every hard link to the object.
+    private struct ObjectAddress: Hashable {
+        let fileNumber: UInt
+        let address: haddr_t
+    }
+
+    /// The address of the object `name` links to in `group` (`H5Oget_info_by_name2`, basic fields).
+    private static func address(of name: String, in group: some HDF5Container) throws -> ObjectAddress {
+        var info = H5O_info_t()
+        try checkStatus(H5Oget_info_by_name2(try group.handle.identifier(for: "H5Oget_info_by_name2"), name, &info,
+                                             UInt32(H5O_INFO_BASIC), hid_t(H5P_DEFAULT)),
+                        call: "H5Oget_info_by_name2", group.childContext(name))
+        return ObjectAddress(fileNumber: UInt(info.fileno), address: info.addr)
+    }
+
+    /// Lists `group` and what it holds; `visited` maps each group entered so far to its listed path.
+    private static func describeGroup(
+        _ group: some HDF5Container, depth: Int, visited: inout [ObjectAddress: String], into lines: inout [String]
+    ) throws {
         let members = try group.members()
         lines.append("\(indent(depth))\(group.objectPath)  group, \(members.count) member\(members.count == 1 ? "" : "s")")
         try describeAttributes(of: group, depth: depth, into: &lines)
@@ -57,12 +80,18 @@ public enum HDF5Inspector {
             case (.group, .soft):
                 lines.append("\(prefix)  soft link to a group (not followed)")
             case (.group, _):
+                let address = try address(of: member.name, in: group)
+                if let earlier = visited[address] {
+                    lines.append("\(prefix)  group, hard link to \(earlier) (listed there)")
+                    continue
+                }
                 guard depth + 1 < maximumDepth else {
                     lines.append("\(prefix)  group (deeper than \(maximumDepth) levels, not entered)")
                     continue
                 }
+                visited[address] = path
                 let child = try group.openGroup(member.name)
-                try describeGroup(child, depth: depth + 1, into: &lines)
+                try describeGroup(child, depth: depth + 1, visited: &visited, into: &lines)
                 try child.close()
             case (.dataset, let link):
                 let dataset = try group.openDataset(member.name)

@@ -46,6 +46,71 @@ struct AtomicFileWriteTests {
         }
     }
 
+    /// What the threads of ``concurrentWritersOfOnePath()`` report.
+    final class Failures: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [String] = []
+        func record(_ item: String) { lock.withLock { items.append(item) } }
+        var all: [String] { lock.withLock { items } }
+    }
+
+    /// Writes version `writer`: an attribute naming it and 4096 doubles equal to it.
+    static func writeVersion(_ writer: Int, to path: String) throws {
+        try HDF5File.writeAtomically(to: path) { file in
+            try file.setAttribute("writer", Int64(writer))
+            try file.createDataset("values", values: [Double](repeating: Double(writer), count: 4096))
+        }
+    }
+
+    /// Throws unless `path` holds one whole version: its attribute and its values agree.
+    static func checkVersion(at path: String) throws -> Int64 {
+        let file = try HDF5File(path)
+        defer { try? file.close() }
+        let writer = try file.attribute("writer", as: Int64.self)
+        let values = try file.openDataset("values").read(as: Double.self)
+        guard (writer == 0 || writer == 1), values == [Double](repeating: Double(writer), count: 4096) else {
+            throw HDF5Error(.invalidValue, call: "check", filePath: path, objectPath: "/",
+                            message: "writer \(writer) with \(values.count) values starting \(values.prefix(3))")
+        }
+        return writer
+    }
+
+    @Test("two threads writing one path at once, 40 times each, all succeed; a reader meanwhile and the final file see one whole version; no temporary file is left")
+    func concurrentWritersOfOnePath() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("shared.h5").path
+            try Self.writeVersion(0, to: path)
+            let failures = Failures()
+            let writersLeft = Failures()  // one entry per writer that finished
+            let finished = DispatchGroup()
+            for writer in 0..<2 {
+                finished.enter()
+                Thread {
+                    for round in 0..<40 {
+                        do { try Self.writeVersion(writer, to: path) } catch {
+                            failures.record("writer \(writer), round \(round): \(error)")
+                        }
+                    }
+                    writersLeft.record("\(writer)")
+                    finished.leave()
+                }.start()
+            }
+            finished.enter()
+            Thread {
+                var reads = 0
+                while writersLeft.all.count < 2 || reads == 0 {
+                    do { _ = try Self.checkVersion(at: path) } catch { failures.record("reader, read \(reads): \(error)") }
+                    reads += 1
+                }
+                finished.leave()
+            }.start()
+            finished.wait()
+            #expect(failures.all.isEmpty, "\(failures.all.prefix(5))")
+            #expect(throws: Never.self) { _ = try Self.checkVersion(at: path) }
+            #expect(try Self.others(in: directory, besides: ["shared.h5"]).isEmpty)
+        }
+    }
+
     @Test("a rename that fails is an HDF5Error naming the path and the reason, and leaves no temporary file")
     func failedRenameIsReported() throws {
         try withTemporaryDirectory { directory in

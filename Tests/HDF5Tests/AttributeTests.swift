@@ -99,6 +99,46 @@ struct AttributeTests {
         }
     }
 
+    @Test("a replacement that fails (negative extents, too large for the object header, a NUL in a string) throws and leaves the old attribute readable")
+    func failedReplacementKeepsOldAttribute() throws {
+        try withTemporaryDirectory { directory throws in
+            let path = directory.appendingPathComponent("replace-fails.h5").path
+            let file = try HDF5File(path, mode: .truncate)
+            let group = try file.createGroup("g")
+            try group.setAttribute("a", [1.0, 2.0])
+            try group.setAttribute("s", "old")
+
+            // ∏ [-1, -1] = 1 matches the one value, but the extents are negative.
+            let negative = expectHDF5Error { try group.setAttribute("a", [1.0], shape: [-1, -1]) }
+            #expect(negative?.kind == .invalidArgument && negative?.objectPath == "/g@a", "\(String(describing: negative))")
+            #expect(negative?.message.contains("[-1, -1]") == true, "\(String(describing: negative))")
+            #expect(try group.attributeArray("a", as: Double.self) == [1.0, 2.0])
+
+            // 80 KB: more than an attribute message of the default file format holds (64 KB).
+            let large = expectHDF5Error { try group.setAttribute("a", [Double](repeating: 3, count: 10_000)) }
+            #expect(large?.kind == .libraryCall && large?.call == "H5Acreate2", "\(String(describing: large))")
+            #expect(try group.attributeArray("a", as: Double.self) == [1.0, 2.0])
+
+            let nul = expectHDF5Error { try group.setAttribute("s", "a\u{0}b") }
+            #expect(nul?.kind == .invalidArgument && nul?.objectPath == "/g@s", "\(String(describing: nul))")
+            #expect(try group.stringAttribute("s") == "old")
+            let nulInNew = expectHDF5Error { try group.setAttribute("t", ["x", "a\u{0}b"]) }
+            #expect(nulInNew?.kind == .invalidArgument)
+
+            // A replacement that works still replaces, and no temporary attribute is left anywhere.
+            try group.setAttribute("s", "new")
+            #expect(try group.stringAttribute("s") == "new")
+            #expect(try group.attributeNames() == ["a", "s"])
+            try file.close()
+
+            let reader = try HDF5File(path)
+            #expect(try reader.openGroup("g").attributeArray("a", as: Double.self) == [1.0, 2.0])
+            #expect(try reader.openGroup("g").stringAttribute("s") == "new")
+            #expect(try reader.openGroup("g").attributeNames() == ["a", "s"])
+            try reader.close()
+        }
+    }
+
     @Test("reading an attribute as the wrong type or shape throws a readable error")
     func attributeMismatches() throws {
         try withTemporaryDirectory { directory throws in

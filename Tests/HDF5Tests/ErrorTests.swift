@@ -152,6 +152,30 @@ struct ErrorTests {
         }
     }
 
+    @Test("a shape whose element count overflows Int, and a hyperslab whose end does, throw instead of trapping")
+    func overflowingShapesThrow() throws {
+        try withTemporaryDirectory { directory throws in
+            let file = try HDF5File(directory.appendingPathComponent("overflow.h5").path, mode: .truncate)
+            let huge = [1 << 32, 1 << 32]  // 2⁶⁴ elements
+            let create = expectHDF5Error { _ = try file.createDataset("huge", of: Double.self, shape: huge) }
+            #expect(create?.kind == .invalidArgument && create?.objectPath == "/huge", "\(String(describing: create))")
+            #expect(create?.message.contains("shape [4294967296, 4294967296]") == true, "\(String(describing: create))")
+            let createWithValues = expectHDF5Error { try file.createDataset("huge", values: [Double](), shape: huge) }
+            #expect(createWithValues?.kind == .invalidArgument, "\(String(describing: createWithValues))")
+            let attribute = expectHDF5Error { try file.setAttribute("huge", [Double](), shape: huge) }
+            #expect(attribute?.kind == .invalidArgument && attribute?.objectPath == "/@huge", "\(String(describing: attribute))")
+            #expect(try !file.contains("huge") && !file.hasAttribute("huge"))
+
+            let dataset = try file.createDataset("x", values: [1.0, 2.0])
+            let read = expectHDF5Error { _ = try dataset.read(as: Double.self, start: [Int.max], count: [1]) }
+            #expect(read?.kind == .shapeMismatch && read?.objectPath == "/x", "\(String(describing: read))")
+            #expect(read?.message.contains("start [\(Int.max)] count [1]") == true, "\(String(describing: read))")
+            let write = expectHDF5Error { try dataset.write([5.0], start: [Int.max], count: [1]) }
+            #expect(write?.kind == .shapeMismatch, "\(String(describing: write))")
+            #expect(try dataset.read(as: Double.self) == [1.0, 2.0])
+        }
+    }
+
     @Test("writing through a read-only file throws libhdf5's error")
     func readOnlyFile() throws {
         try withTemporaryDirectory { directory throws in

@@ -1,3 +1,4 @@
+import CHDF5
 import Foundation
 import HDF5
 import Testing
@@ -57,6 +58,34 @@ struct InspectorTests {
                 "  /terminations  dataset bool [2, 2]  contiguous",
             ]
             #expect(lines == expectedLines, "\n\(text)")
+        }
+    }
+
+    @Test("a group reached again through hard links (two links from the root back to /, a group linking itself) is listed once; the repeats name the first path")
+    func hardLinkCyclesEndAndNameTheRepeat() throws {
+        try withTemporaryDirectory { directory throws in
+            let path = directory.appendingPathComponent("cycles.h5").path
+            let file = try HDF5File(path, mode: .truncate)
+            try file.createDataset("g/x", values: [1.0, 2.0], createIntermediateGroups: true)
+            try file.close()
+            try ForeignFileTests.withCFile(path, create: false) { file in
+                for (target, link) in [("/", "loop-a"), ("/", "loop-b"), ("/g", "/g/self")] {
+                    _ = try ForeignFileTests.ok(H5Lcreate_hard(file, target, file, link, hid_t(H5P_DEFAULT), hid_t(H5P_DEFAULT)),
+                                                "H5Lcreate_hard")
+                }
+            }
+            // Before, each link back to / was entered again, down to 64 levels: 2⁶⁴ groups.
+            let text = try HDF5Inspector.describe(path: path)
+            let lines = text.split(separator: "\n").map(String.init)
+            #expect(lines == [
+                "HDF5 file \(path)",
+                "/  group, 3 members",
+                "  /g  group, 2 members",
+                "    /g/self  group, hard link to /g (listed there)",
+                "    /g/x  dataset float64 [2]  contiguous",
+                "  /loop-a  group, hard link to / (listed there)",
+                "  /loop-b  group, hard link to / (listed there)",
+            ], "\n\(text)")
         }
     }
 

@@ -122,3 +122,43 @@ private func booleanEnum(over base: hid_t) throws -> hid_t {
     try checkStatus(H5Tenum_insert(type, "TRUE", &trueValue), call: "H5Tenum_insert", .library)
     return type
 }
+
+/// Throws ``HDF5Error/Kind/invalidValue`` when `T` is `Bool` and a byte of `elements`, just read from
+/// the file as `T` values, is neither FALSE (0) nor TRUE (1): libhdf5 copies the stored enum bytes
+/// as they are (or, converting, makes a non-member all ones), and any other byte is not a valid
+/// Swift `Bool`. The error names the first such element and its byte; the whole buffer is zeroed
+/// (`false`) first, so no invalid `Bool` is left behind. Every bit pattern of the other types is a
+/// valid value.
+func requireValidElements<T: HDF5Scalar>(
+    _: T.Type, _ elements: UnsafeMutableRawBufferPointer, call: String, _ context: ErrorContext
+) throws {
+    guard T.self == Bool.self, let index = elements.firstIndex(where: { $0 > 1 }) else { return }
+    let byte = elements[index]
+    for offset in elements.indices { elements[offset] = 0 }
+    throw HDF5Error.check(.invalidValue, call: call, context,
+                          "bool element \(index) holds the byte \(byte), which is neither FALSE (0) nor TRUE (1); the file is damaged or was written with another boolean encoding")
+}
+
+extension HDF5ElementType {
+    /// The native memory type of the ``HDF5Scalar`` type that reads and writes this element type
+    /// (`H5T_NATIVE_FLOAT` for float32, …, the native boolean enum for bool); nil for strings and
+    /// other types.
+    var nativeMemoryType: hid_t? {
+        get throws {
+            switch self {
+            case .float32: try Float.nativeMemoryType
+            case .float64: try Double.nativeMemoryType
+            case .int8: try Int8.nativeMemoryType
+            case .int16: try Int16.nativeMemoryType
+            case .int32: try Int32.nativeMemoryType
+            case .int64: try Int64.nativeMemoryType
+            case .uint8: try UInt8.nativeMemoryType
+            case .uint16: try UInt16.nativeMemoryType
+            case .uint32: try UInt32.nativeMemoryType
+            case .uint64: try UInt64.nativeMemoryType
+            case .bool: try Bool.nativeMemoryType
+            case .string, .other: nil
+            }
+        }
+    }
+}

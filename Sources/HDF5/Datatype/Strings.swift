@@ -14,10 +14,7 @@ enum StringTransfer {
         _ strings: [String], call: String, _ context: ErrorContext,
         _ write: (hid_t, UnsafeRawPointer) -> herr_t
     ) throws {
-        if let bad = strings.firstIndex(where: { $0.utf8.contains(0) }) {
-            throw HDF5Error.check(.invalidArgument, call: call, context,
-                                  "string \(bad) contains a NUL character, which C strings cannot hold")
-        }
+        try requireNoNUL(strings, call: call, context)
         let memoryType = try HDF5Datatype.variableLengthString(context)
         let typeIdentifier = try memoryType.handle.identifier(for: call)
         let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
@@ -30,6 +27,14 @@ enum StringTransfer {
             try checkStatus(write(typeIdentifier, UnsafeRawPointer(base)), call: call, context)
         }
         try memoryType.close()
+    }
+
+    /// Throws unless every string can be a C string (no NUL character).
+    static func requireNoNUL(_ strings: [String], call: String, _ context: ErrorContext) throws {
+        if let bad = strings.firstIndex(where: { $0.utf8.contains(0) }) {
+            throw HDF5Error.check(.invalidArgument, call: call, context,
+                                  "string \(bad) contains a NUL character, which C strings cannot hold")
+        }
     }
 
     /// Reads `count` strings stored as `storedType` (whose libhdf5 type is `storedTypeIdentifier`)

@@ -48,9 +48,12 @@ extension HDF5Dataset {
             try checkStatus(H5Pfill_value_defined(identifier, &fill), call: "H5Pfill_value_defined", context)
             guard fill == H5D_FILL_VALUE_USER_DEFINED else { return true }
             return try closing(datatype()) { type in
-                var value = [UInt8](repeating: 0xFF, count: elementSize)
-                try checkStatus(H5Pget_fill_value(identifier, try type.handle.identifier(for: "H5Pget_fill_value"), &value),
-                                call: "H5Pget_fill_value", context)
+                // H5Pget_fill_value writes one element of the type it is given: the stored type's size.
+                let typeIdentifier = try type.handle.identifier(for: "H5Pget_fill_value")
+                let storedSize = H5Tget_size(typeIdentifier)
+                if storedSize == 0 { throw HDF5Error.libraryFailure(call: "H5Tget_size", context) }
+                var value = [UInt8](repeating: 0xFF, count: storedSize)
+                try checkStatus(H5Pget_fill_value(identifier, typeIdentifier, &value), call: "H5Pget_fill_value", context)
                 return value.allSatisfy { $0 == 0 }
             }
         }
@@ -114,8 +117,11 @@ extension HDF5Dataset {
     /// dataset by `rows.rowCount` (`H5Dset_extent`), then writes chunk i at first index
     /// n + i·chunkRows (`H5Dwrite_chunk`), where n, the current length, must be a multiple of the
     /// chunk's first extent — an aligned append only ever writes new chunks. The rows must have been
-    /// encoded with this dataset's codec. As with ``append(_:)``, if a write fails after the
-    /// resize the new rows stay, reading as zeros where no chunk was written.
+    /// encoded with this dataset's codec: the same element type and size, stored byte for byte as the
+    /// Swift values the rows were encoded from (`H5Tequal` with their native memory type, so a
+    /// big-endian dataset refuses them), and the same chunk shape and filters. As with
+    /// ``append(_:)``, if a write fails after the resize the new rows stay, reading as zeros where
+    /// no chunk was written.
     public func appendEncodedRows(_ rows: HDF5EncodedRows) throws {
         let context = handle.context
         let shape = try self.shape()
@@ -127,10 +133,24 @@ extension HDF5Dataset {
             throw HDF5Error.check(.invalidArgument, call: "H5Dwrite_chunk", context,
                                   "a direct chunk append must start on a chunk boundary, but the dataset has \(length) rows and chunks of \(chunkRows); use append(_:)")
         }
-        guard try elementType() == rows.codec.elementType,
-              try pipelineCodec(elementType: rows.codec.elementType, elementSize: rows.codec.elementSize) == rows.codec else {
+        let (stored, storedSize, sameBytes) = try closing(datatype()) { type in
+            let identifier = try type.handle.identifier(for: "H5Tequal")
+            let size = H5Tget_size(identifier)
+            if size == 0 { throw HDF5Error.libraryFailure(call: "H5Tget_size", context) }
+            let stored = try type.elementType()
+            let sameBytes = try stored.nativeMemoryType.map {
+                try checkTruth(H5Tequal(identifier, $0), call: "H5Tequal", context)
+            } ?? false
+            return (stored, size, sameBytes)
+        }
+        if stored == rows.codec.elementType, !sameBytes {
+            throw HDF5Error.check(.typeMismatch, call: "H5Dwrite_chunk", context,
+                                  "the dataset stores \(stored) in another byte layout (byte order) than the Swift values the rows were encoded from (H5Tequal with the native type is false); append them with append(_:), which converts")
+        }
+        guard stored == rows.codec.elementType, storedSize == rows.codec.elementSize,
+              try pipelineCodec(elementType: stored, elementSize: storedSize) == rows.codec else {
             throw HDF5Error.check(.invalidArgument, call: "H5Dwrite_chunk", context,
-                                  "the rows were encoded for chunks \(rows.codec.chunkShape) of \(rows.codec.elementType) with filters \(rows.codec.filters), which is not this dataset's layout")
+                                  "the rows were encoded for chunks \(rows.codec.chunkShape) of \(rows.codec.elementSize)-byte \(rows.codec.elementType) with filters \(rows.codec.filters), which is not this dataset's layout")
         }
         guard rows.chunks.count == (rows.rowCount + chunkRows - 1) / chunkRows else {
             throw HDF5Error.check(.shapeMismatch, call: "H5Dwrite_chunk", context,

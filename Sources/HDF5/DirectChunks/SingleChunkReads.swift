@@ -12,6 +12,7 @@ extension HDF5Dataset {
     /// disagrees with the bytes, so that the ordinary `H5Dread` of ``read(as:)`` then reports the
     /// corruption in libhdf5's words. (Read-only, because a chunk written through a still-open
     /// writable handle may sit unflushed in libhdf5's cache, which `H5Dread_chunk` does not see.)
+    /// A bool element other than FALSE (0) or TRUE (1) throws ``HDF5Error/Kind/invalidValue``.
     func readSingleStoredChunk<T: HDF5Scalar>(as type: T.Type) throws -> [T]? {
         let context = handle.context
         let count = try elementCount()
@@ -37,6 +38,10 @@ extension HDF5Dataset {
                 var stored: UInt32 = 0
                 for byte in (0..<4).reversed() { stored = stored << 8 | UInt32(raw[dataBytes + byte]) }
                 verified = mask == 0 && HDF5Fletcher32.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<dataBytes])) == stored
+            }
+            if verified {
+                try requireValidElements(T.self, UnsafeMutableRawBufferPointer(start: buffer.baseAddress, count: dataBytes),
+                                         call: "H5Dread_chunk", context)
             }
             initialised = verified ? count : 0
         }
