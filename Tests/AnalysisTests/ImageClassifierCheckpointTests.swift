@@ -267,5 +267,13 @@ struct ImageClassifierCheckpointTests {
         var withNaN = images
         withNaN[130] = .nan
         #expect(throws: ImageClassifierError.nonFiniteImages(index: 2)) { try evaluation.predictions(images: withNaN) }
+
+        // A classifier with a NaN parameter has NaN logits: no prediction (it used to be class 0, so every
+        // label-0 image counted as correct).
+        let broken = try ImageClassifier(.digits, seed: 0)
+        broken.store.values.update(repeating: .nan, count: broken.store.count)
+        let brokenEvaluation = ImageClassifierEvaluation(classifier: broken)
+        #expect(throws: ImageClassifierError.nonFiniteLogits(index: 0)) { try brokenEvaluation.accuracy(images: images, labels: [0, 0, 0]) }
+        #expect(ImageClassifierError.nonFiniteLogits(index: 0).description.contains("logits for image 0 contain NaN"))
     }
 }

@@ -164,6 +164,41 @@ struct SolverPolicyTests {
         #expect(state.terminated.allSatisfy { $0 })
     }
 
+    /// Dormand–Prince throws for its whole group where Euler returns NaN rows; the policy must turn
+    /// that into NaN for the failing episode only, so the MDP truncates it and advances the others.
+    @Test("a Dormand–Prince policy whose denoiser fails for one episode truncates that episode and advances the others")
+    func adaptivePolicyTruncatesOnlyTheFailingEpisode() throws {
+        /// The ring's denoiser, NaN for points whose first coordinate exceeds 1000.
+        struct FailingFarOut: Denoiser {
+            let base: GaussianMixture
+            func denoise(_ points: UnsafePointer<Double>, count: Int, time t: Double, into output: UnsafeMutablePointer<Double>) throws {
+                try base.denoise(points, count: count, time: t, into: output)
+                for row in 0..<count where points[2 * row] > 1000 { output[2 * row] = .nan }
+            }
+        }
+        let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)
+        let mdp = try DenoisingMDP(dimension: 2, grid: try TimeGrid.karras(count: 6))
+        var stream = RandomStream(seed: 7, purpose: "reset")
+        var state = mdp.reset(count: 3, stream: &stream)
+        state.points[2] = 5000     // episode 1 starts far out
+        let before = state.points
+        let policy = SolverPolicy(solver: DormandPrinceSolver(), denoiser: FailingFarOut(base: ring))
+        _ = try mdp.step(&state, policy: policy)
+        #expect(state.truncated == [false, true, false])
+        #expect(Array(state.points[2..<4]) == Array(before[2..<4]), "the truncated episode keeps its state")
+        // The other episodes moved exactly as a solve of each alone.
+        for row in [0, 2] {
+            let alone = try DormandPrinceSolver().solve(Array(before[2 * row..<2 * row + 2]), dimension: 2,
+                                                        from: mdp.maximumTime, to: mdp.times[1], denoiser: ring)
+            #expect(Array(state.points[2 * row..<2 * row + 2]) == alone)
+        }
+        // A caller mistake still throws.
+        var scratch = [Double](repeating: 0, count: 6)
+        #expect(throws: SolverError.self) {
+            try scratch.withUnsafeMutableBufferPointer { try policy.advance(before, count: 3, dimension: 2, from: 1, to: 2, into: $0.baseAddress!) }
+        }
+    }
+
     @Test("a Heun teacher policy over a fine grid approaches the exact end point")
     func heunTeacherConverges() throws {
         let ring = try GaussianMixture.ring(modes: 8, radius: 2, std: 0.1)

@@ -17,6 +17,8 @@ public enum ImageClassifierError: Error, Sendable, Equatable, CustomStringConver
     case imageCountMismatch(values: Int, imageShape: [Int])
     /// Images containing NaN or infinity.
     case nonFiniteImages(index: Int)
+    /// The classifier's logits for image `index` contain NaN (non-finite parameters, or an overflow).
+    case nonFiniteLogits(index: Int)
     /// A label count different from the image count.
     case labelCountMismatch(labels: Int, images: Int)
     /// Label `label` of image `index` lies outside 0..<classCount.
@@ -45,6 +47,8 @@ public enum ImageClassifierError: Error, Sendable, Equatable, CustomStringConver
             return "image classifier: \(values) image values are not a whole number ≥ 1 of \(imageShape.map(String.init).joined(separator: "×")) images (expected a positive multiple of \(d))"
         case let .nonFiniteImages(index):
             return "image classifier: image \(index) contains NaN or infinity; expected finite pixel values"
+        case let .nonFiniteLogits(index):
+            return "image classifier: its logits for image \(index) contain NaN, so it predicts no class; expected a classifier with finite parameters (retrain it or load another checkpoint)"
         case let .labelCountMismatch(labels, images):
             return "image classifier: \(labels) labels for \(images) images; expected one label per image"
         case let .labelOutOfRange(index, label, classCount):

@@ -40,7 +40,9 @@ public final class ImageClassifierEvaluation {
     /// F, the width of the penultimate features.
     public var featureCount: Int { classifier.configuration.featureCount }
 
-    /// argmax_k z_k(x_n) for each of the N images (ties: the lowest class).
+    /// argmax_k z_k(x_n) for each of the N images (ties: the lowest class). A NaN logit throws
+    /// ``ImageClassifierError/nonFiniteLogits(index:)`` naming the image: every comparison with NaN is
+    /// false, so the arg-max would silently be class 0 (and count as correct for label 0).
     public func predictions(images: [Float]) throws -> [Int32] {
         var result: [Int32] = []
         let k = classCount
@@ -48,6 +50,7 @@ public final class ImageClassifierEvaluation {
             let z = try classifier.logits(batch)
             for row in 0..<z.rows {
                 let line = z.data + row * k
+                if (0..<k).contains(where: { line[$0].isNaN }) { throw ImageClassifierError.nonFiniteLogits(index: result.count) }
                 var best = 0
                 for c in 1..<k where line[c] > line[best] { best = c }
                 result.append(Int32(best))
