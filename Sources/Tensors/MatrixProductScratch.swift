@@ -4,8 +4,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Per-thread packing buffers of ``PackedMatrixMultiply``: one row block of A (`rowsPerTile × depth`)
-/// and one depth block of B (`depth × n`, rounded up to whole column panels).
+/// Per-thread packing buffers of ``PackedMatrixMultiply``: one row block of A (`rowsPerTile × depth`, plus
+/// a vector of padding) and one depth block of a chunk of B (`depth ×` the chunk's whole column panels).
 ///
 /// Each thread that multiplies gets its own buffers (a POSIX thread-specific value, freed when the thread
 /// exits), so two ``ParallelLanes`` can multiply at once. A buffer only grows — the first product of a

@@ -110,6 +110,33 @@ struct SwiftMatrixKernelTests {
         }
     }
 
+    @Test("the packed kernel cuts wide outputs into L2-sized chunks of panels (n = 700, 1100) without losing a column")
+    func packedKernelColumnChunks() throws {
+        // k = 400 gives blocks of 200, so a chunk holds 2¹⁷ / (32·200) = 20 panels = 640 columns: n = 700 is
+        // two chunks, the second partial; n = 1100 ends in a partial panel of 12 columns.
+        #expect(PackedMatrixMultiply.packedChunkBudget / (PackedMatrixMultiply.columnsPerTile * 200) == 20)
+        for (m, n, k) in [(13, 700, 400), (26, 1100, 400)] {
+            for combination in 0..<4 {
+                let failures = try checkEngine(.packedSIMD, m: m, n: n, k: k, transposeA: combination & 1 != 0,
+                                               transposeB: combination & 2 != 0, alpha: 0.5, beta: 1.5)
+                #expect(failures == 0, "packed \(m)×\(n)×\(k) combination \(combination)")
+            }
+        }
+    }
+
+    @Test("the 16 × 16 register transpose puts element (r, c) at (c, r)")
+    func registerTranspose() {
+        var rows: [FloatVector] = (0..<16).map { r in FloatVector((0..<16).map { Float(r * 16 + $0) }) }
+        let block = PackedMatrixMultiply.transpose((
+            rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6], rows[7],
+            rows[8], rows[9], rows[10], rows[11], rows[12], rows[13], rows[14], rows[15]))
+        rows = [block.0, block.1, block.2, block.3, block.4, block.5, block.6, block.7,
+                block.8, block.9, block.10, block.11, block.12, block.13, block.14, block.15]
+        for r in 0..<16 {
+            for c in 0..<16 { #expect(rows[r][c] == Float(c * 16 + r), "(\(r), \(c))") }
+        }
+    }
+
     @Test("the narrow kernel agrees with a Double reference for n ≤ 4, all transposes, odd m and k",
           arguments: [(false, false), (true, false), (false, true), (true, true)])
     func narrowKernelMatchesReference(transposeA: Bool, transposeB: Bool) throws {
