@@ -1,6 +1,7 @@
 import ExperimentKit
 import Foundation
 import HDF5
+import Synchronization
 import Testing
 
 @Suite("Sweeps: Cartesian expansion, run folders and the merge")
@@ -103,6 +104,49 @@ struct SweepTests {
             let curriculum = try file.openDataset("values/train/curriculum/x").read(as: Double.self)
             #expect(curriculum[0] == 2 && curriculum[1].isNaN)
             #expect(try file.openDataset("values/steps").read(as: Double.self) == [4, 4])
+        }
+    }
+
+    @Test("two shards merging the HDF5 table at once, 25 times each, both succeed; a reader meanwhile always finds a whole table; no temporary file is left")
+    func concurrentTableWrites() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/sweep.h5"
+            let tables = try [2, 3].map { count in
+                try SweepTable(summaries: (0..<count).map {
+                    RunSummary(index: $0, run: "s-\($0)", parameters: ["seed": "\($0)"], values: ["nll": Double($0)])
+                })
+            }
+            try tables[0].writeHDF5(to: path)
+            let failures = Mutex<[String]>([])
+            let writersDone = Atomic<Int>(0)
+            DispatchQueue.concurrentPerform(iterations: 3) { lane in
+                if lane < 2 {
+                    for round in 0..<25 {
+                        do { try tables[lane].writeHDF5(to: path) } catch {
+                            failures.withLock { $0.append("writer \(lane), round \(round): \(error)") }
+                        }
+                    }
+                    writersDone.add(1, ordering: .releasing)
+                    return
+                }
+                var reads = 0
+                while writersDone.load(ordering: .acquiring) < 2 || reads == 0 {
+                    do {
+                        let file = try HDF5File(path)
+                        defer { try? file.close() }
+                        let index = try file.openDataset("index").read(as: Int64.self)
+                        let nll = try file.openDataset("values/nll").read(as: Double.self)
+                        if !(index == [0, 1] || index == [0, 1, 2]) || nll != index.map(Double.init) {
+                            failures.withLock { $0.append("reader saw index \(index), nll \(nll)") }
+                        }
+                    } catch {
+                        failures.withLock { $0.append("reader, read \(reads): \(error)") }
+                    }
+                    reads += 1
+                }
+            }
+            #expect(failures.withLock { $0.isEmpty }, "\(failures.withLock { $0.prefix(3) })")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["sweep.h5"])
         }
     }
 

@@ -79,12 +79,11 @@ public struct SweepTable: Equatable, Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes the HDF5 file (to a temporary name, then renamed into place).
+    /// Writes the HDF5 file all at once or not at all (``HDF5File/writeAtomically(to:_:)``): a reader, a
+    /// crash or a second writer (two sweep shards merging the table at once) sees the previous table or
+    /// the whole new one, and a failed write leaves the previous table in place.
     public func writeHDF5(to path: String) throws {
-        let temporary = path + ".partial"
-        try? FileManager.default.removeItem(atPath: temporary)
-        do {
-            let file = try HDF5File(temporary, mode: .truncate)
+        try HDF5File.writeAtomically(to: path) { file in
             try file.createDataset("index", values: rows.map { Int64($0.index) })
             try file.createStringDataset("run", strings: rows.map(\.run))
             _ = try file.createGroup("parameters")
@@ -97,13 +96,7 @@ public struct SweepTable: Equatable, Sendable {
                 if parent != "values", try !file.contains(parent) { _ = try file.createGroup(parent, createIntermediateGroups: true) }
                 try file.createDataset("values/\(name)", values: rows.map { value($0, name) })
             }
-            try file.close()
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
         }
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-        try FileManager.default.moveItem(atPath: temporary, toPath: path)
     }
 
     /// Writes `<name>.h5`, `<name>.csv` and `<name>.md` into `folder`; returns the three paths.
