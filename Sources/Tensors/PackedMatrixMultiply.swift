@@ -135,30 +135,8 @@ enum PackedMatrixMultiply {
             let rows = b + group * ldb
             var p = 0
             while p < wholeDepth {
-                let block = transpose((
-                    loadVector(rows, p), loadVector(rows + ldb, p), loadVector(rows + 2 * ldb, p),
-                    loadVector(rows + 3 * ldb, p), loadVector(rows + 4 * ldb, p), loadVector(rows + 5 * ldb, p),
-                    loadVector(rows + 6 * ldb, p), loadVector(rows + 7 * ldb, p), loadVector(rows + 8 * ldb, p),
-                    loadVector(rows + 9 * ldb, p), loadVector(rows + 10 * ldb, p), loadVector(rows + 11 * ldb, p),
-                    loadVector(rows + 12 * ldb, p), loadVector(rows + 13 * ldb, p), loadVector(rows + 14 * ldb, p),
-                    loadVector(rows + 15 * ldb, p)))
-                let target = out + p * columnsPerTile + group
-                storeVector(block.0, target, 0 * columnsPerTile)
-                storeVector(block.1, target, 1 * columnsPerTile)
-                storeVector(block.2, target, 2 * columnsPerTile)
-                storeVector(block.3, target, 3 * columnsPerTile)
-                storeVector(block.4, target, 4 * columnsPerTile)
-                storeVector(block.5, target, 5 * columnsPerTile)
-                storeVector(block.6, target, 6 * columnsPerTile)
-                storeVector(block.7, target, 7 * columnsPerTile)
-                storeVector(block.8, target, 8 * columnsPerTile)
-                storeVector(block.9, target, 9 * columnsPerTile)
-                storeVector(block.10, target, 10 * columnsPerTile)
-                storeVector(block.11, target, 11 * columnsPerTile)
-                storeVector(block.12, target, 12 * columnsPerTile)
-                storeVector(block.13, target, 13 * columnsPerTile)
-                storeVector(block.14, target, 14 * columnsPerTile)
-                storeVector(block.15, target, 15 * columnsPerTile)
+                storeBlock(transpose(loadBlock(rows, stride: ldb, offset: p, rows: 16)),
+                           out + p * columnsPerTile + group, stride: columnsPerTile)
                 p += 16
             }
             group += 16
@@ -175,6 +153,37 @@ enum PackedMatrixMultiply {
     typealias Block16 = (
         FloatVector, FloatVector, FloatVector, FloatVector, FloatVector, FloatVector, FloatVector, FloatVector,
         FloatVector, FloatVector, FloatVector, FloatVector, FloatVector, FloatVector, FloatVector, FloatVector)
+
+    /// Loads a 16 × 16 block: row r is the 16 floats at `source + r·stride + offset`, zero for r ≥ `rows`.
+    @inline(__always)
+    static func loadBlock(_ source: UnsafePointer<Float>, stride: Int, offset: Int, rows: Int) -> Block16 {
+        @inline(__always) func row(_ r: Int) -> FloatVector {
+            r < rows ? loadVector(source + r * stride, offset) : FloatVector()
+        }
+        return (row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7),
+                row(8), row(9), row(10), row(11), row(12), row(13), row(14), row(15))
+    }
+
+    /// Stores row r of a 16 × 16 block as the 16 floats at `target + r·stride`, in order r = 0, 1, …
+    @inline(__always)
+    static func storeBlock(_ block: Block16, _ target: UnsafeMutablePointer<Float>, stride: Int) {
+        storeVector(block.0, target, 0 * stride)
+        storeVector(block.1, target, 1 * stride)
+        storeVector(block.2, target, 2 * stride)
+        storeVector(block.3, target, 3 * stride)
+        storeVector(block.4, target, 4 * stride)
+        storeVector(block.5, target, 5 * stride)
+        storeVector(block.6, target, 6 * stride)
+        storeVector(block.7, target, 7 * stride)
+        storeVector(block.8, target, 8 * stride)
+        storeVector(block.9, target, 9 * stride)
+        storeVector(block.10, target, 10 * stride)
+        storeVector(block.11, target, 11 * stride)
+        storeVector(block.12, target, 12 * stride)
+        storeVector(block.13, target, 13 * stride)
+        storeVector(block.14, target, 14 * stride)
+        storeVector(block.15, target, 15 * stride)
+    }
 
     /// The transpose of a 16 × 16 block: `result.i[j] = rows.j[i]`.
     ///
@@ -228,32 +237,10 @@ enum PackedMatrixMultiply {
         let source = a + row * lda + depthOffset
         let wholeDepth = rows == rowsPerTile ? depth / 16 * 16 : 0
         var p = 0
-        let zero = FloatVector()
         while p < wholeDepth {
-            let block = transpose((
-                loadVector(source, p), loadVector(source + lda, p), loadVector(source + 2 * lda, p),
-                loadVector(source + 3 * lda, p), loadVector(source + 4 * lda, p), loadVector(source + 5 * lda, p),
-                loadVector(source + 6 * lda, p), loadVector(source + 7 * lda, p), loadVector(source + 8 * lda, p),
-                loadVector(source + 9 * lda, p), loadVector(source + 10 * lda, p), loadVector(source + 11 * lda, p),
-                zero, zero, zero, zero))
-            // Step p + i takes lanes 0…11 of block.i; lanes 12…15 (zero) are overwritten by the next store.
-            let target = packed + p * rowsPerTile
-            storeVector(block.0, target, 0 * rowsPerTile)
-            storeVector(block.1, target, 1 * rowsPerTile)
-            storeVector(block.2, target, 2 * rowsPerTile)
-            storeVector(block.3, target, 3 * rowsPerTile)
-            storeVector(block.4, target, 4 * rowsPerTile)
-            storeVector(block.5, target, 5 * rowsPerTile)
-            storeVector(block.6, target, 6 * rowsPerTile)
-            storeVector(block.7, target, 7 * rowsPerTile)
-            storeVector(block.8, target, 8 * rowsPerTile)
-            storeVector(block.9, target, 9 * rowsPerTile)
-            storeVector(block.10, target, 10 * rowsPerTile)
-            storeVector(block.11, target, 11 * rowsPerTile)
-            storeVector(block.12, target, 12 * rowsPerTile)
-            storeVector(block.13, target, 13 * rowsPerTile)
-            storeVector(block.14, target, 14 * rowsPerTile)
-            storeVector(block.15, target, 15 * rowsPerTile)
+            // Step p + i takes lanes 0…11 of row i; lanes 12…15 (zero) are overwritten by the next store.
+            storeBlock(transpose(loadBlock(source, stride: lda, offset: p, rows: rowsPerTile)), packed + p * rowsPerTile,
+                       stride: rowsPerTile)
             p += 16
         }
         while p < depth {
