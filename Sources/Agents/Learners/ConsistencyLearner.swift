@@ -228,7 +228,7 @@ public final class ConsistencyLearner: TrainingLearner {
         let pairs = try preparePairs(iteration: k)
         let noisy = pairs.states, times = pairs.times, targetTimes = pairs.targetTimes
         let request = (points: pairs.bootstrapPoints, times: pairs.bootstrapTimes)
-        let dropoutStream = RandomStream(seed: configuration.seed, purpose: "dropout", index: UInt64(k))
+        let dropoutStream = RandomStream(seed: configuration.seed, purpose: TrainingStreamNames.consistency.dropout, index: UInt64(k))
         let requestRows = request.times.count
         let labels = online.classCount > 0 ? pairs.labels : nil
         var bootstrapValues: [Double] = []

@@ -135,22 +135,32 @@ public final class DiffusionPretrainer: TrainingLearner {
         outputGradient = try Tensor(zeros: [configuration.batchSize, distribution.dimension])
     }
 
-    public func trainStep() throws -> TrainingStepReport {
-        let k = completedIterations, b = configuration.batchSize, d = distribution.dimension
-        var dataStream = RandomStream(seed: seed, purpose: "data", index: UInt64(k))
-        var noiseStream = RandomStream(seed: seed, purpose: "noise", index: UInt64(k))
-        var timeStream = RandomStream(seed: seed, purpose: "time", index: UInt64(k))
+    /// The random draws of iteration k, from the streams ``TrainingStreamNames/pretraining`` keyed by
+    /// (seed, purpose, k): x₀ (with labels after label dropout, nil for an unconditional network), z and
+    /// t = exp(P_mean + P_std ξ).
+    func draws(iteration k: Int) -> (data: [Double], labels: [Int32]?, noise: [Double], times: [Double]) {
+        let b = configuration.batchSize, d = distribution.dimension, names = TrainingStreamNames.pretraining
+        var dataStream = RandomStream(seed: seed, purpose: names.data, index: UInt64(k))
+        var noiseStream = RandomStream(seed: seed, purpose: names.noise, index: UInt64(k))
+        var timeStream = RandomStream(seed: seed, purpose: names.time, index: UInt64(k))
         let (data, drawnLabels) = TrainingDraws.sample(distribution, count: b, stream: &dataStream)
         let labels = LabelDropout(probability: configuration.labelDropout)
-            .apply(network.classCount > 0 ? drawnLabels : nil, nullClass: network.classCount, seed: seed, iteration: k).labels
+            .apply(network.classCount > 0 ? drawnLabels : nil, nullClass: network.classCount, seed: seed, iteration: k,
+                   purpose: names.labelDropout).labels
         var noise = [Double](repeating: 0, count: b * d)
         noise.withUnsafeMutableBufferPointer { noiseStream.fillNormal($0.baseAddress!, count: $0.count) }
         var times = [Double](repeating: 0, count: b)
         times.withUnsafeMutableBufferPointer { timeStream.fillNormal($0.baseAddress!, count: $0.count) }
         for row in 0..<b { times[row] = Foundation.exp(configuration.logMean + configuration.logStandardDeviation * times[row]) }
+        return (data, labels, noise, times)
+    }
+
+    public func trainStep() throws -> TrainingStepReport {
+        let k = completedIterations, b = configuration.batchSize, d = distribution.dimension
+        let (data, labels, noise, times) = draws(iteration: k)
         var noisy = [Float](repeating: 0, count: b * d)
         for i in 0..<(b * d) { noisy[i] = Float(data[i] + times[i / d] * noise[i]) }
-        let context = ForwardContext(isTraining: true, dropoutStream: RandomStream(seed: seed, purpose: "dropout", index: UInt64(k)))
+        let context = ForwardContext(isTraining: true, dropoutStream: RandomStream(seed: seed, purpose: TrainingStreamNames.pretraining.dropout, index: UInt64(k)))
         let output = try noisy.withUnsafeBufferPointer { x in
             try times.withUnsafeBufferPointer { t in
                 try ClassLabels.withPointer(labels) { y in

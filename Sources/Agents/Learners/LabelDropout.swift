@@ -4,12 +4,13 @@ import Tensors
 /// Guidance", §3.2): each row's class label is replaced by the null class K with probability p_uncond,
 /// so one network learns both the conditional D(x, t | y) and the unconditional D(x, t | ∅):
 ///
-///     ỹ_i = K   if u_i < p_uncond,   else y_i,        u_i ~ U[0, 1) from the stream (seed, "label-dropout", k)
+///     ỹ_i = K   if u_i < p_uncond,   else y_i,        u_i ~ U[0, 1) from the stream (seed, purpose, k)
 ///
 /// One uniform per row, in row order, from a stream keyed by the iteration k, so the dropped rows depend
 /// only on (seed, k) — a resumed run drops the same rows — and the online and bootstrap passes of a row
 /// see the same ỹ (the learner repeats the dropped labels over every bootstrap block). p_uncond = 0
-/// draws nothing and returns the labels unchanged.
+/// draws nothing and returns the labels unchanged. The purpose is "label-dropout" for consistency
+/// learners and "pretraining.label-dropout" for EDM pretraining (``TrainingStreamNames``).
 struct LabelDropout: Equatable, Sendable {
     /// p_uncond ∈ [0, 1).
     let probability: Double
@@ -23,9 +24,11 @@ struct LabelDropout: Equatable, Sendable {
     }
 
     /// The labels after dropout and the per-row mask of dropped rows (nil when p = 0 or there are no labels).
-    func apply(_ labels: [Int32]?, nullClass: Int, seed: UInt64, iteration k: Int) -> (labels: [Int32]?, dropped: [Bool]?) {
+    /// The draws come from the stream (seed, `purpose`, k).
+    func apply(_ labels: [Int32]?, nullClass: Int, seed: UInt64, iteration k: Int,
+               purpose: String = TrainingStreamNames.consistency.labelDropout) -> (labels: [Int32]?, dropped: [Bool]?) {
         guard let labels, probability > 0 else { return (labels, nil) }
-        var stream = RandomStream(seed: seed, purpose: "label-dropout", index: UInt64(k))
+        var stream = RandomStream(seed: seed, purpose: purpose, index: UInt64(k))
         var result = labels, dropped = [Bool](repeating: false, count: labels.count)
         for row in labels.indices where stream.nextUniform() < probability {
             result[row] = Int32(nullClass)

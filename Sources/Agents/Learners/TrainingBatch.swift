@@ -12,9 +12,10 @@ struct TrainingDraws {
 
     init(distribution: any DataDistribution, count: Int, sampler: any TimePairSampler, iteration: Int, seed: UInt64) {
         let d = distribution.dimension, index = UInt64(iteration)
-        var dataStream = RandomStream(seed: seed, purpose: "data", index: index)
-        var noiseStream = RandomStream(seed: seed, purpose: "noise", index: index)
-        var timeStream = RandomStream(seed: seed, purpose: "time", index: index)
+        let names = TrainingStreamNames.consistency
+        var dataStream = RandomStream(seed: seed, purpose: names.data, index: index)
+        var noiseStream = RandomStream(seed: seed, purpose: names.noise, index: index)
+        var timeStream = RandomStream(seed: seed, purpose: names.time, index: index)
         (data, labels) = Self.sample(distribution, count: count, stream: &dataStream)
         noise = [Double](repeating: 0, count: count * d)
         noise.withUnsafeMutableBufferPointer { noiseStream.fillNormal($0.baseAddress!, count: $0.count) }
