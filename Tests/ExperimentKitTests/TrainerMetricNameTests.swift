@@ -23,6 +23,23 @@ extension TrainerTests {
             #expect(throws: TrainerError.self) { try Trainer.prefixed(["skipped_steps": 1], Trainer.trainPrefix) }
         }
 
+        @Test("two names of one series (loss and train/loss) are refused, naming both, whatever the dictionary order")
+        func collidingNamesAreRefused() throws {
+            // Dictionaries of different capacities iterate in different orders; every one must throw the same error.
+            for capacity in [2, 8, 64, 512] {
+                var values = [String: Double](minimumCapacity: capacity)
+                values["loss"] = 1
+                values["train/loss"] = 2
+                values["grad_norm"] = 3
+                #expect(throws: TrainerError.metricNameCollision(series: "train/loss", names: ["loss", "train/loss"])) {
+                    try Trainer.prefixed(values, Trainer.trainPrefix)
+                }
+            }
+            #expect(throws: TrainerError.metricNameCollision(series: "eval/mmd", names: ["eval/mmd", "mmd"])) {
+                try Trainer.prefixed(["mmd": 1, "eval/mmd": 2], Trainer.evaluationPrefix)
+            }
+        }
+
         @Test("a ConsistencyLearner's run records train/loss (not train/train/loss) in metrics.h5 and the summary")
         func consistencyLearnerMetricsAreNotDoubled() throws {
             try withTemporaryDirectory { root in

@@ -20,7 +20,7 @@ import Foundation
 /// are flushed before every checkpoint, so `metrics.h5` always covers the latest checkpoint. Runs
 /// evaluate only at multiples of `evaluateEvery` and, with `evaluatesAtEnd`, at the last step
 /// (never at an interruption), so an interrupted and resumed run records exactly the rows of the
-/// uninterrupted one.
+/// uninterrupted one. (A finished run that is extended keeps its old end's evaluation in that row.)
 ///
 /// **Run folder.** `checkpoints/`, `metrics.h5`, `metrics.csv`, `provenance.json`. ``run()`` starts a
 /// fresh run and refuses a folder that already holds one; ``resume()`` restores the learner from
@@ -342,15 +342,21 @@ public final class Trainer {
     /// `train/loss`) is kept as it is, any other gets the prefix — so a series is never recorded as
     /// `train/train/loss`. `train/skipped_steps` is the trainer's own run-wide count: a learner's value
     /// under that name is dropped (the trainer writes its count into the row), while a learner that
-    /// reports the bare name `skipped_steps` is refused (``TrainerError/reservedMetricName(_:)``).
+    /// reports the bare name `skipped_steps` is refused (``TrainerError/reservedMetricName(_:)``), and
+    /// so are two names of one series (`loss` and `train/loss`): which value was kept depended on the
+    /// dictionary's order, which differs between processes (``TrainerError/metricNameCollision(series:names:)``).
     static func prefixed(_ values: [String: Double], _ prefix: String) throws -> [String: Double] {
         var result: [String: Double] = [:]
+        var source: [String: String] = [:]
         for (name, value) in values {
             let alreadyPrefixed = name.hasPrefix(prefix)
             let full = alreadyPrefixed ? name : prefix + name
             if full == skippedStepsSeries {
                 if alreadyPrefixed { continue }
                 throw TrainerError.reservedMetricName(name)
+            }
+            if let other = source.updateValue(name, forKey: full) {
+                throw TrainerError.metricNameCollision(series: full, names: [other, name].sorted())
             }
             result[full] = value
         }

@@ -33,6 +33,8 @@ public struct TrainerConfiguration: Equatable, Sendable {
     public let evaluateEvery: Int?
     /// Whether the learner is also evaluated after the last iteration (`steps`) when that is not a
     /// multiple of `evaluateEvery` — a run reached by resuming records it too; an interrupted one does not.
+    /// A finished run later extended (resumed with a larger `steps`) keeps the evaluation of its old
+    /// last step in that row, which a run trained to the larger count from the start does not have.
     public let evaluatesAtEnd: Bool
     /// The run stops with ``TrainerError/tooManySkippedSteps(count:firstStep:lastStep:lastGoodCheckpoint:lastGoodStep:)``
     /// after this many consecutive skipped (non-finite) steps (DESIGN.md §7).

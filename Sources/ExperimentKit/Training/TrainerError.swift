@@ -24,6 +24,8 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
     case learnerContractViolated(String)
     /// A learner metric uses a name the trainer records itself.
     case reservedMetricName(String)
+    /// Two learner metrics name one series once prefixed (`loss` and `train/loss` are both `train/loss`).
+    case metricNameCollision(series: String, names: [String])
     /// `count` consecutive steps (`firstStep`…`lastStep`) were skipped as non-finite.
     case tooManySkippedSteps(count: Int, firstStep: Int, lastStep: Int, lastGoodCheckpoint: String?, lastGoodStep: Int?)
 
@@ -58,6 +60,8 @@ public enum TrainerError: Error, Equatable, CustomStringConvertible {
             return "the learner broke the TrainingLearner contract: \(problem)"
         case let .reservedMetricName(name):
             return "the learner reported a metric named '\(name)', which the trainer records itself; rename it"
+        case let .metricNameCollision(series, names):
+            return "the learner reported metrics \(names.map { "'\($0)'" }.joined(separator: " and ")), which are both the series '\(series)'; report one of them"
         case let .tooManySkippedSteps(count, firstStep, lastStep, lastGoodCheckpoint, lastGoodStep):
             let checkpoint = lastGoodCheckpoint.map { path in
                 "the last good checkpoint is \(path)" + (lastGoodStep.map { " (step \($0))" } ?? "")
