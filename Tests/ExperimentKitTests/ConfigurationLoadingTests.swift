@@ -217,4 +217,20 @@ struct ConfigurationLoadingTests {
         let nested = try #require(try YAMLLoading.load("a: {x: 1}\nb: {x: 2}\n") as? [String: Any])
         #expect((nested["a"] as? [String: Any])?["x"] as? Int == 1 && (nested["b"] as? [String: Any])?["x"] as? Int == 2)
     }
+
+    @Test("seeds from 2⁶³ to 2⁶⁴ − 1 are read exactly from YAML, JSON and --set, and survive config.yaml")
+    func seedsAboveIntMaximum() throws {
+        for seed: UInt64 in [1 << 63, (1 << 63) + 1, UInt64.max - 1, UInt64.max] {
+            let fromYAML = try ExperimentConfiguration.load(text: "method: ict\nseed: \(seed)")
+            let fromJSON = try ExperimentConfiguration.load(text: "{\"method\": \"ict\", \"seed\": \(seed)}")
+            let fromOverride = try ExperimentConfiguration.load(text: "method: ict", overrides: ["seed=\(seed)"])
+            #expect(fromYAML.seed == seed && fromJSON.seed == seed && fromOverride.seed == seed)
+            let written = try fromYAML.yaml()
+            #expect(try ExperimentConfiguration.load(text: written).seed == seed, "\(written)")
+        }
+        // Still refused: negative seeds and seeds beyond 2⁶⁴ − 1.
+        for text in ["method: ict\nseed: -1", "method: ict\nseed: 18446744073709551616", "{\"method\": \"ict\", \"seed\": 18446744073709551616}"] {
+            #expect(throws: ConfigurationError.self, "\(text)") { try ExperimentConfiguration.load(text: text) }
+        }
+    }
 }

@@ -25,10 +25,21 @@ public enum YAMLLoading {
     /// The document's value (nil for an empty document). Throws Yams's parser errors for malformed
     /// text and a ``Refusal`` for the shapes listed above.
     public static func load(_ text: String) throws -> Any? {
-        guard let node = try Yams.compose(yaml: text) else { return nil }
+        let constructor = makeConstructor()
+        guard let node = try Yams.compose(yaml: text, .default, constructor) else { return nil }
         var budget = maximumNodes
         try check(node, depth: 0, budget: &budget)
-        return Constructor.default.any(from: node)
+        return constructor.any(from: node)
+    }
+
+    /// Yams's default constructor, except that an integer between `Int.max` and `UInt64.max` (a seed
+    /// ≥ 2⁶³) is a `UInt64`: Yams's own gives such a scalar as a string, so `seed: 9223372036854775808`
+    /// was refused as "not an integer" although `--seed` accepts it.
+    /// (A new one per document: Yams's `Constructor` is not `Sendable`.)
+    private static func makeConstructor() -> Constructor {
+        var scalars = Constructor.defaultScalarMap
+        scalars[.int] = { scalar in Int.construct(from: scalar) ?? UInt64.construct(from: scalar) }
+        return Constructor(scalars)
     }
 
     private static func check(_ node: Node, depth: Int, budget: inout Int) throws {

@@ -2,7 +2,7 @@ import Foundation
 import Environments
 import Yams
 
-/// A parsed configuration before it becomes types: nested mappings of Swift values (`Int`, `Double`,
+/// A parsed configuration before it becomes types: nested mappings of Swift values (`Int`, `UInt64` above `Int.max`, `Double`,
 /// `Bool`, `String`, `NSNull`, `[Any]`, `[String: Any]`), as YAML and JSON files and `--set` values
 /// parse. Dotted paths address nested keys (`training.learning_rate`).
 enum ConfigurationTree {
@@ -198,6 +198,8 @@ private struct JSONValue: Decodable {
         if single.decodeNil() { value = NSNull() }
         else if let flag = try? single.decode(Bool.self) { value = flag }
         else if let integer = try? single.decode(Int.self) { value = integer }
+        // Above Int.max (a seed ≥ 2⁶³): exact, not rounded to the nearest Double.
+        else if let integer = try? single.decode(UInt64.self) { value = integer }
         else if let number = try? single.decode(Double.self) { value = number }
         else { value = try single.decode(String.self) }
     }
