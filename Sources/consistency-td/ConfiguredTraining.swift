@@ -12,8 +12,9 @@ enum ConfiguredTraining {
     /// ``ConsistencyLearner`` otherwise; `training.pretrained` (a checkpoint or run folder) is the
     /// initial network of cd/ect/sct and the teacher of cd. Its evaluator is the configuration's
     /// `evaluation:` block (``ExperimentConfiguration/trainingEvaluation()``), which the ``Trainer``
-    /// calls at every `evaluation.every` steps and at the last.
-    static func makeLearner(_ configuration: ExperimentConfiguration) throws -> any TrainingLearner {
+    /// calls at every `evaluation.every` steps and at the last. `resumedCheckpoint`: the run's latest
+    /// checkpoint when it is being resumed (``PretrainedDiffusionModel/network(for:path:setting:instruction:resumedCheckpoint:)``).
+    static func makeLearner(_ configuration: ExperimentConfiguration, resumedCheckpoint: String? = nil) throws -> any TrainingLearner {
         let distribution = try configuration.environment.makeDistribution()
         let evaluator = try configuration.trainingEvaluation().map { evaluation in
             { @Sendable (network: PreconditionedNetwork) throws -> [String: Double] in try evaluation.evaluate(network) }
@@ -31,7 +32,8 @@ enum ConfiguredTraining {
             let agents = try configuration.consistencyTrainingConfiguration()
             let initial = try PretrainedDiffusionModel.network(
                 for: method, path: try configuration.training.pretrained.map(TrainCommand.resolveCheckpoint), setting: "training.pretrained",
-                instruction: "set training.pretrained (or pass --from) to a diffusion checkpoint")
+                instruction: "set training.pretrained (or pass --from) to a diffusion checkpoint",
+                resumedCheckpoint: resumedCheckpoint)
             for warning in try dataStandardDeviationWarnings(configuration, pretrained: initial) {
                 FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
             }

@@ -6,7 +6,19 @@ enum PretrainedDiffusionModel {
     /// The network stored at `path` (a resolved checkpoint file), or nil when `method` trains from
     /// scratch and no path is given. `setting` names the flag or key in messages; `instruction` says how
     /// to supply a model when one is missing.
-    static func network(for method: ConsistencyMethod, path: String?, setting: String, instruction: String) throws -> PreconditionedNetwork? {
+    ///
+    /// `resumedCheckpoint` is the latest checkpoint of the run being resumed (nil for a fresh start). ECT
+    /// and SCT only copy the diffusion model's parameters and σ_d into the new network, and the
+    /// checkpoint replaces both, so for them the resumed run's own checkpoint stands in for the diffusion
+    /// model: a resume no longer needs a `--from` file that has since been rotated away or replaced.
+    /// CD keeps the diffusion model as its teacher for the whole run, so it always loads `path`; so
+    /// does ECT/SCT when the run's checkpoint cannot be read (the Trainer then reports what is wrong with it).
+    static func network(for method: ConsistencyMethod, path: String?, setting: String, instruction: String,
+                        resumedCheckpoint: String? = nil) throws -> PreconditionedNetwork? {
+        if let resumedCheckpoint, method == .ect || method == .sct,
+           let own = try? CheckpointModel.load(resumedCheckpoint, online: true) {
+            return own.network
+        }
         guard let path else {
             if method.startsFromDiffusionModel {
                 throw CommandLineFailure("\(method.rawValue) starts from a pretrained diffusion model; \(instruction)")

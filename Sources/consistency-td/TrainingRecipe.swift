@@ -42,7 +42,9 @@ struct TrainingRecipe: Codable, Equatable {
     var configurationFile: String? = nil
 
     /// The learner of the recipe, with every setting checked (Agents validates the configuration).
-    func makeLearner() throws -> any TrainingLearner {
+    /// `resumedCheckpoint`: the run's latest checkpoint when it is being resumed
+    /// (``PretrainedDiffusionModel/network(for:path:setting:instruction:resumedCheckpoint:)``).
+    func makeLearner(resumedCheckpoint: String? = nil) throws -> any TrainingLearner {
         let source = try EnvironmentSource(spec: environment, name: environmentName)
         let distribution = source.distribution
         let dimension = distribution.dimension
@@ -92,7 +94,8 @@ struct TrainingRecipe: Codable, Equatable {
         }
         let initial = try PretrainedDiffusionModel.network(
             for: method, path: from, setting: "--from",
-            instruction: "pass --from <diffusion checkpoint> (train one with `consistency-td train --preset diffusion`)")
+            instruction: "pass --from <diffusion checkpoint> (train one with `consistency-td train --preset diffusion`)",
+            resumedCheckpoint: resumedCheckpoint)
         return try ConsistencyLearner(configuration: configuration, distribution: distribution, initial: initial,
                                       teacher: method == .cd ? initial : nil)
     }

@@ -44,14 +44,19 @@ enum TrainingSession {
         defer { lock.release() }
         let learner: any TrainingLearner
         let configuration: TrainerConfiguration
+        // A checkpoint of the run (the latest, else the newest file), which ECT/SCT's learner takes its
+        // network's layout and σ_d from instead of the pretrained model; nil when the run has none yet,
+        // in which case it is trained again from step 0 and needs its pretrained model as at the start.
+        let checkpoints = CheckpointFolder(directory: (runFolder as NSString).appendingPathComponent("checkpoints"))
+        let resumedCheckpoint = (try? checkpoints.latestPath()).flatMap { $0 } ?? checkpoints.steps().last.map { checkpoints.path(step: $0) }
         if recipe.configurationFile != nil {
             let experiment = try ConfiguredTraining.configuration(ofRunFolder: runFolder, recipe: recipe)
-            learner = try ConfiguredTraining.makeLearner(experiment)
+            learner = try ConfiguredTraining.makeLearner(experiment, resumedCheckpoint: resumedCheckpoint)
             var extended = experiment
             extended.training.steps = steps ?? recipe.steps
             configuration = try extended.trainerConfiguration()
         } else {
-            learner = try recipe.makeLearner()
+            learner = try recipe.makeLearner(resumedCheckpoint: resumedCheckpoint)
             configuration = try TrainerConfiguration(steps: steps ?? recipe.steps, checkpointEvery: recipe.checkpointEvery)
         }
         KernelWarning.showOnce()
