@@ -6,7 +6,9 @@ import Foundation
 /// (`--shard i/n`, also read from Slurm array or Open MPI rank variables, DESIGN.md §8), and merges
 /// the slices' summaries (`--merge`). Every run trains like `train --config` (``ConfiguredTraining``)
 /// in `<out>/<sweep name>-<k>` and leaves ExperimentKit's ``RunSummary`` (`summary.json`); a run whose
-/// summary exists is skipped and one that stopped half-way is resumed, so a shard can be rerun.
+/// summary exists is skipped and one that stopped half-way is resumed, so a shard can be rerun. A run
+/// that fails leaves ``SweepRunFailure``'s `failure.txt` and the shard goes on with its next run; the
+/// command then exits non-zero naming the failed runs, and the next pass retries them.
 struct SweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sweep",
@@ -53,36 +55,58 @@ struct SweepCommand: ParsableCommand {
         print("sweep \(specification.name): \(specification.runCount) runs over " + specification.axes.map(\.key).joined(separator: ", ")
               + "; shard \(slice) runs \(indices.count) of them in \(out)")
         var outputs = OutputList()
+        var failed: [String] = []
         for (position, index) in indices.enumerated() {
             let run = try specification.run(index)
             let folder = (out as NSString).appendingPathComponent(run.name)
             let summaryPath = (folder as NSString).appendingPathComponent(RunSummary.fileName)
+            let counter = "[\(position + 1)/\(indices.count)] \(run.name)"
             if FileManager.default.fileExists(atPath: summaryPath) {
-                print("[\(position + 1)/\(indices.count)] \(run.name): finished earlier (\(summaryPath))")
+                print("\(counter): finished earlier (\(summaryPath))")
                 continue
             }
             let settings = run.overrides.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-            print("[\(position + 1)/\(indices.count)] \(run.name): \(settings)")
-            let summary: TrainingSummary
-            if FileManager.default.fileExists(atPath: TrainingRecipe.path(inRunFolder: folder)) {
-                summary = try TrainingSession.resume(runFolder: folder, steps: nil).summary   // an interrupted earlier attempt
-            } else {
-                summary = try ConfiguredTraining.start(run.configuration, runFolder: folder).summary
+            print("\(counter): \(settings)")
+            do {
+                let summary = try Self.train(run, inFolder: folder)
+                print(TrainingSession.describe(summary, preset: run.configuration.method.name))
+                // A stopped run (SIGINT, SIGTERM: a scheduler's time limit) is not finished: no summary, so the
+                // merge does not take its partial results and the next pass resumes it; the sweep stops too.
+                guard !summary.interrupted else {
+                    outputs.show()
+                    print("sweep stopped: \(run.name) was interrupted at step \(summary.completedSteps) of \(run.configuration.training.steps) "
+                          + "(checkpoint kept, no summary written); run the same command again to resume it and the runs after it")
+                    return
+                }
+                let values = Self.results(of: summary).merging(try Self.resolvedSettings(of: summary)) { result, _ in result }
+                outputs.add("run summary", try RunSummary(run: run, values: values).write(toFolder: folder))
+                SweepRunFailure.clear(runFolder: folder)
+            } catch {
+                // One run's failure must not hold up the shard's other runs.
+                let note = SweepRunFailure.record(error, runFolder: folder)
+                print("\(counter) failed: \(error)" + (note.map { " (recorded in \($0))" } ?? ""))
+                failed.append(run.name)
             }
-            print(TrainingSession.describe(summary, preset: run.configuration.method.name))
-            // A stopped run (SIGINT, SIGTERM: a scheduler's time limit) is not finished: no summary, so the
-            // merge does not take its partial results and the next pass resumes it; the sweep stops too.
-            guard !summary.interrupted else {
-                outputs.show()
-                print("sweep stopped: \(run.name) was interrupted at step \(summary.completedSteps) of \(run.configuration.training.steps) "
-                      + "(checkpoint kept, no summary written); run the same command again to resume it and the runs after it")
-                return
-            }
-            let values = Self.results(of: summary).merging(try Self.resolvedSettings(of: summary)) { result, _ in result }
-            outputs.add("run summary", try RunSummary(run: run, values: values).write(toFolder: folder))
         }
         outputs.show()
+        guard failed.isEmpty else {
+            throw CommandLineFailure("\(failed.count) of the shard's \(indices.count) runs failed (\(failed.joined(separator: ", "))); each left its error in "
+                                     + "<run>/\(SweepRunFailure.fileName) and the other runs went on. Fix the cause and run the same command again: "
+                                     + "finished runs are skipped and failed ones retried")
+        }
         print("merge the shards' summaries with: consistency-td sweep --merge --out \(out)")
+    }
+
+    /// Trains one run of the sweep in `folder`: resumes an earlier attempt that got as far as `run.json`,
+    /// clears one that stopped before it (``SweepRunFailure/removeUnstartedAttempt(runFolder:)``), else
+    /// starts the run.
+    static func train(_ run: SweepRun, inFolder folder: String) throws -> TrainingSummary {
+        let files = FileManager.default
+        if files.fileExists(atPath: TrainingRecipe.path(inRunFolder: folder)) {
+            return try TrainingSession.resume(runFolder: folder, steps: nil).summary   // an interrupted or failed earlier attempt
+        }
+        if files.fileExists(atPath: folder) { try SweepRunFailure.removeUnstartedAttempt(runFolder: folder) }
+        return try ConfiguredTraining.start(run.configuration, runFolder: folder).summary
     }
 
     /// The sweep file with every `--set` applied to its base configuration (before the axes).
@@ -127,7 +151,9 @@ struct SweepCommand: ParsableCommand {
     }
 
     /// `sweep --merge`: every `summary.json` under --out into `<out>/sweep.h5`, `.csv` and `.md`;
-    /// with --config, missing runs are reported.
+    /// with --config, missing and failed runs are reported, and summaries that are not runs of that
+    /// sweep (an index past its run count, another name or other axis values: left in --out by an
+    /// earlier, different sweep) are refused instead of merged into its table.
     func mergeSummaries() throws {
         guard FileManager.default.fileExists(atPath: out) else {
             throw CommandLineFailure("sweep folder '\(out)' does not exist; run `consistency-td sweep --config FILE --out \(out)` first")
@@ -137,9 +163,26 @@ struct SweepCommand: ParsableCommand {
             throw CommandLineFailure("no run summaries (\(RunSummary.fileName)) under '\(out)'; run the sweep's shards first")
         }
         if let config {
-            let missing = table.missingRuns(of: try Self.specification(config, overrides: overrides).runCount)
+            let specification = try Self.specification(config, overrides: overrides)
+            let foreign = try table.rows.filter { row in
+                guard row.index < specification.runCount else { return true }
+                return try RunSummary(run: specification.run(row.index), values: [:]).parameters != row.parameters
+                    || specification.run(row.index).name != row.run
+            }
+            if !foreign.isEmpty {
+                throw CommandLineFailure("\(foreign.count) summaries under '\(out)' are not runs of \(config) (\(specification.runCount) runs): "
+                                         + foreign.prefix(5).map { "\($0.run) (index \($0.index))" }.joined(separator: ", ")
+                                         + (foreign.count > 5 ? ", …" : "") + "; they come from another sweep: move them out of the folder, or merge without --config")
+            }
+            let missing = table.missingRuns(of: specification.runCount)
             if !missing.isEmpty {
                 FileHandle.standardError.write(Data("warning: runs \(missing.map(String.init).joined(separator: ", ")) have no summary yet; the table lacks them\n".utf8))
+            }
+            for index in missing {
+                let name = try specification.run(index).name
+                if let error = SweepRunFailure.recordedError(runFolder: (out as NSString).appendingPathComponent(name)) {
+                    FileHandle.standardError.write(Data("warning: run \(index) (\(name)) failed: \(error)\n".utf8))
+                }
             }
         }
         let paths = try table.write(toFolder: out, name: "sweep")
