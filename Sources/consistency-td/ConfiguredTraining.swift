@@ -31,7 +31,7 @@ enum ConfiguredTraining {
         case let .consistency(method):
             let agents = try configuration.consistencyTrainingConfiguration()
             let initial = try PretrainedDiffusionModel.network(
-                for: method, path: try configuration.training.pretrained.map(TrainCommand.resolveCheckpoint), setting: "training.pretrained",
+                for: method, path: configuration.training.pretrained, setting: "training.pretrained",
                 instruction: "set training.pretrained (or pass --from) to a diffusion checkpoint",
                 resumedCheckpoint: resumedCheckpoint)
             for warning in try dataStandardDeviationWarnings(configuration, pretrained: initial) {

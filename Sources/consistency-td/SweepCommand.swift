@@ -57,17 +57,18 @@ struct SweepCommand: ParsableCommand {
         var outputs = OutputList()
         var failed: [String] = []
         for (position, index) in indices.enumerated() {
-            let run = try specification.run(index)
-            let folder = (out as NSString).appendingPathComponent(run.name)
+            let (name, overrides) = try specification.runIdentity(index)
+            let folder = (out as NSString).appendingPathComponent(name)
             let summaryPath = (folder as NSString).appendingPathComponent(RunSummary.fileName)
-            let counter = "[\(position + 1)/\(indices.count)] \(run.name)"
+            let counter = "[\(position + 1)/\(indices.count)] \(name)"
             if FileManager.default.fileExists(atPath: summaryPath) {
                 print("\(counter): finished earlier (\(summaryPath))")
                 continue
             }
-            let settings = run.overrides.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let settings = overrides.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             print("\(counter): \(settings)")
             do {
+                let run = try specification.run(index)       // resolving can fail for one run (e.g. its data file is missing)
                 let summary = try Self.train(run, inFolder: folder)
                 print(TrainingSession.describe(summary, preset: run.configuration.method.name))
                 // A stopped run (SIGINT, SIGTERM: a scheduler's time limit) is not finished: no summary, so the
@@ -76,6 +77,7 @@ struct SweepCommand: ParsableCommand {
                     outputs.show()
                     print("sweep stopped: \(run.name) was interrupted at step \(summary.completedSteps) of \(run.configuration.training.steps) "
                           + "(checkpoint kept, no summary written); run the same command again to resume it and the runs after it")
+                    try Self.reportFailures(failed, of: indices.count)
                     return
                 }
                 let values = Self.results(of: summary).merging(try Self.resolvedSettings(of: summary)) { result, _ in result }
@@ -85,16 +87,20 @@ struct SweepCommand: ParsableCommand {
                 // One run's failure must not hold up the shard's other runs.
                 let note = SweepRunFailure.record(error, runFolder: folder)
                 print("\(counter) failed: \(error)" + (note.map { " (recorded in \($0))" } ?? ""))
-                failed.append(run.name)
+                failed.append(name)
             }
         }
         outputs.show()
-        guard failed.isEmpty else {
-            throw CommandLineFailure("\(failed.count) of the shard's \(indices.count) runs failed (\(failed.joined(separator: ", "))); each left its error in "
-                                     + "<run>/\(SweepRunFailure.fileName) and the other runs went on. Fix the cause and run the same command again: "
-                                     + "finished runs are skipped and failed ones retried")
-        }
+        try Self.reportFailures(failed, of: indices.count)
         print("merge the shards' summaries with: consistency-td sweep --merge --out \(out)")
+    }
+
+    /// Throws (a non-zero exit) naming the runs of this pass that failed; nothing when none did.
+    static func reportFailures(_ failed: [String], of runCount: Int) throws {
+        guard !failed.isEmpty else { return }
+        throw CommandLineFailure("\(failed.count) of the shard's \(runCount) runs failed (\(failed.joined(separator: ", "))); each left its error in "
+                                 + "<run>/\(SweepRunFailure.fileName) and the other runs went on. Fix the cause and run the same command again: "
+                                 + "finished runs are skipped and failed ones retried")
     }
 
     /// Trains one run of the sweep in `folder`: resumes an earlier attempt that got as far as `run.json`,
@@ -165,9 +171,9 @@ struct SweepCommand: ParsableCommand {
         if let config {
             let specification = try Self.specification(config, overrides: overrides)
             let foreign = try table.rows.filter { row in
-                guard row.index < specification.runCount else { return true }
-                return try RunSummary(run: specification.run(row.index), values: [:]).parameters != row.parameters
-                    || specification.run(row.index).name != row.run
+                guard row.index >= 0, row.index < specification.runCount else { return true }
+                let (name, overrides) = try specification.runIdentity(row.index)
+                return name != row.run || RunSummary.parameters(overrides) != row.parameters
             }
             if !foreign.isEmpty {
                 throw CommandLineFailure("\(foreign.count) summaries under '\(out)' are not runs of \(config) (\(specification.runCount) runs): "
@@ -179,7 +185,7 @@ struct SweepCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("warning: runs \(missing.map(String.init).joined(separator: ", ")) have no summary yet; the table lacks them\n".utf8))
             }
             for index in missing {
-                let name = try specification.run(index).name
+                let name = try specification.runIdentity(index).name
                 if let error = SweepRunFailure.recordedError(runFolder: (out as NSString).appendingPathComponent(name)) {
                     FileHandle.standardError.write(Data("warning: run \(index) (\(name)) failed: \(error)\n".utf8))
                 }

@@ -55,18 +55,27 @@ enum SweepRunFailure {
     /// touching nothing, when the folder holds anything else or another process holds its lock.
     static func removeUnstartedAttempt(runFolder folder: String) throws {
         let files = FileManager.default
-        let names = try files.contentsOfDirectory(atPath: folder)
-        let unexpected = names.filter { !filesBeforeTraining.contains($0) }.sorted()
-        guard unexpected.isEmpty else {
-            throw CommandLineFailure("sweep run folder '\(folder)' has no \(TrainingRecipe.fileName) but holds "
-                                     + unexpected.joined(separator: ", ") + "; it is not an attempt this sweep can restart: move it away and run the sweep again")
+        func checkedContents() throws -> [String] {
+            let names = try files.contentsOfDirectory(atPath: folder)
+            let unexpected = names.filter { !filesBeforeTraining.contains($0) }.sorted()
+            guard unexpected.isEmpty else {
+                throw CommandLineFailure("sweep run folder '\(folder)' has no \(TrainingRecipe.fileName) but holds "
+                                         + unexpected.joined(separator: ", ") + "; it is not an attempt this sweep can restart: move it away and run the sweep again")
+            }
+            return names
         }
+        _ = try checkedContents()
         let lock = try RunFolderLock.acquire(runFolder: folder)      // refused while another process works here
         defer { lock.release() }
-        for name in names where name != RunFolderLock.fileName {
+        // Listed again under the lock: what another pass may have written meanwhile is never removed.
+        for name in try checkedContents() where name != RunFolderLock.fileName {
             try files.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
         }
+        try files.removeItem(atPath: (folder as NSString).appendingPathComponent(RunFolderLock.fileName))
         lock.release()
-        try files.removeItem(atPath: folder)
+        // rmdir, not a recursive remove: it fails rather than delete anything that appeared since.
+        guard rmdir(folder) == 0 else {
+            throw CommandLineFailure("could not remove the unstarted sweep run folder '\(folder)': \(String(cString: strerror(errno))); move it away and run the sweep again")
+        }
     }
 }

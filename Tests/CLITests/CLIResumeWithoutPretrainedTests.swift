@@ -53,4 +53,31 @@ struct CLIResumeWithoutPretrainedTests {
         #expect(resumed.status != 0)
         #expect(resumed.standardError.contains("teacher") && resumed.standardError.contains("does not exist"), "\(resumed.standardError)")
     }
+
+    @Test("a train --config ECT run (training.pretrained) resumes after its pretrained model is gone")
+    func configuredTuningResumesWithoutItsDiffusionModel() throws {
+        let folder = try CLI.temporaryFolder("resume-config-without-teacher")
+        let teacher = try CLI.run(["train", "--preset", "diffusion", "--steps", "4", "--run-dir", "teacher", "--seed", "1"] + CLI.tiny,
+                                  in: folder)
+        #expect(teacher.status == 0, "\(teacher.standardError)")
+        try Data("""
+            method: ect
+            seed: 3
+            network: {width: 16, depth: 1}
+            training: {steps: 4, batch_size: 32, checkpoint_every: 2, pretrained: teacher}
+            evaluation: {metrics: []}
+            """.utf8).write(to: URL(fileURLWithPath: folder + "/ect.yaml"))
+        let trained = try CLI.run(["train", "--config", "ect.yaml", "--run-dir", "ect"], in: folder)
+        #expect(trained.status == 0, "\(trained.standardError)")
+        let checkpoints = folder + "/ect/checkpoints"
+        let uninterrupted = try CLI.readFloats(checkpoints + "/step-00000004.h5", dataset: "parameters/layers.0.weight").values
+        try FileManager.default.removeItem(atPath: checkpoints + "/step-00000004.h5")
+        try "step-00000002.h5\n".write(toFile: checkpoints + "/latest", atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: folder + "/teacher")
+
+        let resumed = try CLI.run(["resume", "ect"], in: folder)
+        #expect(resumed.status == 0, "\(resumed.standardError)")
+        let again = try CLI.readFloats(checkpoints + "/step-00000004.h5", dataset: "parameters/layers.0.weight").values
+        #expect(again == uninterrupted)
+    }
 }

@@ -232,5 +232,12 @@ struct ConfigurationLoadingTests {
         for text in ["method: ict\nseed: -1", "method: ict\nseed: 18446744073709551616", "{\"method\": \"ict\", \"seed\": 18446744073709551616}"] {
             #expect(throws: ConfigurationError.self, "\(text)") { try ExperimentConfiguration.load(text: text) }
         }
+        // An integer that large where an Int is expected says so.
+        do {
+            _ = try ExperimentConfiguration.load(text: "method: ict\ntraining: {steps: 9223372036854775808}")
+            Issue.record("steps = 2⁶³ was accepted")
+        } catch {
+            #expect("\(error)".contains("training.steps") && "\(error)".contains("an integer"), "\(error)")
+        }
     }
 }

@@ -203,7 +203,8 @@ public struct ConfigurationDocument: Equatable, Sendable {
             throw ConfigurationError.invalidValue(key: path, value: "(missing)", expected: "a value")
         } catch let DecodingError.dataCorrupted(context) {
             let value = ConfigurationTree.value(at: context.codingPath.map(\.stringValue), in: tree)
-            throw wrongType(context.codingPath, type: value is Double ? Int.self : Any.self, in: tree)
+            // A fraction, or an integer beyond Int (a UInt64 ≥ 2⁶³), where an Int is expected.
+            throw wrongType(context.codingPath, type: value is Double || value is UInt64 ? Int.self : Any.self, in: tree)
         }
     }
 

@@ -379,6 +379,11 @@ extension KeyedDecodingContainer {
         func isInteger(_ value: Double) -> Bool {
             value.isFinite && value.rounded() == value && (type != UInt64.self || value >= 0)
         }
+        // An integer past Int.max (a UInt64 ≥ 2⁶³, as a seed may be) where an Int is expected: the JSON
+        // decoder would report it without the key.
+        func exceedsInt(_ value: UInt64) -> Bool { value > UInt64(Int.max) }
+        if type == Int.self || type == Int?.self, let value = try? decode(UInt64.self, forKey: key), exceedsInt(value) { throw mismatch() }
+        if type == [Int].self, let values = try? decode([UInt64].self, forKey: key), values.contains(where: exceedsInt) { throw mismatch() }
         if type == [Int].self {
             if let values = try? decode([Double].self, forKey: key), !values.allSatisfy(isInteger) { throw mismatch() }
         } else if !((try? decodeNil(forKey: key)) ?? false), let value = try? decode(Double.self, forKey: key), !isInteger(value) {

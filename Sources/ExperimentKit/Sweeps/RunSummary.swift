@@ -21,7 +21,12 @@ public struct RunSummary: Codable, Equatable, Sendable {
     /// The summary of `run` with `values`.
     public init(run: SweepRun, values: [String: Double]) {
         self.init(index: run.index, run: run.name,
-                  parameters: Dictionary(uniqueKeysWithValues: run.overrides.map { ($0.key, $0.value) }), values: values)
+                  parameters: Self.parameters(run.overrides), values: values)
+    }
+
+    /// The `parameters` a summary records for a run with these axis values: key → YAML text.
+    public static func parameters(_ overrides: [ConfigurationOverride]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: overrides.map { ($0.key, $0.value) })
     }
 
     /// Writes `summary.json` into `folder` (atomically, keys sorted).

@@ -102,16 +102,23 @@ public struct SweepSpecification: Equatable, Sendable {
 
     /// Run `index` (0 ≤ index < ``runCount``), resolved and validated.
     public func run(_ index: Int) throws -> SweepRun {
-        guard index >= 0, index < runCount else { throw ConfigurationError.invalidSweep("run \(index) of \(runCount)") }
+        let (name, overrides) = try runIdentity(index)
+        return SweepRun(index: index, name: name, overrides: overrides, configuration: try base.applying(overrides).resolve())
+    }
+
+    /// Run `index`'s name and axis values, without resolving its configuration (which loads its
+    /// environment): what its folder is called and what its summary records.
+    public func runIdentity(_ index: Int) throws -> (name: String, overrides: [ConfigurationOverride]) {
+        guard index >= 0, index < runCount else {
+            throw ConfigurationError.invalidSweep("run \(index) does not exist: the sweep has runs 0…\(runCount - 1)")
+        }
         var remainder = index
         var overrides: [ConfigurationOverride] = []
         for axis in axes.reversed() {
             overrides.insert(try ConfigurationOverride(key: axis.key, value: axis.values[remainder % axis.values.count]), at: 0)
             remainder /= axis.values.count
         }
-        let configuration = try base.applying(overrides).resolve()
-        return SweepRun(index: index, name: SweepRun.name(sweep: name, index: index, width: String(runCount - 1).count), overrides: overrides,
-                        configuration: configuration)
+        return (SweepRun.name(sweep: name, index: index, width: String(runCount - 1).count), overrides)
     }
 }
 
