@@ -12,7 +12,9 @@ struct TrainingStreamNames: Equatable, Sendable {
     let dropout: String
     let labelDropout: String
 
-    /// CD, CT, iCT, ECT and SCT: "data", "noise", "time", "dropout", "label-dropout".
+    /// CD, CT, iCT, ECT and SCT: "data", "noise", "time", "dropout", "label-dropout". Two lower modules,
+    /// which cannot see this type, spell the same names: Environments' `ConditionalTrainingBatch`
+    /// (data, noise, time) and NeuralNetworks' `ForwardContext.training` (dropout); keep them in step.
     static let consistency = TrainingStreamNames(
         data: "data", noise: "noise", time: "time", dropout: "dropout", labelDropout: "label-dropout")
 
