@@ -12,7 +12,9 @@ struct ReferenceStepBenchmark: ParsableCommand {
         discussion: """
             For every configuration D × W × B and thread count it prints the median step time over \
             --steps timed steps after --warmup untimed ones, the GFLOP/s of the step's matrix products, the \
-            time of the same sgemm calls alone (the floor of any engine on this OpenBLAS), the FMA floor (the \
+            time of the same sgemm calls alone (the floor of any engine on this OpenBLAS), the time of the same \
+            products on the toolkit's 12 × 32 kernel with every operand packed beforehand (the floor of any \
+            engine built on that kernel, even one that never packs: see PrepackedBound.swift), the FMA floor (the \
             step's FLOPs at the Float32 fused multiply-add rate a register-only loop reaches on the same \
             threads right after the step: no engine computing the same products can be faster), heap \
             allocations per step after warm-up, and the OpenBLAS kernel family in use. Run a release build with \
@@ -121,7 +123,7 @@ struct ReferenceStepBenchmark: ParsableCommand {
     }
 
     static let header = [("threads", 7), ("D", 3), ("W", 5), ("B", 5), ("median ms", 10), ("p10 ms", 8), ("p90 ms", 8),
-                         ("GFLOP/s", 8), ("sgemm ms", 9), ("÷sgemm", 7), ("FMA floor ms", 12), ("÷floor", 7), ("allocs", 7), ("blas allocs", 11), ("loss", 9)]
+                         ("GFLOP/s", 8), ("sgemm ms", 9), ("÷sgemm", 7), ("pre-packed ms", 13), ("FMA floor ms", 12), ("÷floor", 7), ("allocs", 7), ("blas allocs", 11), ("loss", 9)]
         .map { String(repeating: " ", count: max($0.1 - $0.0.count, 0)) + $0.0 }.joined(separator: " ")
 
     static func parseList(_ text: String) -> [Int]? {
@@ -150,10 +152,13 @@ struct ReferenceStepBenchmark: ParsableCommand {
         let allocations = Double(allocation_counter_thread_count() - allocationsBefore) / Double(steps) - blasAllocations
         BLASRuntime.threadCount = threads
         let sgemmTimes = try timeMatrixProducts(trainer.matrixProducts(), repetitions: steps)
+        BLASRuntime.threadCount = 1
+        let prepackedTimes = try PrepackedBound(trainer.matrixProducts(), threads: threads).time(repetitions: steps)
+        BLASRuntime.threadCount = threads
         let flops = trainer.matrixProducts().reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
         let peak = FusedMultiplyAddPeak.measure(threads: threads)
         return Measurement(dimension: dimension, width: width, batchSize: batchSize, threads: threads, times: times,
-                           sgemmTimes: sgemmTimes, flops: flops, peakGigaflops: peak, allocationsPerStep: allocations, blasAllocationsPerStep: blasAllocations,
+                           sgemmTimes: sgemmTimes, prepackedTimes: prepackedTimes, flops: flops, peakGigaflops: peak, allocationsPerStep: allocations, blasAllocationsPerStep: blasAllocations,
                            firstLoss: firstLoss, lastLoss: trainer.lastLoss)
     }
 
@@ -198,6 +203,8 @@ struct ReferenceStepBenchmark: ParsableCommand {
 struct Measurement {
     let dimension: Int, width: Int, batchSize: Int, threads: Int
     let times: [Double], sgemmTimes: [Double]
+    /// The step's products on the packed kernel with every operand packed beforehand (``PrepackedBound``).
+    let prepackedTimes: [Double]
     /// Heap allocations per step made by the toolkit's code, and those made inside libopenblas (Debian's
     /// build mallocs a job array in every multithreaded level-3 call and a buffer in its small-matrix
     /// kernels; they are reported apart because no caller can avoid them).
@@ -208,6 +215,7 @@ struct Measurement {
 
     var median: Double { Self.percentile(times, 0.5) }
     var sgemmMedian: Double { Self.percentile(sgemmTimes, 0.5) }
+    var prepackedMedian: Double { Self.percentile(prepackedTimes, 0.5) }
     /// The step's matrix products at the FMA peak: no engine computing them in Float32 is faster.
     var peakFloor: Double { flops / (peakGigaflops * 1e6) }
 
@@ -226,9 +234,9 @@ struct Measurement {
     }
 
     var row: String {
-        String(format: "%7d %3d %5d %5d %10.3f %8.3f %8.3f %8.1f %9.3f %7.2f %12.3f %7.2f %7.2f %11.2f %9.4g",
+        String(format: "%7d %3d %5d %5d %10.3f %8.3f %8.3f %8.1f %9.3f %7.2f %13.3f %12.3f %7.2f %7.2f %11.2f %9.4g",
                threads, dimension, width, batchSize, median, Self.percentile(times, 0.1), Self.percentile(times, 0.9),
-               flops / median * 1e-6, sgemmMedian, median / sgemmMedian, peakFloor, median / peakFloor, allocationsPerStep, blasAllocationsPerStep, lastLoss)
+               flops / median * 1e-6, sgemmMedian, median / sgemmMedian, prepackedMedian, peakFloor, median / peakFloor, allocationsPerStep, blasAllocationsPerStep, lastLoss)
     }
 
     func json(core: String) -> String {
@@ -236,6 +244,7 @@ struct Measurement {
             ("fw", "\"consistency-td\""), ("D", "\(dimension)"), ("W", "\(width)"), ("B", "\(batchSize)"),
             ("threads", "\(threads)"), ("median_ms", "\(median)"), ("p10_ms", "\(Self.percentile(times, 0.1))"),
             ("p90_ms", "\(Self.percentile(times, 0.9))"), ("sgemm_ms", "\(sgemmMedian)"),
+            ("prepacked_ms", "\(prepackedMedian)"),
             ("fma_peak_gflops", "\(peakGigaflops)"), ("fma_floor_ms", "\(peakFloor)"), ("flops", "\(flops)"),
             ("gflops", "\(flops / median * 1e-6)"), ("allocations_per_step", "\(allocationsPerStep)"),
             ("openblas_allocations_per_step", "\(blasAllocationsPerStep)"),
