@@ -123,6 +123,62 @@ enum ConfiguredTraining {
         return (summary, outputs)
     }
 
+    /// The files a configured run folder holds before its training starts (before `run.json`): the
+    /// resolved configuration, the provenance, the folder lock, and a failed sweep run's note.
+    static let filesBeforeTraining: Set<String> = [
+        ExperimentRunFolder.configurationFileName, ExperimentRunFolder.provenanceFileName, RunFolderLock.fileName,
+        SweepRunFailure.fileName,
+    ]
+
+    /// Whether `runFolder` is a configured run that stopped before its training started: it has
+    /// `config.yaml` but no `run.json` (`train --config` was stopped or failed between writing the
+    /// configuration and starting to train).
+    static func isUnstarted(runFolder: String) -> Bool {
+        let files = FileManager.default
+        return files.fileExists(atPath: ExperimentRunFolder(path: runFolder).configurationPath)
+            && !files.fileExists(atPath: TrainingRecipe.path(inRunFolder: runFolder))
+    }
+
+    /// Trains a configured run that stopped before its training started (``isUnstarted(runFolder:)``)
+    /// from step 0 with the configuration in its `config.yaml` (every default already resolved there), as
+    /// `train --config` would have: `resume` lands here. The folder must hold nothing but
+    /// ``filesBeforeTraining``; anything else (a checkpoint without `run.json`, a user's file) is refused,
+    /// touching nothing. `steps` (resume's `--steps`) is the iteration count to reach; the curricula keep
+    /// the configuration's `training.steps`, as when a run is extended.
+    static func startUnstarted(runFolder: String, steps: Int?, progress: TrainerConfiguration.ProgressStyle = .automatic) throws
+        -> (summary: TrainingSummary, outputs: OutputList)
+    {
+        let run = ExperimentRunFolder(path: runFolder)
+        func checkContents() throws {
+            let unexpected = try FileManager.default.contentsOfDirectory(atPath: runFolder).filter { !filesBeforeTraining.contains($0) }.sorted()
+            guard unexpected.isEmpty else {
+                throw CommandLineFailure("run folder '\(runFolder)' has \(ExperimentRunFolder.configurationFileName) but no \(TrainingRecipe.fileName), "
+                                         + "and also holds \(unexpected.joined(separator: ", ")); it is not a run consistency-td can start again: "
+                                         + "train its configuration in a new folder (`consistency-td train --config \(run.configurationPath) --run-dir …`)")
+            }
+        }
+        try checkContents()                                             // before the lock, so a refused folder is left as it was
+        let lock = try RunFolderLock.acquire(runFolder: runFolder)      // another process training here is refused
+        defer { lock.release() }
+        // Checked again under the lock: another process may have started the run meanwhile.
+        if FileManager.default.fileExists(atPath: TrainingRecipe.path(inRunFolder: runFolder)) {
+            throw CommandLineFailure("run folder '\(runFolder)' was started by another process just now; run `consistency-td resume \(runFolder)` again once it has stopped")
+        }
+        try checkContents()
+        let configuration = try run.configuration()
+        let learner = try makeLearner(configuration)          // every setting is checked before run.json is written
+        var extended = configuration
+        extended.training.steps = steps ?? configuration.training.steps
+        let trainerConfiguration = try extended.trainerConfiguration(progress: progress)
+        FileHandle.standardError.write(Data("note: '\(runFolder)' stopped before its training started (\(ExperimentRunFolder.configurationFileName) but no \(TrainingRecipe.fileName)); training it from step 0 with that configuration\n".utf8))
+        var outputs = OutputList()
+        outputs.add("configuration", run.configurationPath)
+        outputs.add("run description", try recipe(of: configuration).write(toRunFolder: runFolder))
+        let summary = try Trainer(learner: learner, runFolder: runFolder, configuration: trainerConfiguration).run()
+        outputs.add(summary)
+        return (summary, outputs)
+    }
+
     /// The configuration of a configured run folder, checked against its `run.json`.
     static func configuration(ofRunFolder folder: String, recipe: TrainingRecipe) throws -> ExperimentConfiguration {
         let run = ExperimentRunFolder(path: folder)

@@ -182,7 +182,9 @@ struct SweepCommand: ParsableCommand {
             }
             let missing = table.missingRuns(of: specification.runCount)
             if !missing.isEmpty {
-                FileHandle.standardError.write(Data("warning: runs \(missing.map(String.init).joined(separator: ", ")) have no summary yet; the table lacks them\n".utf8))
+                let list = missing.map(String.init).joined(separator: ", ")
+                let subject = missing.count == 1 ? "run \(list) has" : "runs \(list) have"
+                FileHandle.standardError.write(Data("warning: \(subject) no summary yet; the table lacks \(missing.count == 1 ? "it" : "them")\n".utf8))
             }
             for index in missing {
                 let name = try specification.runIdentity(index).name

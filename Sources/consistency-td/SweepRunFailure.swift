@@ -43,21 +43,15 @@ enum SweepRunFailure {
         try? FileManager.default.removeItem(atPath: path(inRunFolder: folder))
     }
 
-    /// The files an attempt can leave before its training starts (before `run.json`): the resolved
-    /// configuration, the provenance, the folder lock and this failure note.
-    static let filesBeforeTraining: Set<String> = [
-        ExperimentRunFolder.configurationFileName, ExperimentRunFolder.provenanceFileName, RunFolderLock.fileName, fileName,
-    ]
-
     /// Removes a run folder that an earlier attempt left before training started (it holds nothing but
-    /// ``filesBeforeTraining``: it failed, or was stopped, between making the folder and writing
+    /// ``ConfiguredTraining/filesBeforeTraining``: it failed, or was stopped, between making the folder and writing
     /// `run.json`), so the run can start afresh; `train --config` refuses an existing folder. Throws,
     /// touching nothing, when the folder holds anything else or another process holds its lock.
     static func removeUnstartedAttempt(runFolder folder: String) throws {
         let files = FileManager.default
         func checkedContents() throws -> [String] {
             let names = try files.contentsOfDirectory(atPath: folder)
-            let unexpected = names.filter { !filesBeforeTraining.contains($0) }.sorted()
+            let unexpected = names.filter { !ConfiguredTraining.filesBeforeTraining.contains($0) }.sorted()
             guard unexpected.isEmpty else {
                 throw CommandLineFailure("sweep run folder '\(folder)' has no \(TrainingRecipe.fileName) but holds "
                                          + unexpected.joined(separator: ", ") + "; it is not an attempt this sweep can restart: move it away and run the sweep again")

@@ -38,7 +38,12 @@ enum TrainingSession {
     /// is rebuilt from its `config.yaml` (checked against `run.json`, ``ConfiguredTraining``). A run that
     /// stopped before its first checkpoint is trained again from step 0 (``Trainer/resumeOrRestart()``),
     /// with a note on standard error.
+    /// A configured run that stopped before its training started (`config.yaml` but no `run.json`) is
+    /// trained from step 0 with its configuration (``ConfiguredTraining/startUnstarted(runFolder:steps:progress:)``).
     static func resume(runFolder: String, steps: Int?) throws -> (summary: TrainingSummary, outputs: OutputList) {
+        if ConfiguredTraining.isUnstarted(runFolder: runFolder) {
+            return try ConfiguredTraining.startUnstarted(runFolder: runFolder, steps: steps)
+        }
         let recipe = try TrainingRecipe.read(runFolder: runFolder)
         let lock = try RunFolderLock.acquire(runFolder: runFolder)       // another process training here is refused
         defer { lock.release() }

@@ -37,7 +37,7 @@ struct CLISweepFailureTests {
 
         let merged = try CLI.run(["sweep", "--merge", "--config", "sweep.yaml", "--out", "out"], in: folder)
         #expect(merged.status == 0, "\(merged.standardError)")
-        #expect(merged.standardError.contains("runs 0 have no summary") && merged.standardError.contains("run 0 (lr-0) failed:"),
+        #expect(merged.standardError.contains("run 0 has no summary yet; the table lacks it") && merged.standardError.contains("run 0 (lr-0) failed:"),
                 "\(merged.standardError)")
 
         // The next pass skips the finished run and retries the failed one (which fails the same way: the run is deterministic).

@@ -23,7 +23,7 @@ struct TestFolderCleanupTests {
             guard chmod(fresh + "/locked/inner", 0o500) == 0, chmod(fresh + "/locked", 0o500) == 0 else { exit(3) }
             let unique = try TemporaryFolders.unique(prefix: "test-folders-\(parent)-unique")
             guard unique != (try TemporaryFolders.unique(prefix: "test-folders-\(parent)-unique")) else { exit(4) }
-            FileManager.default.createFile(atPath: TestFolderCleanupTests.folder("file", parent: parent), contents: Data("z".utf8))
+            _ = FileManager.default.createFile(atPath: TestFolderCleanupTests.folder("file", parent: parent), contents: Data("z".utf8))
             TemporaryFolders.removeAtExit(TestFolderCleanupTests.folder("file", parent: parent))
             TemporaryFolders.removeAtExit(fresh)   // twice: removed once, no complaint
             guard TemporaryFolders.registeredPaths.count == 4 else { exit(5) }
