@@ -143,8 +143,9 @@ enum ConfiguredTraining {
     /// from step 0 with the configuration in its `config.yaml` (every default already resolved there), as
     /// `train --config` would have: `resume` lands here. The folder must hold nothing but
     /// ``filesBeforeTraining``; anything else (a checkpoint without `run.json`, a user's file) is refused,
-    /// touching nothing. `steps` (resume's `--steps`) is the iteration count to reach; the curricula keep
-    /// the configuration's `training.steps`, as when a run is extended.
+    /// touching nothing. `provenance.json` is written anew (this process starts the training). `steps`
+    /// (resume's `--steps`) is the iteration count to reach; the curricula keep the configuration's
+    /// `training.steps`, as when a run is extended.
     static func startUnstarted(runFolder: String, steps: Int?, progress: TrainerConfiguration.ProgressStyle = .automatic) throws
         -> (summary: TrainingSummary, outputs: OutputList)
     {
@@ -162,7 +163,7 @@ enum ConfiguredTraining {
         defer { lock.release() }
         // Checked again under the lock: another process may have started the run meanwhile.
         if FileManager.default.fileExists(atPath: TrainingRecipe.path(inRunFolder: runFolder)) {
-            throw CommandLineFailure("run folder '\(runFolder)' was started by another process just now; run `consistency-td resume \(runFolder)` again once it has stopped")
+            throw CommandLineFailure("run folder '\(runFolder)' was started by another process meanwhile; continue it with `consistency-td resume \(runFolder)`")
         }
         try checkContents()
         let configuration = try run.configuration()
@@ -170,6 +171,9 @@ enum ConfiguredTraining {
         var extended = configuration
         extended.training.steps = steps ?? configuration.training.steps
         let trainerConfiguration = try extended.trainerConfiguration(progress: progress)
+        // The provenance of the process that now starts the training (the stopped attempt's may name
+        // another build, or be missing when the stop came between config.yaml and provenance.json).
+        try run.writeProvenance()
         FileHandle.standardError.write(Data("note: '\(runFolder)' stopped before its training started (\(ExperimentRunFolder.configurationFileName) but no \(TrainingRecipe.fileName)); training it from step 0 with that configuration\n".utf8))
         var outputs = OutputList()
         outputs.add("configuration", run.configurationPath)

@@ -49,16 +49,23 @@ struct CLIResumeUnstartedTests {
         #expect(FileManager.default.fileExists(atPath: folder + "/left/checkpoints/step-00000006.h5"))
 
         // --steps on the unstarted folder itself: trains to that count, the curricula keeping training.steps.
+        // This one was stopped before provenance.json was written, and a lock file and a sweep's failure
+        // note are left (both allowed); the provenance is written anew.
         try Self.leaveUnstarted("short", from: "reference", in: folder)
+        try FileManager.default.removeItem(atPath: folder + "/short/provenance.json")
+        try Data("1 elsewhere\n".utf8).write(to: URL(fileURLWithPath: folder + "/short/.lock"))
+        try Data("an old error\n".utf8).write(to: URL(fileURLWithPath: folder + "/short/failure.txt"))
         let short = try CLI.run(["resume", "short", "--steps", "2"], in: folder)
         #expect(short.status == 0, "\(short.standardError)")
         let two = try CLI.readFloats(folder + "/short/checkpoints/step-00000002.h5", dataset: "parameters/layers.0.weight").values
         let referenceTwo = try CLI.readFloats(folder + "/reference/checkpoints/step-00000002.h5", dataset: "parameters/layers.0.weight").values
         #expect(two == referenceTwo)
         #expect(!FileManager.default.fileExists(atPath: folder + "/short/checkpoints/step-00000004.h5"))
+        let provenance = try String(contentsOfFile: folder + "/short/provenance.json", encoding: .utf8)
+        #expect(provenance.contains("resume") && provenance.contains("short"), "\(provenance)")
     }
 
-    @Test("a folder with config.yaml, no run.json and anything else is refused, untouched, naming the file")
+    @Test("a folder with config.yaml, no run.json and anything else (a user's file, checkpoints) is refused, untouched, naming it")
     func foreignFilesAreRefused() throws {
         let folder = try CLI.temporaryFolder("resume-unstarted-foreign")
         try Data(Self.config.utf8).write(to: URL(fileURLWithPath: folder + "/ict.yaml"))
@@ -71,5 +78,14 @@ struct CLIResumeUnstartedTests {
         #expect(resumed.standardError.contains("notes.txt") && resumed.standardError.contains("train --config"), "\(resumed.standardError)")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder + "/odd").sorted()
         #expect(names == ["config.yaml", "notes.txt", "provenance.json"], "\(names)")
+
+        // Checkpoints without run.json: not something to train again from step 0.
+        try Self.leaveUnstarted("checkpointed", from: "reference", in: folder)
+        try FileManager.default.copyItem(atPath: folder + "/reference/checkpoints", toPath: folder + "/checkpointed/checkpoints")
+        let refused = try CLI.run(["resume", "checkpointed"], in: folder)
+        #expect(refused.status != 0)
+        #expect(refused.standardError.contains("checkpoints"), "\(refused.standardError)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/checkpointed/run.json"))
+        #expect(!FileManager.default.fileExists(atPath: folder + "/checkpointed/.lock"))
     }
 }

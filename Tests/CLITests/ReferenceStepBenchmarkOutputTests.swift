@@ -10,16 +10,16 @@ struct ReferenceStepBenchmarkOutputTests {
     func jsonHasTheDocumentedKeys() throws {
         let folder = try CLI.temporaryFolder("bench-json")
         let child = try CLIChild(executable: try CLI.executable(named: "consistency-td-bench"),
-                                 ["--D", "2", "--W", "32", "--B", "16,24", "--threads", "1", "--steps", "3", "--warmup", "1", "--json"],
+                                 ["--D", "2", "--W", "32", "--B", "16,24", "--threads", "2,1", "--steps", "3", "--warmup", "1", "--json"],
                                  in: folder)
         let result = try child.wait(timeout: 300)
         #expect(result.status == 0, "\(result.standardError)")
         let objects = try result.standardOutput.split(whereSeparator: \.isNewline).map { line in
             try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         }
-        #expect(objects.count == 2)
-        for (object, batch) in zip(objects, [16, 24]) {
-            #expect(object["D"] as? Int == 2 && object["W"] as? Int == 32 && object["B"] as? Int == batch && object["threads"] as? Int == 1)
+        #expect(objects.count == 4)
+        for (object, (threads, batch)) in zip(objects, [(2, 16), (2, 24), (1, 16), (1, 24)]) {
+            #expect(object["D"] as? Int == 2 && object["W"] as? Int == 32 && object["B"] as? Int == batch && object["threads"] as? Int == threads)
             for key in ["median_ms", "sgemm_ms", "prepacked_ms", "fma_floor_ms"] {
                 let value = try #require(object[key] as? Double, "\(key) missing in \(object)")
                 #expect(value.isFinite && value > 0, "\(key) = \(value)")

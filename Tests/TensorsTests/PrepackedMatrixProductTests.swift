@@ -12,7 +12,8 @@ struct PrepackedMatrixProductTests {
         return tensor
     }
 
-    static let shapes: [(m: Int, n: Int, k: Int)] = [(1, 1, 1), (13, 33, 7), (12, 32, 16), (37, 70, 400), (5, 2, 800)]
+    /// (13, 353, 384): one depth block of 384, 10 panels per L2 chunk, so 11 panels make two chunks.
+    static let shapes: [(m: Int, n: Int, k: Int)] = [(1, 1, 1), (13, 33, 7), (12, 32, 16), (37, 70, 400), (5, 2, 800), (13, 353, 384)]
 
     @Test("equals the packing engine bitwise (all transposes, edge shapes, two depth blocks)",
           arguments: [(false, false), (true, false), (false, true), (true, true)])

@@ -13,7 +13,9 @@ It also reports the pre-packed time: the step's products on the toolkit's own 12
 with every operand packed beforehand (`PrepackedBound.swift`), i.e. the matrix-product time of an
 engine that never packs (weights kept packed across steps, activations written packed by epilogues),
 with nothing else of the step. Column "pre-packed ÷ JAX" is then a lower bound on "÷ JAX" for any
-engine built on that kernel: where it already exceeds a target, no such engine can meet it.
+engine that runs that kernel with the step's data flow (operands from L2 or L3 as the previous product
+left them); only tiling the batch through all layers, every operand in L2, could beat it (by at most the
+kernel's in-L2 rate, 97 % of the FMA peak).
 
     python compare.py --python .venv-peers/bin/python [--threads 2,1] [--repeats 2] [--markdown]
 

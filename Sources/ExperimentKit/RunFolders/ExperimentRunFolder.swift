@@ -72,10 +72,7 @@ public struct ExperimentRunFolder: Equatable, Sendable {
         do {
             let run = ExperimentRunFolder(path: folder)
             try Data(try configuration.yaml().utf8).write(to: URL(fileURLWithPath: run.configurationPath), options: .atomic)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let provenance = RunProvenance.current(commandLine: commandLine, date: date)
-            try encoder.encode(provenance).write(to: URL(fileURLWithPath: run.provenancePath), options: .atomic)
+            try run.writeProvenance(commandLine: commandLine, date: date)
             return (run, lock)
         } catch {
             lock.release()
@@ -103,6 +100,15 @@ public struct ExperimentRunFolder: Equatable, Sendable {
     /// The run's resolved configuration, read back from `config.yaml`.
     public func configuration() throws -> ExperimentConfiguration {
         try ConfigurationDocument(contentsOfFile: configurationPath).resolve()
+    }
+
+    /// Writes `provenance.json` (``RunProvenance/current(commandLine:date:)``, pretty-printed, sorted keys)
+    /// atomically, replacing an earlier one: the record of the process that starts the run's training.
+    public func writeProvenance(commandLine: [String] = CommandLine.arguments, date: Date = Date()) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let provenance = RunProvenance.current(commandLine: commandLine, date: date)
+        try encoder.encode(provenance).write(to: URL(fileURLWithPath: provenancePath), options: .atomic)
     }
 
     /// The run's provenance, read back from `provenance.json`.
