@@ -24,12 +24,18 @@ struct CLIResumeUnstartedTests {
         }
     }
 
-    @Test("resume trains the folder from its config.yaml, bit-identical to the uninterrupted run; --steps extends it")
-    func unstartedRunIsTrainedByResume() throws {
-        let folder = try CLI.temporaryFolder("resume-unstarted")
-        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: folder + "/ict.yaml"))
+    /// A fresh folder holding `ict.yaml` and a finished `train --config` run of it in `reference`.
+    static func trainedReference(_ name: String) throws -> String {
+        let folder = try CLI.temporaryFolder(name)
+        try Data(config.utf8).write(to: URL(fileURLWithPath: folder + "/ict.yaml"))
         let reference = try CLI.run(["train", "--config", "ict.yaml", "--run-dir", "reference"], in: folder)
         #expect(reference.status == 0, "\(reference.standardError)")
+        return folder
+    }
+
+    @Test("resume trains the folder from its config.yaml, bit-identical to the uninterrupted run; --steps extends it")
+    func unstartedRunIsTrainedByResume() throws {
+        let folder = try Self.trainedReference("resume-unstarted")
         let uninterrupted = try CLI.readFloats(folder + "/reference/checkpoints/step-00000004.h5", dataset: "parameters/layers.0.weight").values
 
         try Self.leaveUnstarted("left", from: "reference", in: folder)
@@ -67,10 +73,7 @@ struct CLIResumeUnstartedTests {
 
     @Test("a folder with config.yaml, no run.json and anything else (a user's file, checkpoints) is refused, untouched, naming it")
     func foreignFilesAreRefused() throws {
-        let folder = try CLI.temporaryFolder("resume-unstarted-foreign")
-        try Data(Self.config.utf8).write(to: URL(fileURLWithPath: folder + "/ict.yaml"))
-        let reference = try CLI.run(["train", "--config", "ict.yaml", "--run-dir", "reference"], in: folder)
-        #expect(reference.status == 0, "\(reference.standardError)")
+        let folder = try Self.trainedReference("resume-unstarted-foreign")
         try Self.leaveUnstarted("odd", from: "reference", in: folder)
         try Data("mine\n".utf8).write(to: URL(fileURLWithPath: folder + "/odd/notes.txt"))
         let resumed = try CLI.run(["resume", "odd"], in: folder)

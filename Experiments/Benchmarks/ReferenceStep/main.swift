@@ -13,8 +13,8 @@ struct ReferenceStepBenchmark: ParsableCommand {
             For every configuration D × W × B and thread count it prints the median step time over \
             --steps timed steps after --warmup untimed ones, the GFLOP/s of the step's matrix products, the \
             time of the same sgemm calls alone (the floor of any engine on this OpenBLAS), the time of the same \
-            products on the toolkit's 12 × 32 kernel with every operand packed beforehand (the floor of any \
-            engine built on that kernel, even one that never packs: see PrepackedBound.swift), the FMA floor (the \
+            products on the toolkit's 12 × 32 kernel with every operand packed beforehand (the floor of an \
+            engine on that kernel that never packs and keeps the step's data flow: see PrepackedBound.swift), the FMA floor (the \
             step's FLOPs at the Float32 fused multiply-add rate a register-only loop reaches on the same \
             threads right after the step: no engine computing the same products can be faster), heap \
             allocations per step after warm-up, and the OpenBLAS kernel family in use. Run a release build with \
@@ -152,7 +152,7 @@ struct ReferenceStepBenchmark: ParsableCommand {
         let allocations = Double(allocation_counter_thread_count() - allocationsBefore) / Double(steps) - blasAllocations
         BLASRuntime.threadCount = threads
         let sgemmTimes = try timeMatrixProducts(trainer.matrixProducts(), repetitions: steps)
-        BLASRuntime.threadCount = 1
+        BLASRuntime.threadCount = 1   // the bound's lanes are its threads; OpenBLAS is not called
         let prepackedTimes = try PrepackedBound(trainer.matrixProducts(), threads: threads).time(repetitions: steps)
         BLASRuntime.threadCount = threads
         let flops = trainer.matrixProducts().reduce(0.0) { $0 + 2 * Double($1.m * $1.n * $1.k) }
